@@ -1,0 +1,61 @@
+# Build, test and demo entry points. `make test` is what CI runs.
+SWIFT     ?= swift
+PYTHON    ?= python3
+PREFIX    ?= /usr/local
+RELEASE   := .build/release
+DEBUG     := .build/debug
+DEMO_DIR  ?= .devenv/demo
+
+.PHONY: all build build-debug test swift-test python-test demo install uninstall deps format lint clean \
+	devenv-up devenv-down
+
+all: build
+
+## build: release binaries kubectl-mtv and mtv-controller in .build/release
+build:
+	$(SWIFT) build -c release --product kubectl-mtv
+	$(SWIFT) build -c release --product mtv-controller
+
+## build-debug: debug binaries and test bundles (what the tests run)
+build-debug:
+	$(SWIFT) build --build-tests
+
+## test: Swift tests, then the local environment's Python suites (fake cluster, EC2 proxy)
+test: swift-test python-test
+
+swift-test: build-debug
+	$(SWIFT) test --skip-build --parallel
+
+python-test: build-debug
+	MTV_BIN_DIR=$(CURDIR)/$(DEBUG) $(PYTHON) -m pytest
+
+## demo: the slides 12-17 walkthrough on the local environment (moto + fake cluster + controller)
+demo: build
+	scripts/demo $(DEMO_DIR)
+
+## install: copy the binaries to $(PREFIX)/bin (kubectl finds kubectl-mtv there)
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(RELEASE)/kubectl-mtv $(RELEASE)/mtv-controller $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kubectl-mtv $(DESTDIR)$(PREFIX)/bin/mtv-controller
+
+## deps: the pinned Python packages of the local environment
+deps:
+	$(PYTHON) -m pip install -q -r requirements-dev.txt
+
+devenv-up: build
+	scripts/devenv up $(DEMO_DIR)
+
+devenv-down:
+	scripts/devenv down $(DEMO_DIR)
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --recursive Sources Tests
+
+clean:
+	rm -rf .build .devenv

@@ -1,0 +1,106 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "forklift-ec2",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kubectl-mtv", targets: ["kubectl-mtv"]),
+        .executable(name: "mtv-controller", targets: ["mtv-controller"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // AWS Signature Version 4, standalone so its known-answer tests pin it.
+        .target(
+            name: "AWSSigV4",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // EC2 and STS over the Query protocol: credentials, transport, retries, paginators, waiters.
+        .target(
+            name: "AWSClient",
+            dependencies: [
+                "AWSSigV4",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Forklift, KubeVirt and core Kubernetes object types.
+        .target(name: "MTVAPI"),
+        // Kubeconfig, REST verbs, watches and informers against the Kubernetes API.
+        .target(
+            name: "KubernetesClient",
+            dependencies: [
+                "MTVAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The inventory query language (TSL-compatible): parse once, evaluate over JSON-like records.
+        .target(name: "InventoryQuery"),
+        // EC2 inventory: collector, SQLite store and REST service.
+        .target(
+            name: "Inventory",
+            dependencies: [
+                "AWSClient",
+                "InventoryQuery",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Pure migration logic: itinerary, builders, sizing, naming, preflight checks.
+        .target(name: "MigrationCore", dependencies: ["MTVAPI"]),
+        // Reconcilers, executor, poller, cleanup and leader election.
+        .target(
+            name: "MTVController",
+            dependencies: [
+                "AWSClient",
+                "KubernetesClient",
+                "MTVAPI",
+                "Inventory",
+                "MigrationCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The `kubectl mtv` commands.
+        .target(
+            name: "MTVCLI",
+            dependencies: [
+                "KubernetesClient",
+                "MTVAPI",
+                "InventoryQuery",
+                "MigrationCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "kubectl-mtv", dependencies: ["MTVCLI"]),
+        .executableTarget(name: "mtv-controller", dependencies: ["MTVController"]),
+
+        .testTarget(
+            name: "AWSSigV4Tests",
+            dependencies: ["AWSSigV4"],
+            exclude: ["Fixtures/make-vectors.py"],
+            resources: [.copy("Fixtures/sigv4-vectors.json")]
+        ),
+        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient"]),
+        .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI"]),
+    ]
+)

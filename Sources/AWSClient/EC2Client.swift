@@ -1,0 +1,334 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+/// Typed EC2 calls over `AWSQueryClient`. Describe calls page through every result.
+public struct EC2Client: Sendable {
+    /// The EC2 API version every request sends.
+    public static let apiVersion = "2016-11-15"
+    /// The transport this client sends through.
+    public let query: AWSQueryClient
+
+    /// Creates a client for a region; `endpoint` overrides the region's endpoint.
+    public init(
+        region: AWSRegion, credentials: any CredentialProvider, endpoint: URL? = nil, http: HTTPClient = .shared,
+        policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource(), headers: [(String, String)] = [],
+        logger: Logger = Logger(label: "aws.ec2")
+    ) {
+        query = AWSQueryClient(
+            service: "ec2", apiVersion: Self.apiVersion, region: region,
+            endpoint: endpoint ?? region.endpoint(service: "ec2"), credentials: credentials, http: http,
+            policy: policy, time: time, headers: headers, logger: logger)
+    }
+
+    /// The largest page Describe calls ask for.
+    static let pageSize = 1000
+    /// The most IDs one Describe call carries.
+    static let idsPerCall = 200
+
+    // MARK: Instances
+
+    /// Instances by ID and/or filter; all of them when both are empty.
+    public func describeInstances(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Instance] {
+        try await describeByChunks(ids: ids) { chunk in
+            try await Paginator.collect { token in
+                var parameters = QueryParameters()
+                parameters.set("InstanceId", list: chunk)
+                parameters.set(filters: filters)
+                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
+                parameters.set("NextToken", token)
+                let root = try await query.execute("DescribeInstances", parameters)
+                let instances = root.items("reservationSet").flatMap { reservation in
+                    reservation.items("instancesSet").map { Instance(xml: $0, ownerID: reservation.string("ownerId")) }
+                }
+                return (instances, root.string("nextToken"))
+            }
+        }
+    }
+
+    /// Stops instances; returns each one's state change.
+    public func stopInstances(ids: [String], force: Bool = false) async throws -> [InstanceStateChange] {
+        var parameters = QueryParameters()
+        parameters.set("InstanceId", list: ids)
+        if force { parameters.set("Force", true) }
+        return try await query.execute("StopInstances", parameters).items("instancesSet")
+            .map(InstanceStateChange.init(xml:))
+    }
+
+    /// Starts instances; returns each one's state change.
+    public func startInstances(ids: [String]) async throws -> [InstanceStateChange] {
+        var parameters = QueryParameters()
+        parameters.set("InstanceId", list: ids)
+        return try await query.execute("StartInstances", parameters).items("instancesSet")
+            .map(InstanceStateChange.init(xml:))
+    }
+
+    /// Instance type details (vCPUs, memory, boot modes) for the named types.
+    public func describeInstanceTypes(_ types: [String]) async throws -> [InstanceTypeInfo] {
+        try await describeByChunks(ids: types, chunkSize: 100) { chunk in
+            try await Paginator.collect { token in
+                var parameters = QueryParameters()
+                parameters.set("InstanceType", list: chunk)
+                parameters.set("NextToken", token)
+                let root = try await query.execute("DescribeInstanceTypes", parameters)
+                return (root.items("instanceTypeSet").map(InstanceTypeInfo.init(xml:)), root.string("nextToken"))
+            }
+        }
+    }
+
+    /// Images by ID.
+    public func describeImages(ids: [String]) async throws -> [Image] {
+        try await describeByChunks(ids: ids) { chunk in
+            try await Paginator.collect { token in
+                var parameters = QueryParameters()
+                parameters.set("ImageId", list: chunk)
+                parameters.set("NextToken", token)
+                let root = try await query.execute("DescribeImages", parameters)
+                return (root.items("imagesSet").map(Image.init(xml:)), root.string("nextToken"))
+            }
+        }
+    }
+
+    // MARK: Volumes
+
+    /// Volumes by ID and/or filter.
+    public func describeVolumes(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Volume] {
+        try await describeByChunks(ids: ids) { chunk in
+            try await Paginator.collect { token in
+                var parameters = QueryParameters()
+                parameters.set("VolumeId", list: chunk)
+                parameters.set(filters: filters)
+                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
+                parameters.set("NextToken", token)
+                let root = try await query.execute("DescribeVolumes", parameters)
+                return (root.items("volumeSet").map(Volume.init(xml:)), root.string("nextToken"))
+            }
+        }
+    }
+
+    /// Status checks of volumes.
+    public func describeVolumeStatus(ids: [String] = []) async throws -> [VolumeStatusItem] {
+        try await describeByChunks(ids: ids) { chunk in
+            try await Paginator.collect { token in
+                var parameters = QueryParameters()
+                parameters.set("VolumeId", list: chunk)
+                parameters.set("NextToken", token)
+                let root = try await query.execute("DescribeVolumeStatus", parameters)
+                return (root.items("volumeStatusSet").map(VolumeStatusItem.init(xml:)), root.string("nextToken"))
+            }
+        }
+    }
+
+    /// Creates a volume; the same `clientToken` never creates a second one.
+    public func createVolume(_ input: CreateVolumeInput) async throws -> Volume {
+        var parameters = QueryParameters()
+        parameters.set("AvailabilityZone", input.availabilityZone)
+        parameters.set("SnapshotId", input.snapshotID)
+        parameters.set("Size", input.size)
+        parameters.set("VolumeType", input.volumeType)
+        parameters.set("Iops", input.iops)
+        parameters.set("Throughput", input.throughput)
+        parameters.set("Encrypted", input.encrypted)
+        parameters.set("KmsKeyId", input.kmsKeyID)
+        parameters.set("ClientToken", input.clientToken)
+        parameters.set(tagSpecifications: input.tagSpecifications)
+        return Volume(xml: try await query.execute("CreateVolume", parameters))
+    }
+
+    /// Deletes a volume.
+    public func deleteVolume(id: String) async throws {
+        var parameters = QueryParameters()
+        parameters.set("VolumeId", id)
+        _ = try await query.execute("DeleteVolume", parameters)
+    }
+
+    // MARK: Snapshots
+
+    /// Snapshots by ID and/or filter. Use the `owner-id` filter for "ours": some endpoints ignore `OwnerIds`.
+    public func describeSnapshots(ids: [String] = [], filters: [EC2Filter] = [], ownerIDs: [String] = [])
+        async throws -> [Snapshot]
+    {
+        try await describeByChunks(ids: ids) { chunk in
+            try await Paginator.collect { token in
+                var parameters = QueryParameters()
+                parameters.set("SnapshotId", list: chunk)
+                parameters.set("Owner", list: ownerIDs)
+                parameters.set(filters: filters)
+                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
+                parameters.set("NextToken", token)
+                let root = try await query.execute("DescribeSnapshots", parameters)
+                return (root.items("snapshotSet").map(Snapshot.init(xml:)), root.string("nextToken"))
+            }
+        }
+    }
+
+    /// Snapshots every EBS volume of an instance at one point in time (crash-consistent, all or nothing).
+    public func createSnapshots(
+        instanceID: String, excludeBootVolume: Bool = false, description: String? = nil,
+        tagSpecifications: [TagSpecification] = [], copyTagsFromSource: Bool = false
+    ) async throws -> [SnapshotInfo] {
+        var parameters = QueryParameters()
+        parameters.set("InstanceSpecification.InstanceId", instanceID)
+        parameters.set("InstanceSpecification.ExcludeBootVolume", excludeBootVolume)
+        parameters.set("Description", description)
+        parameters.set(tagSpecifications: tagSpecifications)
+        if copyTagsFromSource { parameters.set("CopyTagsFromSource", "volume") }
+        return try await query.execute("CreateSnapshots", parameters).items("snapshotSet").map(SnapshotInfo.init(xml:))
+    }
+
+    /// Snapshots one volume.
+    public func createSnapshot(volumeID: String, description: String? = nil, tags: [Tag] = []) async throws
+        -> Snapshot
+    {
+        var parameters = QueryParameters()
+        parameters.set("VolumeId", volumeID)
+        parameters.set("Description", description)
+        if !tags.isEmpty { parameters.set(tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: tags)]) }
+        return Snapshot(xml: try await query.execute("CreateSnapshot", parameters))
+    }
+
+    /// Copies a snapshot from another region into this client's region; returns the new snapshot's ID.
+    public func copySnapshot(
+        sourceRegion: String, sourceSnapshotID: String, description: String? = nil, encrypted: Bool? = nil,
+        kmsKeyID: String? = nil, tags: [Tag] = []
+    ) async throws -> String {
+        var parameters = QueryParameters()
+        parameters.set("SourceRegion", sourceRegion)
+        parameters.set("SourceSnapshotId", sourceSnapshotID)
+        parameters.set("Description", description)
+        parameters.set("Encrypted", encrypted)
+        parameters.set("KmsKeyId", kmsKeyID)
+        if !tags.isEmpty { parameters.set(tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: tags)]) }
+        let root = try await query.execute("CopySnapshot", parameters)
+        guard let id = root.string("snapshotId") else {
+            throw AWSError(code: "MalformedResponse", message: "no snapshotId in the answer", operation: "ec2:CopySnapshot")
+        }
+        return id
+    }
+
+    /// Deletes a snapshot.
+    public func deleteSnapshot(id: String) async throws {
+        var parameters = QueryParameters()
+        parameters.set("SnapshotId", id)
+        _ = try await query.execute("DeleteSnapshot", parameters)
+    }
+
+    /// The account IDs allowed to create volumes from a snapshot.
+    public func describeSnapshotCreateVolumePermissions(snapshotID: String) async throws -> [String] {
+        var parameters = QueryParameters()
+        parameters.set("SnapshotId", snapshotID)
+        parameters.set("Attribute", "createVolumePermission")
+        let root = try await query.execute("DescribeSnapshotAttribute", parameters)
+        return root.items("createVolumePermission").compactMap { $0.string("userId") }
+    }
+
+    /// Shares (`add`) or unshares (`remove`) a snapshot with accounts, in the `OperationType` + `UserId.N` form.
+    public func modifySnapshotCreateVolumePermission(
+        snapshotID: String, operation: PermissionOperation, accountIDs: [String]
+    ) async throws {
+        var parameters = QueryParameters()
+        parameters.set("SnapshotId", snapshotID)
+        parameters.set("Attribute", "createVolumePermission")
+        parameters.set("OperationType", operation.rawValue)
+        parameters.set("UserId", list: accountIDs)
+        _ = try await query.execute("ModifySnapshotAttribute", parameters)
+    }
+
+    // MARK: Tags and network
+
+    /// Adds or overwrites tags on resources.
+    public func createTags(resourceIDs: [String], tags: [Tag]) async throws {
+        var parameters = QueryParameters()
+        parameters.set("ResourceId", list: resourceIDs)
+        parameters.set(tags: tags)
+        _ = try await query.execute("CreateTags", parameters)
+    }
+
+    /// Subnets by ID and/or filter.
+    public func describeSubnets(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Subnet] {
+        try await describeByChunks(ids: ids) { chunk in
+            try await Paginator.collect { token in
+                var parameters = QueryParameters()
+                parameters.set("SubnetId", list: chunk)
+                parameters.set(filters: filters)
+                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
+                parameters.set("NextToken", token)
+                let root = try await query.execute("DescribeSubnets", parameters)
+                return (root.items("subnetSet").map(Subnet.init(xml:)), root.string("nextToken"))
+            }
+        }
+    }
+
+    /// VPCs by ID and/or filter.
+    public func describeVpcs(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Vpc] {
+        try await describeByChunks(ids: ids) { chunk in
+            try await Paginator.collect { token in
+                var parameters = QueryParameters()
+                parameters.set("VpcId", list: chunk)
+                parameters.set(filters: filters)
+                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
+                parameters.set("NextToken", token)
+                let root = try await query.execute("DescribeVpcs", parameters)
+                return (root.items("vpcSet").map(Vpc.init(xml:)), root.string("nextToken"))
+            }
+        }
+    }
+
+    /// The region's availability zones.
+    public func describeAvailabilityZones(names: [String] = []) async throws -> [AvailabilityZone] {
+        var parameters = QueryParameters()
+        parameters.set("ZoneName", list: names)
+        return try await query.execute("DescribeAvailabilityZones", parameters).items("availabilityZoneInfo")
+            .map(AvailabilityZone.init(xml:))
+    }
+
+    /// Runs `describe` once with no IDs, or once per chunk of IDs, and joins the results.
+    private func describeByChunks<Item>(
+        ids: [String], chunkSize: Int = idsPerCall, _ describe: ([String]) async throws -> [Item]
+    ) async throws -> [Item] {
+        guard !ids.isEmpty else { return try await describe([]) }
+        var all: [Item] = []
+        for start in stride(from: 0, to: ids.count, by: chunkSize) {
+            all += try await describe(Array(ids[start..<min(start + chunkSize, ids.count)]))
+        }
+        return all
+    }
+}
+
+/// Adds or removes a permission.
+public enum PermissionOperation: String, Sendable {
+    case add, remove
+}
+
+/// The parameters of CreateVolume.
+public struct CreateVolumeInput: Sendable, Equatable {
+    public var availabilityZone: String
+    public var snapshotID: String?
+    public var size: Int?
+    public var volumeType: String?
+    public var iops: Int?
+    public var throughput: Int?
+    public var encrypted: Bool?
+    public var kmsKeyID: String?
+    /// Makes the call idempotent: a retry with the same token returns the first volume.
+    public var clientToken: String?
+    public var tagSpecifications: [TagSpecification]
+
+    /// Creates the input for a volume in `availabilityZone`.
+    public init(
+        availabilityZone: String, snapshotID: String? = nil, size: Int? = nil, volumeType: String? = nil,
+        iops: Int? = nil, throughput: Int? = nil, encrypted: Bool? = nil, kmsKeyID: String? = nil,
+        clientToken: String? = nil, tagSpecifications: [TagSpecification] = []
+    ) {
+        self.availabilityZone = availabilityZone
+        self.snapshotID = snapshotID
+        self.size = size
+        self.volumeType = volumeType
+        self.iops = iops
+        self.throughput = throughput
+        self.encrypted = encrypted
+        self.kmsKeyID = kmsKeyID
+        self.clientToken = clientToken
+        self.tagSpecifications = tagSpecifications
+    }
+}

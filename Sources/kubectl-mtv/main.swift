@@ -1,0 +1,3 @@
+import MTVCLI
+
+await MTVCommand.main()

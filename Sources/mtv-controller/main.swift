@@ -1,0 +1,3 @@
+import MTVController
+
+print("mtv-controller \(controllerVersion)")
