@@ -76,6 +76,7 @@ let package = Package(
                 "MTVAPI",
                 "Inventory",
                 "MigrationCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -92,15 +93,27 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "kubectl-mtv", dependencies: ["MTVCLI"]),
-        .executableTarget(name: "mtv-controller", dependencies: ["MTVController"]),
+        .executableTarget(
+            name: "mtv-controller",
+            dependencies: ["MTVController", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
+        // Shared test helpers: the local environment (moto, proxy, fake cluster) and process runners.
+        .target(
+            name: "TestSupport",
+            dependencies: ["AWSClient", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "AWSSigV4Tests",
             dependencies: ["AWSSigV4"],
             exclude: ["Fixtures/make-vectors.py"],
             resources: [.copy("Fixtures/sigv4-vectors.json")]
         ),
-        .testTarget(name: "AWSClientTests", dependencies: ["AWSClient"]),
+        .testTarget(
+            name: "AWSClientTests",
+            dependencies: ["AWSClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI"]),
     ]
 )

@@ -81,7 +81,7 @@ public struct AWSQueryClient: Sendable {
                             + "(last error \(error.code): \(error.message))",
                         operation: operation, httpStatus: error.httpStatus, requestID: error.requestID)
                 }
-                let delay = policy.backoff(retry: attempt, random: Double.random(in: 0...1))
+                let delay = policy.backoff(retry: attempt, random: policy.jitter())
                 if time.now() + delay >= deadline {
                     throw AWSError(
                         code: AWSError.deadlineExceededCode,

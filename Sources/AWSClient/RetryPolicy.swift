@@ -22,6 +22,8 @@ public struct RetryPolicy: Sendable {
     public var retryCost: Int
     /// Tokens a retry after a timeout or a broken connection costs.
     public var timeoutRetryCost: Int
+    /// Draws the jitter factor in `0...1`; random unless a test pins it.
+    public var jitter: @Sendable () -> Double = { Double.random(in: 0...1) }
 
     /// Creates a policy; the defaults follow the AWS SDKs' standard retry mode, with more attempts.
     public init(

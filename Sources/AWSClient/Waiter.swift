@@ -59,8 +59,12 @@ public struct Waiter<Output: Sendable>: Sendable {
         self.maxWait = maxWait
     }
 
-    /// Polls until an acceptor says success (returns the output) or failure (throws), or time runs out (throws).
-    public func wait(time: any TimeSource = SystemTimeSource(), _ poll: () async throws -> Output) async throws -> Output {
+    /// Polls until an acceptor says success or failure (throws), or time runs out (throws). Success returns the
+    /// last output, or nil when an error acceptor declared success (a NotFound that means "deleted").
+    @discardableResult
+    public func wait(time: any TimeSource = SystemTimeSource(), _ poll: () async throws -> Output) async throws
+        -> Output?
+    {
         let deadline = time.now() + maxWait
         var attempt = 1
         while true {
@@ -72,7 +76,7 @@ public struct Waiter<Output: Sendable>: Sendable {
             }
             switch acceptors.first(where: { $0.matches(result) }) {
             case let acceptor? where acceptor.state == .success:
-                return try result.get()
+                return try? result.get()
             case let acceptor? where acceptor.state == .failure:
                 throw AWSError(
                     code: "WaiterFailureState",

@@ -1,3 +1,0 @@
-import MTVController
-
-print("mtv-controller \(controllerVersion)")

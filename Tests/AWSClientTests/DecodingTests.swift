@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+
+@testable import AWSClient
+
+@Suite("Query encoding, XML decoding, errors, paging and waiting")
+struct DecodingTests {
+    @Test("filters, lists and tag specifications flatten as EC2 expects")
+    func flattening() {
+        var parameters = QueryParameters()
+        parameters.set("InstanceId", list: ["i-1", "i-2"])
+        parameters.set(filters: [EC2Filter.tag("tier", "web", "db"), EC2Filter("owner-id", ["123"])])
+        parameters.set(tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: [Tag("k", "v")])])
+        parameters.set("Encrypted", true)
+        parameters.set("Iops", nil as Int?)
+        #expect(parameters.pairs.map { "\($0)=\($1)" } == [
+            "InstanceId.1=i-1", "InstanceId.2=i-2",
+            "Filter.1.Name=tag:tier", "Filter.1.Value.1=web", "Filter.1.Value.2=db",
+            "Filter.2.Name=owner-id", "Filter.2.Value.1=123",
+            "TagSpecification.1.ResourceType=snapshot", "TagSpecification.1.Tag.1.Key=k",
+            "TagSpecification.1.Tag.1.Value=v", "Encrypted=true",
+        ])
+    }
+
+    @Test("an instance decodes with its devices, interfaces and tags, and encodes with AWS's names")
+    func instanceDecoding() throws {
+        let xml = """
+            <DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+            <reservationSet><item><reservationId>r-1</reservationId><ownerId>123456789012</ownerId>
+            <instancesSet><item><instanceId>i-1</instanceId><instanceType>m5.large</instanceType>
+            <instanceState><code>16</code><name>running</name></instanceState>
+            <placement><availabilityZone>us-east-1a</availabilityZone></placement>
+            <architecture>x86_64</architecture><platform>windows</platform><bootMode>uefi</bootMode>
+            <cpuOptions><coreCount>1</coreCount><threadsPerCore>2</threadsPerCore></cpuOptions>
+            <rootDeviceName>/dev/sda1</rootDeviceName><ipAddress>54.1.2.3</ipAddress>
+            <blockDeviceMapping><item><deviceName>/dev/sda1</deviceName><ebs><volumeId>vol-1</volumeId>
+            <deleteOnTermination>true</deleteOnTermination></ebs></item>
+            <item><deviceName>/dev/sdb</deviceName><ebs><volumeId>vol-2</volumeId></ebs></item></blockDeviceMapping>
+            <networkInterfaceSet><item><networkInterfaceId>eni-1</networkInterfaceId><subnetId>subnet-1</subnetId>
+            <macAddress>02:00:00:00:00:01</macAddress><attachment><deviceIndex>0</deviceIndex></attachment>
+            </item></networkInterfaceSet>
+            <tagSet><item><key>Name</key><value>web 1</value></item><item><key>empty</key><value></value></item>
+            </tagSet></item></instancesSet></item></reservationSet></DescribeInstancesResponse>
+            """
+        let root = try #require(XMLNode.parse(Array(xml.utf8)))
+        let reservation = try #require(root.items("reservationSet").first)
+        let instance = Instance(xml: try #require(reservation.items("instancesSet").first), ownerID: "123456789012")
+        #expect(instance.instanceID == "i-1")
+        #expect(instance.state.name == "running")
+        #expect(instance.placement?.availabilityZone == "us-east-1a")
+        #expect(instance.cpuOptions?.coreCount == 1 && instance.cpuOptions?.threadsPerCore == 2)
+        #expect(instance.blockDeviceMappings.map(\.ebs?.volumeID) == ["vol-1", "vol-2"])
+        #expect(instance.networkInterfaces.first?.deviceIndex == 0)
+        #expect(instance.name == "web 1")
+        #expect(instance.tags[key: "empty"] == "")
+        #expect(instance.publicIPAddress == "54.1.2.3")
+
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(instance)) as? [String: Any]
+        #expect(json?["InstanceId"] as? String == "i-1")
+        #expect((json?["BlockDeviceMappings"] as? [Any])?.count == 2)
+        #expect(json?["PublicIpAddress"] as? String == "54.1.2.3")
+    }
+
+    @Test("EC2 and STS error envelopes decode to the same error type")
+    func errorEnvelopes() {
+        let ec2 = AWSQueryClient.decodeError(
+            status: 400,
+            body: Array(
+                "<Response><Errors><Error><Code>InvalidVolume.NotFound</Code><Message>gone</Message></Error></Errors><RequestID>abc</RequestID></Response>"
+                    .utf8), operation: "ec2:DeleteVolume")
+        #expect(ec2.code == "InvalidVolume.NotFound")
+        #expect(ec2.isNotFound && ec2.isPermanent)
+        #expect(ec2.requestID == "abc")
+        let sts = AWSQueryClient.decodeError(
+            status: 403,
+            body: Array(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>bad</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+                    .utf8), operation: "sts:GetCallerIdentity")
+        #expect(sts.code == "SignatureDoesNotMatch")
+        #expect(sts.isPermanent)
+    }
+
+    @Test("retry classification follows codes first, then status", arguments: [
+        ("RequestLimitExceeded", 503, true), ("Throttling", 400, true), ("InternalError", 500, true),
+        ("HTTP502", 502, true), ("UnauthorizedOperation", 403, false), ("AuthFailure", 401, false),
+        ("InvalidParameterValue", 400, false), ("InvalidSnapshot.NotFound", 400, false),
+        ("ConnectionError", 0, true), ("RequestTimeout", 0, true),
+    ])
+    func classification(code: String, status: Int, retryable: Bool) {
+        let error = AWSError(code: code, message: "", operation: "ec2:X", httpStatus: status == 0 ? nil : status)
+        #expect(error.isRetryable == retryable)
+    }
+
+    @Test("backoff is exponential with full jitter and a cap")
+    func backoff() {
+        let policy = RetryPolicy(baseDelay: 0.5, maxDelay: 4)
+        #expect(policy.backoff(retry: 1, random: 1) == 0.5)
+        #expect(policy.backoff(retry: 3, random: 1) == 2)
+        #expect(policy.backoff(retry: 10, random: 1) == 4)
+        #expect(policy.backoff(retry: 3, random: 0) == 0)
+    }
+
+    @Test("a waiter retries until success, sleeping on the injected clock")
+    func waiterSucceeds() async throws {
+        let time = VirtualTimeSource()
+        let states = ["stopping", "stopping", "stopped"]
+        let counter = Counter()
+        let waiter = Waiter<String>(
+            name: "Stopped", acceptors: [.output(.success) { $0 == "stopped" }], minDelay: 5, maxDelay: 60,
+            maxWait: 600)
+        let result = try await waiter.wait(time: time) { states[counter.next() - 1] }
+        #expect(result == "stopped")
+        #expect(time.recordedSleeps.count == 2)
+        #expect(time.recordedSleeps.allSatisfy { $0 >= 5 && $0 <= 60 })
+    }
+
+    @Test("a waiter stops at a failure state and when time runs out")
+    func waiterFailsAndTimesOut() async throws {
+        let failing = EC2Client.snapshotsCompleted()
+        let error = await #expect(throws: AWSError.self) {
+            try await failing.wait(time: VirtualTimeSource()) { [snapshot(state: "error")] }
+        }
+        #expect(error?.code == "WaiterFailureState")
+
+        let slow = Waiter<String>(name: "Never", acceptors: [.output(.success) { $0 == "done" }], maxWait: 100)
+        let time = VirtualTimeSource()
+        let timeout = await #expect(throws: AWSError.self) { try await slow.wait(time: time) { "pending" } }
+        #expect(timeout?.code == "WaiterTimedOut")
+        #expect(time.now() <= 100.0001)
+    }
+
+    @Test("an error acceptor can mean success (VolumeDeleted on NotFound)")
+    func errorAcceptor() async throws {
+        let waiter = EC2Client.volumesDeleted()
+        _ = try await waiter.wait(time: VirtualTimeSource()) {
+            throw AWSError(code: "InvalidVolume.NotFound", message: "", operation: "ec2:DescribeVolumes")
+        }
+    }
+
+    private func snapshot(state: String) -> Snapshot {
+        Snapshot(xml: XMLNode(name: "item", children: [XMLNode(name: "status", text: state)]))
+    }
+}
+
+/// A thread-safe counter for closures that must be `Sendable`.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next() -> Int { lock.withLock { value += 1; return value } }
+}

@@ -1,0 +1,74 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// JSON calls to the control APIs of the local environment (the EC2 proxy's `/__proxy`, the fake cluster's
+/// `/__fake`) and to moto's own `/moto-api`.
+public enum ControlAPI {
+    /// Sends `body` as JSON and returns the decoded answer (nil for an empty body).
+    @discardableResult
+    public static func call(_ method: String, _ url: URL, _ body: [String: Any]? = nil) async throws -> Any? {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .init(rawValue: method)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: Array(try JSONSerialization.data(withJSONObject: body))))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
+        guard (200..<300).contains(Int(response.status.code)) else {
+            throw ControlAPIError(status: Int(response.status.code), body: String(buffer: bytes), url: url)
+        }
+        guard bytes.readableBytes > 0 else { return nil }
+        return try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))
+    }
+}
+
+/// A control call that did not succeed.
+public struct ControlAPIError: Error, CustomStringConvertible {
+    public let status: Int
+    public let body: String
+    public let url: URL
+
+    public var description: String { "\(url) answered \(status): \(body)" }
+}
+
+/// The EC2 proxy's control API: faults, counters, state timings.
+public struct ProxyControl: Sendable {
+    public let base: URL
+
+    /// Creates a client for the proxy's control URL.
+    public init(base: URL) {
+        self.base = base
+    }
+
+    /// Arms a fault, e.g. `["action": "CreateVolume", "code": "RequestLimitExceeded", "status": 503, "count": 2]`.
+    public func armFault(_ fault: [String: Any]) async throws {
+        try await ControlAPI.call("POST", base.appending(path: "faults"), fault)
+    }
+
+    /// Removes every armed fault.
+    public func clearFaults() async throws {
+        try await ControlAPI.call("DELETE", base.appending(path: "faults"))
+    }
+
+    /// Calls per Action so far (for one moto account when given).
+    public func calls(account: String? = nil) async throws -> [String: Int] {
+        var url = base.appending(path: "calls")
+        if let account { url.append(queryItems: [URLQueryItem(name: "account", value: account)]) }
+        let answer = try await ControlAPI.call("GET", url)
+        let object = answer as? [String: Any] ?? [:]
+        let counts = object["calls"] as? [String: Any] ?? object
+        return counts.compactMapValues { ($0 as? NSNumber)?.intValue }
+    }
+
+    /// Sets how long state changes take, in seconds (`stop`, `start`, `snapshot`, `volume`).
+    public func setTimings(_ timings: [String: Double]) async throws {
+        try await ControlAPI.call("POST", base.appending(path: "timings"), timings)
+    }
+
+    /// Everything back to defaults (faults, counters, timings); moto keeps its state.
+    public func reset() async throws {
+        try await ControlAPI.call("POST", base.appending(path: "reset"), [:])
+    }
+}

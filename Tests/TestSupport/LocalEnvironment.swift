@@ -1,0 +1,68 @@
+import AWSClient
+import AWSSigV4
+import Foundation
+import Testing
+
+/// The local environment a test run was started with (`scripts/with-devenv`, which `make test` uses):
+/// moto behind the EC2 proxy, the fake cluster, and their control URLs, read from `MTV_DEVENV_DIR/env.sh`.
+public struct LocalEnvironment: Sendable {
+    /// The variables `scripts/devenv up` wrote.
+    public let variables: [String: String]
+
+    /// The environment of this test run; nil when the tests run without one.
+    public static let current: LocalEnvironment? = {
+        guard let directory = ProcessInfo.processInfo.environment["MTV_DEVENV_DIR"],
+            let text = try? String(contentsOfFile: "\(directory)/env.sh", encoding: .utf8)
+        else { return nil }
+        var variables: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+            let assignment = line.dropFirst("export ".count)
+            guard let equals = assignment.firstIndex(of: "=") else { continue }
+            variables[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+                .trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        }
+        return LocalEnvironment(variables: variables)
+    }()
+
+    /// Whether integration tests may run: they need the environment, and under CI its absence is a failure.
+    public static var isAvailable: Bool {
+        if current == nil, ProcessInfo.processInfo.environment["CI"] == "true" {
+            fatalError("CI runs need the local environment: run the tests through `make test`")
+        }
+        return current != nil
+    }
+
+    /// The message shown when integration tests are skipped.
+    public static let unavailableReason: Comment =
+        "needs the local environment: run `make test`, or `scripts/with-devenv swift test`"
+
+    /// The EC2 proxy's URL (what `AWS_ENDPOINT_URL` points at).
+    public var awsEndpoint: URL { URL(string: variables["AWS_ENDPOINT_URL"]!)! }
+    /// The proxy's control API.
+    public var proxyControl: URL { URL(string: variables["EC2_PROXY_CONTROL_URL"]!)! }
+    /// moto itself, for resets.
+    public var motoURL: URL { URL(string: variables["MOTO_URL"]!)! }
+    /// The devenv's directory.
+    public var directory: String { variables["MTV_DEVENV_DIR"]! }
+
+    /// Credentials moto accepts.
+    public var credentials: AWSCredentials {
+        AWSCredentials(accessKeyID: variables["AWS_ACCESS_KEY_ID"]!, secretAccessKey: variables["AWS_SECRET_ACCESS_KEY"]!)
+    }
+
+    /// An EC2 client for one moto account (accounts are isolated, so suites do not see each other's resources).
+    public func ec2(account: String, policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource())
+        throws -> EC2Client
+    {
+        EC2Client(
+            region: try AWSRegion("us-east-1"), credentials: StaticCredentialProvider(credentials),
+            endpoint: awsEndpoint, policy: policy, time: time, headers: [("x-moto-account-id", account)])
+    }
+
+    /// An STS client for one moto account.
+    public func sts(account: String) throws -> STSClient {
+        STSClient(
+            region: try AWSRegion("us-east-1"), credentials: StaticCredentialProvider(credentials),
+            endpoint: awsEndpoint, headers: [("x-moto-account-id", account)])
+    }
+}
