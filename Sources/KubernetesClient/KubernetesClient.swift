@@ -1,4 +1,391 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
 import MTVAPI
+import NIOCore
+import NIOHTTP1
+import NIOSSL
 
-/// The namespace a Kubernetes client falls back to when neither a flag nor the kubeconfig names one.
-public let defaultNamespace = "default"
+/// A client for the Kubernetes API: typed and untyped REST verbs, the status subresource, patches and watches.
+///
+/// One instance owns one HTTP connection pool; call `shutdown()` when done.
+public final class KubernetesClient: Sendable {
+    public let configuration: KubernetesConfiguration
+    let http: HTTPClient
+    let credentials: RequestCredentials
+    let logger: Logger
+    /// Attempts for a request that fails with a retryable error.
+    let maxAttempts: Int
+    /// How long an ordinary request may take, in seconds.
+    let requestTimeout: Int64
+
+    /// Creates a client; throws when the TLS material does not parse.
+    public init(
+        configuration: KubernetesConfiguration, logger: Logger = Logger(label: "kubernetes"), maxAttempts: Int = 5,
+        requestTimeout: Int64 = 30
+    ) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.maxAttempts = maxAttempts
+        self.requestTimeout = requestTimeout
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = configuration.certificateAuthority {
+                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(ca))
+            }
+            if case .clientCertificate(let certificate, let key) = configuration.authentication {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: key, format: .pem))
+            }
+        } catch {
+            throw KubernetesConfigurationError("the kubeconfig's certificate or key does not parse as PEM: \(error)")
+        }
+        if configuration.insecureSkipTLSVerify { tls.certificateVerification = .none }
+        var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
+        httpConfiguration.timeout = .init(connect: .seconds(10), read: nil)
+        httpConfiguration.httpVersion = .http1Only
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        credentials = RequestCredentials(configuration.authentication)
+    }
+
+    /// Closes the connection pool.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    // MARK: Untyped verbs
+
+    /// Reads one object.
+    public func get(_ resource: ResourceType, name: String, namespace: String? = nil, subresource: String? = nil)
+        async throws -> JSONValue
+    {
+        try await send(.GET, resource.path(namespace: namespace, name: name, subresource: subresource))
+    }
+
+    /// Reads one page of a collection.
+    public func list(_ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
+        async throws -> ObjectList<JSONValue>
+    {
+        let value = try await send(.GET, resource.path(namespace: namespace), query: options.queryItems)
+        return ObjectList(
+            items: value["items"]?.arrayValue ?? [],
+            resourceVersion: value[path: ["metadata", "resourceVersion"]]?.stringValue ?? "",
+            continueToken: value[path: ["metadata", "continue"]]?.stringValue.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// Reads a whole collection, following `continue` tokens.
+    public func listAll(_ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
+        async throws -> ObjectList<JSONValue>
+    {
+        var options = options
+        var items: [JSONValue] = []
+        var resourceVersion = ""
+        repeat {
+            let page = try await list(resource, namespace: namespace, options: options)
+            items += page.items
+            resourceVersion = page.resourceVersion
+            options.continueToken = page.continueToken
+        } while options.continueToken != nil
+        return ObjectList(items: items, resourceVersion: resourceVersion, continueToken: nil)
+    }
+
+    /// Creates an object (`metadata.generateName` gives it a unique name).
+    public func create(_ resource: ResourceType, _ object: JSONValue, namespace: String? = nil, dryRun: Bool = false)
+        async throws -> JSONValue
+    {
+        try await send(
+            .POST, resource.path(namespace: namespace ?? object[path: ["metadata", "namespace"]]?.stringValue),
+            query: dryRun ? [("dryRun", "All")] : [], body: object)
+    }
+
+    /// Replaces an object; a stale `metadata.resourceVersion` gets 409 Conflict.
+    public func replace(_ resource: ResourceType, _ object: JSONValue, subresource: String? = nil) async throws
+        -> JSONValue
+    {
+        let (name, namespace) = try Self.identity(of: object)
+        return try await send(
+            .PUT, resource.path(namespace: namespace, name: name, subresource: subresource), body: object)
+    }
+
+    /// Patches an object (or its status with `subresource: "status"`).
+    public func patch(
+        _ resource: ResourceType, name: String, namespace: String? = nil, _ patch: Patch, subresource: String? = nil
+    ) async throws -> JSONValue {
+        try await send(
+            .PATCH, resource.path(namespace: namespace, name: name, subresource: subresource), body: patch.body,
+            contentType: patch.contentType)
+    }
+
+    /// Deletes an object; returns without error when it is already gone only if `ignoreNotFound`.
+    public func delete(
+        _ resource: ResourceType, name: String, namespace: String? = nil, options: DeleteOptions = DeleteOptions(),
+        ignoreNotFound: Bool = false
+    ) async throws {
+        do {
+            _ = try await send(
+                .DELETE, resource.path(namespace: namespace, name: name), body: options.body(kind: "DeleteOptions"))
+        } catch let error as KubernetesError where ignoreNotFound && error.isNotFound {
+            return
+        }
+    }
+
+    /// Deletes every object of a collection that matches the selectors.
+    public func deleteCollection(_ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
+        async throws
+    {
+        _ = try await send(.DELETE, resource.path(namespace: namespace), query: options.queryItems)
+    }
+
+    /// A pod's log, optionally only its last lines.
+    public func logs(pod: String, namespace: String, container: String? = nil, tailLines: Int? = nil) async throws
+        -> String
+    {
+        var query: [(String, String)] = []
+        if let container { query.append(("container", container)) }
+        if let tailLines { query.append(("tailLines", String(tailLines))) }
+        let bytes = try await sendRaw(
+            .GET, ResourceType.pods.path(namespace: namespace, name: pod, subresource: "log"), query: query)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    // MARK: Typed verbs
+
+    /// Reads one typed object.
+    public func get<T: KubernetesObject>(_ type: T.Type, name: String, namespace: String? = nil) async throws -> T {
+        try await get(T.resourceType, name: name, namespace: namespace).decode()
+    }
+
+    /// Reads a whole typed collection.
+    public func list<T: KubernetesObject>(
+        _ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions()
+    ) async throws -> ObjectList<T> {
+        let raw = try await listAll(T.resourceType, namespace: namespace, options: options)
+        return ObjectList(
+            items: try raw.items.map { try $0.decode() }, resourceVersion: raw.resourceVersion, continueToken: nil)
+    }
+
+    /// Creates a typed object.
+    public func create<T: KubernetesObject>(_ object: T, dryRun: Bool = false) async throws -> T {
+        try await create(T.resourceType, JSONValue(encoding: object), dryRun: dryRun).decode()
+    }
+
+    /// Replaces a typed object.
+    public func replace<T: KubernetesObject>(_ object: T) async throws -> T {
+        try await replace(T.resourceType, JSONValue(encoding: object)).decode()
+    }
+
+    /// Replaces a typed object's status.
+    public func replaceStatus<T: KubernetesObject>(_ object: T) async throws -> T {
+        try await replace(T.resourceType, JSONValue(encoding: object), subresource: "status").decode()
+    }
+
+    /// Read-modify-write without losing fields this build does not know: sends only what `modify` changed, as a
+    /// merge patch guarded by the object's resourceVersion (409 Conflict if someone wrote in between).
+    public func update<T: KubernetesObject>(
+        _ object: T, subresource: String? = nil, _ modify: (inout T) throws -> Void
+    ) async throws -> T {
+        var changed = object
+        try modify(&changed)
+        let before = try JSONValue(encoding: object)
+        let after = try JSONValue(encoding: changed)
+        guard var patch = JSONValue.mergePatch(from: before, to: after) else { return object }
+        patch["metadata"] = .object(
+            (patch["metadata"]?.objectValue ?? [:]).merging(
+                ["resourceVersion": object.metadata.resourceVersion.map(JSONValue.string) ?? .null]) { _, new in new })
+        return try await self.patch(
+            T.resourceType, name: object.metadata.name ?? "", namespace: object.metadata.namespace, .merge(patch),
+            subresource: subresource
+        ).decode()
+    }
+
+    /// Deletes a typed object.
+    public func delete<T: KubernetesObject>(_ object: T, options: DeleteOptions = DeleteOptions()) async throws {
+        try await delete(
+            T.resourceType, name: object.metadata.name ?? "", namespace: object.metadata.namespace, options: options,
+            ignoreNotFound: true)
+    }
+
+    // MARK: Transport
+
+    static func identity(of object: JSONValue) throws -> (name: String, namespace: String?) {
+        guard let name = object[path: ["metadata", "name"]]?.stringValue, !name.isEmpty else {
+            throw KubernetesError(code: 0, reason: "Invalid", message: "the object has no metadata.name", request: "")
+        }
+        return (name, object[path: ["metadata", "namespace"]]?.stringValue)
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        contentType: String = "application/json"
+    ) async throws -> JSONValue {
+        let bytes = try await sendRaw(method, path, query: query, body: body, contentType: contentType)
+        guard !bytes.isEmpty else { return .null }
+        do {
+            return try JSONValue(parsing: Data(bytes))
+        } catch {
+            throw KubernetesError(
+                code: 0, reason: "MalformedResponse", message: "the answer is not JSON: \(error)",
+                request: "\(method.rawValue) \(path)")
+        }
+    }
+
+    func sendRaw(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
+        contentType: String = "application/json"
+    ) async throws -> [UInt8] {
+        let label = "\(method.rawValue) \(path)"
+        var attempt = 1
+        while true {
+            do {
+                let (status, bytes) = try await execute(
+                    method, path, query: query, body: body, contentType: contentType, timeout: requestTimeout)
+                guard (200..<300).contains(status) else {
+                    throw KubernetesError.from(status: status, body: bytes, request: label)
+                }
+                return bytes
+            } catch let error as KubernetesError {
+                // A create that timed out may have happened; only throttling and refusals are safe to repeat.
+                let safe = method != .POST || error.code == 429 || error.code == 503
+                guard error.isRetryable, safe, attempt < maxAttempts else { throw error }
+                let delay = min(8.0, 0.1 * pow(2, Double(attempt - 1))) * Double.random(in: 0.5...1)
+                logger.debug("retrying", metadata: ["request": "\(label)", "reason": "\(error.reason)"])
+                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                attempt += 1
+            }
+        }
+    }
+
+    /// One HTTP exchange; transport failures become `KubernetesError` with code 0.
+    func execute(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)], body: JSONValue?, contentType: String,
+        timeout: Int64
+    ) async throws -> (Int, [UInt8]) {
+        let request = try await makeRequest(method, path, query: query, body: body, contentType: contentType)
+        do {
+            let response = try await http.execute(request, timeout: .seconds(timeout))
+            var buffer = try await response.body.collect(upTo: 256 << 20)
+            return (Int(response.status.code), buffer.readBytes(length: buffer.readableBytes) ?? [])
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw KubernetesError(
+                code: 0, reason: KubernetesError.Reason.timeout, message: "no answer within \(timeout)s",
+                request: "\(method.rawValue) \(path)")
+        } catch {
+            throw KubernetesError(
+                code: 0, reason: KubernetesError.Reason.connection,
+                message: "cannot reach \(configuration.server.absoluteString): \(error)",
+                request: "\(method.rawValue) \(path)")
+        }
+    }
+
+    func makeRequest(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)], body: JSONValue?, contentType: String
+    ) async throws -> HTTPClientRequest {
+        var url = configuration.server.absoluteString
+        while url.hasSuffix("/") { url.removeLast() }
+        url += path
+        if !query.isEmpty {
+            var components = URLComponents()
+            components.queryItems = query.map { URLQueryItem(name: $0.0, value: $0.1) }
+            let encoded = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
+            url += "?" + encoded
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "kubectl-mtv/0.1")
+        if let token = try await credentials.token() {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
+        if let body {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: Array(body.serialized())))
+        }
+        return request
+    }
+}
+
+/// One page (or all) of a collection.
+public struct ObjectList<Item: Sendable>: Sendable {
+    public var items: [Item]
+    /// The collection's resourceVersion: where a watch should start.
+    public var resourceVersion: String
+    /// The token for the next page, nil on the last.
+    public var continueToken: String?
+}
+
+/// Selectors and paging for list, watch and deletecollection.
+public struct ListOptions: Sendable, Equatable {
+    public var labelSelector: String?
+    public var fieldSelector: String?
+    public var limit: Int?
+    public var continueToken: String?
+
+    /// Creates options.
+    public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil) {
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.limit = limit
+        self.continueToken = continueToken
+    }
+
+    var queryItems: [(String, String)] {
+        var items: [(String, String)] = []
+        if let labelSelector, !labelSelector.isEmpty { items.append(("labelSelector", labelSelector)) }
+        if let fieldSelector, !fieldSelector.isEmpty { items.append(("fieldSelector", fieldSelector)) }
+        if let limit { items.append(("limit", String(limit))) }
+        if let continueToken { items.append(("continue", continueToken)) }
+        return items
+    }
+}
+
+/// How a delete proceeds: propagation to dependents and preconditions.
+public struct DeleteOptions: Sendable, Equatable {
+    /// `Foreground`, `Background` or `Orphan`.
+    public var propagationPolicy: String?
+    /// Delete only the object with this UID.
+    public var preconditionUID: String?
+    /// Delete only at this resourceVersion.
+    public var preconditionResourceVersion: String?
+
+    /// Creates options.
+    public init(propagationPolicy: String? = nil, preconditionUID: String? = nil, preconditionResourceVersion: String? = nil) {
+        self.propagationPolicy = propagationPolicy
+        self.preconditionUID = preconditionUID
+        self.preconditionResourceVersion = preconditionResourceVersion
+    }
+
+    func body(kind: String) -> JSONValue? {
+        guard propagationPolicy != nil || preconditionUID != nil || preconditionResourceVersion != nil else { return nil }
+        var body: [String: JSONValue] = ["apiVersion": "v1", "kind": .string(kind)]
+        if let propagationPolicy { body["propagationPolicy"] = .string(propagationPolicy) }
+        var preconditions: [String: JSONValue] = [:]
+        if let preconditionUID { preconditions["uid"] = .string(preconditionUID) }
+        if let preconditionResourceVersion { preconditions["resourceVersion"] = .string(preconditionResourceVersion) }
+        if !preconditions.isEmpty { body["preconditions"] = .object(preconditions) }
+        return .object(body)
+    }
+}
+
+/// A patch and its media type.
+public enum Patch: Sendable {
+    /// RFC 7386 JSON merge patch (`null` deletes, lists are replaced).
+    case merge(JSONValue)
+    /// RFC 6902 JSON patch operations.
+    case json([JSONValue])
+
+    var contentType: String {
+        switch self {
+        case .merge: "application/merge-patch+json"
+        case .json: "application/json-patch+json"
+        }
+    }
+
+    var body: JSONValue {
+        switch self {
+        case .merge(let value): value
+        case .json(let operations): .array(operations)
+        }
+    }
+}
