@@ -24,7 +24,7 @@ build-debug:
 test: swift-test python-test
 
 swift-test: build-debug
-	$(SWIFT) test --skip-build --parallel
+	scripts/with-devenv $(SWIFT) test --skip-build
 
 python-test: build-debug
 	MTV_BIN_DIR=$(CURDIR)/$(DEBUG) $(PYTHON) -m pytest

@@ -101,7 +101,11 @@ let package = Package(
         // Shared test helpers: the local environment (moto, proxy, fake cluster) and process runners.
         .target(
             name: "TestSupport",
-            dependencies: ["AWSClient", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "AWSClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             path: "Tests/TestSupport"
         ),
         .testTarget(
@@ -114,6 +118,7 @@ let package = Package(
             name: "AWSClientTests",
             dependencies: ["AWSClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
         ),
+        .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "TestSupport"]),
         .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI"]),
     ]
 )

@@ -77,16 +77,24 @@ public final class KubernetesClient: Sendable {
     public func listAll(_ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
         async throws -> ObjectList<JSONValue>
     {
-        var options = options
-        var items: [JSONValue] = []
-        var resourceVersion = ""
-        repeat {
-            let page = try await list(resource, namespace: namespace, options: options)
-            items += page.items
-            resourceVersion = page.resourceVersion
-            options.continueToken = page.continueToken
-        } while options.continueToken != nil
-        return ObjectList(items: items, resourceVersion: resourceVersion, continueToken: nil)
+        var restarts = 0
+        while true {
+            var options = options
+            var items: [JSONValue] = []
+            var resourceVersion = ""
+            do {
+                repeat {
+                    let page = try await list(resource, namespace: namespace, options: options)
+                    items += page.items
+                    resourceVersion = page.resourceVersion
+                    options.continueToken = page.continueToken
+                } while options.continueToken != nil
+                return ObjectList(items: items, resourceVersion: resourceVersion, continueToken: nil)
+            } catch let error as KubernetesError where error.isGone && options.continueToken != nil && restarts < 3 {
+                // The snapshot behind the continue token expired: list again from the start, as kubectl does.
+                restarts += 1
+            }
+        }
     }
 
     /// Creates an object (`metadata.generateName` gives it a unique name).

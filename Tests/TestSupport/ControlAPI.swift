@@ -1,10 +1,22 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOSSL
 
 /// JSON calls to the control APIs of the local environment (the EC2 proxy's `/__proxy`, the fake cluster's
 /// `/__fake`) and to moto's own `/moto-api`.
 public enum ControlAPI {
+    /// A client that trusts the devenv's CA (the fake cluster serves its control API over the same HTTPS port).
+    static let client: HTTPClient = {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let path = LocalEnvironment.current?.variables["FAKE_KUBE_CA"],
+            let certificates = try? NIOSSLCertificate.fromPEMFile(path)
+        {
+            tls.trustRoots = .certificates(certificates)
+        }
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+    }()
+
     /// Sends `body` as JSON and returns the decoded answer (nil for an empty body).
     @discardableResult
     public static func call(_ method: String, _ url: URL, _ body: [String: Any]? = nil) async throws -> Any? {
@@ -14,7 +26,7 @@ public enum ControlAPI {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: Array(try JSONSerialization.data(withJSONObject: body))))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 16 << 20)
         guard (200..<300).contains(Int(response.status.code)) else {
             throw ControlAPIError(status: Int(response.status.code), body: String(buffer: bytes), url: url)

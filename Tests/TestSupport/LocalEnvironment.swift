@@ -42,6 +42,10 @@ public struct LocalEnvironment: Sendable {
     public var proxyControl: URL { URL(string: variables["EC2_PROXY_CONTROL_URL"]!)! }
     /// moto itself, for resets.
     public var motoURL: URL { URL(string: variables["MOTO_URL"]!)! }
+    /// The fake cluster's kubeconfig (admin token, HTTPS with the devenv's CA).
+    public var kubeconfig: String { variables["KUBECONFIG"]! }
+    /// The fake cluster's control API.
+    public var fakeKubeControl: URL { URL(string: variables["FAKE_KUBE_CONTROL_URL"]!)! }
     /// The devenv's directory.
     public var directory: String { variables["MTV_DEVENV_DIR"]! }
 
