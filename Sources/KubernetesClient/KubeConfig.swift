@@ -92,10 +92,28 @@ public struct KubeConfig: Codable, Sendable, Equatable {
         public var env: [EnvVar]?
         public var interactiveMode: String?
 
+        /// Creates a plugin configuration.
+        public init(
+            command: String, args: [String]? = nil, env: [EnvVar]? = nil,
+            apiVersion: String? = "client.authentication.k8s.io/v1", interactiveMode: String? = "Never"
+        ) {
+            self.apiVersion = apiVersion
+            self.command = command
+            self.args = args
+            self.env = env
+            self.interactiveMode = interactiveMode
+        }
+
         /// One environment variable for the plugin.
         public struct EnvVar: Codable, Sendable, Equatable {
             public var name: String
             public var value: String
+
+            /// Creates a variable.
+            public init(name: String, value: String) {
+                self.name = name
+                self.value = value
+            }
         }
     }
 
