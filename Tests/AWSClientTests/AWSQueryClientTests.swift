@@ -154,6 +154,23 @@ struct AWSQueryClientTests {
         #expect(error?.code == AWSError.connectionErrorCode)
     }
 
+    @Test("DescribeVolumeStatus decodes each volume's status (moto does not implement it)")
+    func volumeStatus() async throws {
+        try await StubServer.with({ action, parameters, _ in
+            guard action == "DescribeVolumeStatus", parameters["VolumeId.1"] == "vol-1" else {
+                return .init(status: 400, body: StubServer.ec2Error("InvalidParameterValue"))
+            }
+            return .init(
+                body: "<DescribeVolumeStatusResponse><volumeStatusSet><item><volumeId>vol-1</volumeId>"
+                    + "<availabilityZone>us-east-1c</availabilityZone><volumeStatus><status>impaired</status>"
+                    + "</volumeStatus></item></volumeStatusSet></DescribeVolumeStatusResponse>")
+        }) { _, url in
+            let status = try await ec2(url).describeVolumeStatus(ids: ["vol-1"])
+            #expect(status.map(\.status) == ["impaired"])
+            #expect(status.first?.availabilityZone == "us-east-1c")
+        }
+    }
+
     @Test("web identity: the token file is exchanged through STS, unsigned")
     func webIdentityExchange() async throws {
         let expiry = "2030-01-01T00:00:00Z"

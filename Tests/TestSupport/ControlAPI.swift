@@ -69,8 +69,7 @@ public struct ProxyControl: Sendable {
         var url = base.appending(path: "calls")
         if let account { url.append(queryItems: [URLQueryItem(name: "account", value: account)]) }
         let answer = try await ControlAPI.call("GET", url)
-        let object = answer as? [String: Any] ?? [:]
-        let counts = object["calls"] as? [String: Any] ?? object
+        let counts = (answer as? [String: Any])?["by_action"] as? [String: Any] ?? [:]
         return counts.compactMapValues { ($0 as? NSNumber)?.intValue }
     }
 
