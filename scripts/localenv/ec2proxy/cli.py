@@ -1,0 +1,85 @@
+"""Command line entry point: ``ec2-proxy --upstream URL [options]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import threading
+
+from .resources import parse_delays
+from .server import ProxyServer
+from .state import ProxyState
+
+
+def write_port_file(path: str, port: int) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".ec2-proxy-port.", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(f"{port}\n")
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ec2-proxy",
+        description="Fault-injecting, state-progressing reverse proxy in front of moto (EC2, STS, ...).",
+    )
+    p.add_argument("--upstream", required=True, help="moto base URL, e.g. http://127.0.0.1:5055")
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="listen port; 0 picks a free one (default)")
+    p.add_argument("--port-file", help="write the bound port here (atomically) once listening")
+    p.add_argument("--log", help="append one JSON line per proxied call to this file")
+    p.add_argument("--log-size", type=int, default=10000, help="calls kept in memory for /__proxy/log")
+    p.add_argument("--state-delays", default="",
+                   help="seconds per transition, e.g. stop=5,start=3,snapshot=10,volume=4 (default all 0)")
+    p.add_argument("--enforce-states", action="store_true",
+                   help="reject calls AWS would reject while a resource is in a transient state")
+    p.add_argument("--no-idempotency", action="store_true",
+                   help="do not emulate ClientToken idempotency for CreateVolume/RunInstances")
+    p.add_argument("--seed", type=int, default=None, help="seed for probability faults and latency ranges")
+    p.add_argument("--upstream-timeout", type=float, default=60.0, help="seconds to wait for moto")
+    p.add_argument("--verbose", action="store_true", help="log every request line to stderr")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        delays = parse_delays(args.state_delays)
+    except ValueError as exc:
+        print(f"ec2-proxy: --state-delays: {exc}", file=sys.stderr)
+        return 2
+    state = ProxyState(delays, args.seed, log_size=args.log_size, log_path=args.log,
+                       enforce=args.enforce_states, idempotency=not args.no_idempotency)
+    try:
+        server = ProxyServer((args.host, args.port), state, args.upstream,
+                             upstream_timeout=args.upstream_timeout, verbose=args.verbose)
+    except (OSError, ValueError) as exc:
+        print(f"ec2-proxy: cannot start: {exc}", file=sys.stderr)
+        return 1
+    port = server.server_address[1]
+    if args.port_file:
+        write_port_file(args.port_file, port)
+
+    def on_signal(signum, frame):  # shutdown() blocks until serve_forever returns
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    print(f"ec2-proxy: listening on http://{args.host}:{port} -> {args.upstream}", file=sys.stderr, flush=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+    print("ec2-proxy: stopped", file=sys.stderr, flush=True)
+    return 0
