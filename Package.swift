@@ -95,7 +95,12 @@ let package = Package(
         .executableTarget(name: "kubectl-mtv", dependencies: ["MTVCLI"]),
         .executableTarget(
             name: "mtv-controller",
-            dependencies: ["MTVController", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "MTVController",
+                "KubernetesClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
 
         // Shared test helpers: the local environment (moto, proxy, fake cluster) and process runners.
@@ -119,6 +124,7 @@ let package = Package(
             dependencies: ["AWSClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "TestSupport"]),
+        .testTarget(name: "MTVAPITests", dependencies: ["MTVAPI"]),
         .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI"]),
     ]
 )

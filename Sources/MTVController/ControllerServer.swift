@@ -2,39 +2,26 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// The controller's HTTP side: health and version now; metrics and the inventory join it as they are built.
-public struct ControllerServer: Sendable {
-    let configuration: ControllerConfiguration
-    let logger: Logger
-
-    /// Creates the server.
-    public init(configuration: ControllerConfiguration, logger: Logger) {
-        self.configuration = configuration
-        self.logger = logger
-    }
-
-    /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
-    public func run() async throws {
+/// The controller's HTTP endpoints: health, readiness and version; the inventory joins them later.
+public enum ControllerServer {
+    /// Builds the HTTP application as a service of the controller's service group.
+    public static func make(configuration: ControllerConfiguration, health: HealthState, logger: Logger)
+        -> some ApplicationProtocol
+    {
         let router = Router()
         router.get("/healthz") { _, _ in "ok" }
         router.get("/readyz") { _, _ in "ok" }
+        router.get("/leader") { _, _ in await health.isLeading ? "leader" : "standby" }
         router.get("/version") { _, _ in ControllerConfiguration.version }
         let portFile = configuration.portFile
-        let logger = self.logger
-        let app = Application(
+        return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("listening", metadata: ["port": "\(port)"])
-                if let portFile { Self.writeAtomically("\(port)\n", to: portFile) }
+                if let portFile { try? Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic) }
             },
             logger: logger)
-        try await app.runService()
-    }
-
-    /// Writes through a temporary file and a rename, so a reader never sees half a file.
-    static func writeAtomically(_ text: String, to path: String) {
-        try? Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

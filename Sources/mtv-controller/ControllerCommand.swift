@@ -1,6 +1,9 @@
 import ArgumentParser
+import Foundation
+import KubernetesClient
 import Logging
 import MTVController
+import ServiceLifecycle
 
 /// The `mtv-controller` process.
 @main
@@ -10,7 +13,7 @@ struct ControllerCommand: AsyncParsableCommand {
         abstract: "Reconciles Forklift EC2 providers, plans and migrations, and serves the EC2 inventory.",
         version: ControllerConfiguration.version)
 
-    @Option(help: "Path to a kubeconfig file; in-cluster configuration when omitted.")
+    @Option(help: "Path to a kubeconfig file; KUBECONFIG, ~/.kube/config or in-cluster configuration when omitted.")
     var kubeconfig: String?
 
     @Option(help: "Address of the HTTP endpoints (health, metrics, inventory), HOST:PORT; port 0 picks a free one.")
@@ -18,6 +21,27 @@ struct ControllerCommand: AsyncParsableCommand {
 
     @Option(help: "Write the listening port to this file once the server is up.")
     var portFile: String?
+
+    @Option(name: .customLong("namespace"), help: "A namespace to watch (repeatable); all namespaces when omitted.")
+    var namespaces: [String] = []
+
+    @Option(help: "Namespace of the host provider and of the leader-election Lease.")
+    var controllerNamespace = "openshift-mtv"
+
+    @Flag(help: "Take part in leader election on a Lease before reconciling.")
+    var leaderElect = false
+
+    @Option(help: "This process's identity in the Lease (default: POD_NAME, else the host name and PID).")
+    var identity: String?
+
+    @Option(help: "Seconds a Lease lasts without renewal.")
+    var leaseDuration = 15
+
+    @Option(help: "Seconds between Lease renewals and acquisition attempts.")
+    var leaseRetryPeriod = 2.0
+
+    @Option(help: "Reconcile workers per kind.")
+    var workers = 4
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
@@ -29,6 +53,10 @@ struct ControllerCommand: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error")
         }
+        guard leaseDuration >= 2, leaseRetryPeriod > 0, leaseRetryPeriod < Double(leaseDuration) else {
+            throw ValidationError("--lease-retry-period must be positive and shorter than --lease-duration")
+        }
+        guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
     }
 
     func run() async throws {
@@ -38,10 +66,46 @@ struct ControllerCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        let logger = Logger(label: "mtv-controller")
         let (host, port) = Self.splitHostPort(listen)!
-        let configuration = ControllerConfiguration(
+        var configuration = ControllerConfiguration(
             kubeconfig: kubeconfig, listenHost: host, listenPort: port, portFile: portFile)
-        try await ControllerServer(configuration: configuration, logger: Logger(label: "mtv-controller")).run()
+        configuration.namespaces = namespaces
+        configuration.controllerNamespace = controllerNamespace
+        configuration.leaderElect = leaderElect
+        configuration.identity = identity ?? ProcessInfo.processInfo.environment["POD_NAME"]
+            ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        configuration.leaseDuration = leaseDuration
+        configuration.leaseRetryPeriod = leaseRetryPeriod
+        configuration.workers = workers
+
+        let kubernetes: KubernetesConfiguration
+        do {
+            kubernetes = try KubernetesConfiguration.load(kubeconfig: kubeconfig)
+        } catch let error as KubernetesConfigurationError {
+            throw ValidationError(error.message)
+        }
+        let client = try KubernetesClient(configuration: kubernetes, logger: logger)
+        let health = HealthState()
+        let controller = Controller(
+            configuration: configuration, client: client, registry: ProviderRegistry(), health: health, logger: logger)
+        let server = ControllerServer.make(configuration: configuration, health: health, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: server),
+                    .init(service: controller, successTerminationBehavior: .gracefullyShutdownGroup,
+                        failureTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopping", metadata: ["reason": "\(error)"])
+            try? await client.shutdown()
+            throw ExitCode(1)
+        }
+        try await client.shutdown()
     }
 
     static func splitHostPort(_ text: String) -> (String, Int)? {

@@ -196,6 +196,36 @@ struct LiveClusterTests {
         }
     }
 
+    @Test("delete honours preconditions and finalizers")
+    func deletePreconditionsAndFinalizers() async throws {
+        try await Cluster.with { cluster in
+            let client = cluster.client
+            let created = try await client.create(ResourceType.configMaps, cluster.configMap("d"))
+            let uid = try #require(created[path: ["metadata", "uid"]]?.stringValue)
+            let wrongUID = await #expect(throws: KubernetesError.self) {
+                try await client.delete(ResourceType.configMaps, name: "d", namespace: cluster.namespace,
+                    options: DeleteOptions(preconditionUID: "not-\(uid)"))
+            }
+            #expect(wrongUID?.isConflict == true)
+            try await client.delete(ResourceType.configMaps, name: "d", namespace: cluster.namespace,
+                options: DeleteOptions(propagationPolicy: "Foreground", preconditionUID: uid))
+            try await client.delete(ResourceType.configMaps, name: "d", namespace: cluster.namespace, ignoreNotFound: true)
+
+            var guarded = cluster.configMap("guarded")
+            guarded["metadata"]?["finalizers"] = ["mtv.konveyor.io/cleanup"]
+            _ = try await client.create(ResourceType.configMaps, guarded)
+            try await client.delete(ResourceType.configMaps, name: "guarded", namespace: cluster.namespace)
+            let terminating = try await client.get(ResourceType.configMaps, name: "guarded", namespace: cluster.namespace)
+            #expect(terminating[path: ["metadata", "deletionTimestamp"]] != nil)
+            _ = try await client.patch(ResourceType.configMaps, name: "guarded", namespace: cluster.namespace,
+                .merge(["metadata": ["finalizers": .null]]))
+            let gone = await #expect(throws: KubernetesError.self) {
+                try await client.get(ResourceType.configMaps, name: "guarded", namespace: cluster.namespace)
+            }
+            #expect(gone?.isNotFound == true)
+        }
+    }
+
     @Test("429 and 500 answers are retried; the request then succeeds")
     func retriesServerFaults() async throws {
         try await Cluster.with { cluster in

@@ -1,0 +1,84 @@
+import AWSClient
+import AWSSigV4
+import Foundation
+import Logging
+
+/// Tests an EC2 provider's credentials: STS GetCallerIdentity and one cheap EC2 Describe, with the source and,
+/// when they differ, the target credentials. Bounded so a provider's status changes within seconds.
+public struct ConnectionTester: Sendable {
+    /// The accounts the credentials belong to.
+    public struct Accounts: Sendable, Equatable {
+        public var source: String
+        public var target: String
+    }
+
+    /// Why the test failed, in terms a person can act on.
+    public struct Failure: Error, Sendable, Equatable {
+        public var code: String
+        public var message: String
+        public var suggestion: String?
+        /// Whether trying again soon may help (throttling, a network problem).
+        public var transient: Bool
+    }
+
+    let config: EC2ProviderConfig
+    let logger: Logger
+    /// Retries for a test: quick, so a wrong secret shows within seconds.
+    static let policy = RetryPolicy(maxAttempts: 3, baseDelay: 0.2, maxDelay: 2, attemptTimeout: 10, callDeadline: 20)
+
+    /// Creates a tester.
+    public init(config: EC2ProviderConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Runs the test.
+    public func test() async -> Result<Accounts, Failure> {
+        do {
+            let source = try await identify(config.source, region: config.region, role: "source")
+            let target =
+                config.hasSeparateTarget
+                ? try await identify(config.target, region: config.targetRegion, role: "target") : source
+            return .success(Accounts(source: source, target: target))
+        } catch let failure as Failure {
+            return .failure(failure)
+        } catch {
+            return .failure(Failure(code: "ConnectionTestFailed", message: "\(error)", transient: true))
+        }
+    }
+
+    private func identify(_ credentials: AWSCredentials?, region: AWSRegion, role: String) async throws -> String {
+        let provider: any CredentialProvider =
+            credentials.map { StaticCredentialProvider($0) } ?? CredentialChain.standard(region: region)
+        let sts = STSClient(region: region, credentials: provider, endpoint: config.stsEndpoint, policy: Self.policy,
+            logger: logger)
+        let ec2 = EC2Client(region: region, credentials: provider, endpoint: config.endpoint, policy: Self.policy,
+            logger: logger)
+        do {
+            let identity = try await sts.getCallerIdentity()
+            _ = try await ec2.describeAvailabilityZones()
+            return identity.account
+        } catch let error as AWSError {
+            throw Failure(
+                code: error.code, message: "\(role) credentials: \(error.description)",
+                suggestion: Self.suggestion(for: error, role: role), transient: error.isRetryable)
+        } catch let error as AWSConfigurationError {
+            throw Failure(code: "CredentialsNotFound", message: "\(role) credentials: \(error.message)",
+                suggestion: "put accessKeyId and secretAccessKey in the provider Secret", transient: false)
+        }
+    }
+
+    static func suggestion(for error: AWSError, role: String) -> String? {
+        let keys = role == "source" ? "accessKeyId/secretAccessKey" : "targetAccessKeyId/targetSecretAccessKey"
+        switch error.code {
+        case "AuthFailure", "SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature":
+            return "check \(keys) in the provider Secret"
+        case "UnauthorizedOperation", "AccessDenied":
+            return "grant the \(role) IAM identity sts:GetCallerIdentity and ec2:Describe*"
+        case "ExpiredToken", "RequestExpired":
+            return "the session token expired; put fresh credentials in the provider Secret"
+        default:
+            return error.isRetryable ? "AWS could not be reached; the test is repeated shortly" : nil
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import KubernetesClient
+import Logging
+import MTVAPI
+import ServiceLifecycle
+
+/// The reconciling side of `mtv-controller`: leader election, the `host` provider, and the reconcilers.
+public struct Controller: Service {
+    let configuration: ControllerConfiguration
+    let client: KubernetesClient
+    let registry: ProviderRegistry
+    let health: HealthState
+    let logger: Logger
+
+    /// Creates the controller.
+    public init(
+        configuration: ControllerConfiguration, client: KubernetesClient, registry: ProviderRegistry,
+        health: HealthState, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.client = client
+        self.registry = registry
+        self.health = health
+        self.logger = logger
+    }
+
+    /// Runs until graceful shutdown; throws when leadership is lost, so the process restarts clean.
+    public func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await runReconcilers()
+        }
+    }
+
+    private func runReconcilers() async throws {
+        let elector =
+            configuration.leaderElect
+            ? LeaderElector(
+                client: client, namespace: configuration.controllerNamespace, name: ControllerConfiguration.leaseName,
+                identity: configuration.identity, leaseDuration: configuration.leaseDuration,
+                retryPeriod: configuration.leaseRetryPeriod, logger: logger) : nil
+        if let elector {
+            logger.info("waiting to lead", metadata: ["identity": "\(configuration.identity)"])
+            try await elector.acquire()
+        }
+        await health.setLeading(true)
+        try await ensureHostProvider()
+        let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
+        let providers = ProviderReconciler(client: client, namespaces: namespaces, registry: registry, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await providers.run(workers: configuration.workers) }
+            if let elector {
+                group.addTask {
+                    try await elector.holdUntilLost()
+                    throw LeadershipLost()
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Creates the `host` provider (the cluster itself, the migration target) when it is missing.
+    func ensureHostProvider() async throws {
+        let host = Provider(
+            metadata: ObjectMeta(name: "host", namespace: configuration.controllerNamespace),
+            spec: Provider.Spec(type: "openshift", url: "", secret: ObjectReference(name: nil, namespace: nil)))
+        do {
+            _ = try await client.create(host)
+            logger.info("created the host provider", metadata: ["namespace": "\(configuration.controllerNamespace)"])
+        } catch let error as KubernetesError where error.isAlreadyExists {
+            return
+        } catch let error as KubernetesError where error.isNotFound {
+            _ = try await client.create(Namespace(name: configuration.controllerNamespace))
+            _ = try await client.create(host)
+        }
+    }
+}
+
+/// Leadership moved to another process; this one stops reconciling.
+struct LeadershipLost: Error, CustomStringConvertible {
+    var description: String { "lost leadership; exiting so a fresh process can campaign again" }
+}
+
+/// What `/readyz` reports.
+public actor HealthState {
+    private var leading = false
+
+    /// Creates the state.
+    public init() {}
+
+    /// Records whether this process leads.
+    public func setLeading(_ value: Bool) {
+        leading = value
+    }
+
+    /// Whether this process leads.
+    public var isLeading: Bool { leading }
+}

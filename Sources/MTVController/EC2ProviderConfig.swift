@@ -1,0 +1,93 @@
+import AWSClient
+import AWSSigV4
+import Foundation
+import MTVAPI
+
+/// The AWS side of an EC2 provider, resolved from its Secret and settings: region, endpoints, and the source
+/// and target credentials (nil source credentials mean the controller's own AWS credential chain).
+public struct EC2ProviderConfig: Sendable {
+    public var region: AWSRegion
+    public var endpoint: URL
+    public var stsEndpoint: URL
+    public var source: AWSCredentials?
+    public var target: AWSCredentials?
+    public var targetRegion: AWSRegion
+    public var targetAZ: String?
+
+    /// Whether the target account's credentials differ from the source's.
+    public var hasSeparateTarget: Bool { target != nil && target != source }
+
+    /// Reads and checks the Secret; every problem becomes a `ProviderValidationError` a person can act on.
+    public static func resolve(provider: Provider, secret: Secret) throws(ProviderValidationError) -> EC2ProviderConfig {
+        let secretName = "\(secret.metadata.namespace ?? "")/\(secret.metadata.name ?? "")"
+        guard let regionName = secret.value("region"), !regionName.isEmpty else {
+            throw ProviderValidationError(
+                reason: "MissingRegion", message: "secret \(secretName) has no 'region' key; add the AWS region")
+        }
+        let region: AWSRegion
+        do { region = try AWSRegion(regionName) } catch {
+            throw ProviderValidationError(reason: "InvalidRegion", message: "secret \(secretName): \(error.message)")
+        }
+        let source = try pair(secret, "accessKeyId", "secretAccessKey", "sessionToken", name: secretName)
+        let target = try pair(secret, "targetAccessKeyId", "targetSecretAccessKey", nil, name: secretName)
+
+        let urlText = secret.value("url").flatMap { $0.isEmpty ? nil : $0 } ?? provider.spec.url
+        let endpoint: URL
+        do {
+            endpoint = try AWSEndpoint.resolve(service: "ec2", region: region, explicit: urlText)
+        } catch {
+            throw ProviderValidationError(reason: "InvalidURL", message: error.message)
+        }
+        let settings = provider.spec.settings ?? [:]
+        var targetRegion = region
+        if let name = settings["target-region"], !name.isEmpty {
+            do { targetRegion = try AWSRegion(name) } catch {
+                throw ProviderValidationError(
+                    reason: "InvalidTargetRegion", message: "settings.target-region: \(error.message)")
+            }
+        }
+        let targetAZ = settings["target-az"].flatMap { $0.isEmpty ? nil : $0 }
+        if let targetAZ, !targetAZ.hasPrefix(targetRegion.name) || targetAZ.count != targetRegion.name.count + 1 {
+            throw ProviderValidationError(
+                reason: "InvalidTargetAZ",
+                message: "settings.target-az '\(targetAZ)' is not a zone of the target region \(targetRegion.name)")
+        }
+        return EC2ProviderConfig(
+            region: region, endpoint: endpoint, stsEndpoint: stsEndpoint(for: endpoint, region: region),
+            source: source, target: target, targetRegion: targetRegion, targetAZ: targetAZ)
+    }
+
+    /// STS lives beside a custom endpoint (an emulator or a proxy serves every service), else in the region.
+    static func stsEndpoint(for endpoint: URL, region: AWSRegion) -> URL {
+        let host = endpoint.host ?? ""
+        if host.hasSuffix(".amazonaws.com") || host.hasSuffix(".amazonaws.com.cn") {
+            return region.endpoint(service: "sts")
+        }
+        return endpoint
+    }
+
+    private static func pair(_ secret: Secret, _ keyName: String, _ secretName: String, _ tokenName: String?,
+        name: String) throws(ProviderValidationError) -> AWSCredentials?
+    {
+        let key = secret.value(keyName).flatMap { $0.isEmpty ? nil : $0 }
+        let value = secret.value(secretName).flatMap { $0.isEmpty ? nil : $0 }
+        switch (key, value) {
+        case (let key?, let value?):
+            return AWSCredentials(
+                accessKeyID: key, secretAccessKey: value,
+                sessionToken: tokenName.flatMap { secret.value($0) }.flatMap { $0.isEmpty ? nil : $0 })
+        case (nil, nil):
+            return nil
+        default:
+            throw ProviderValidationError(
+                reason: "IncompleteKeyPair",
+                message: "secret \(name) has only one of '\(keyName)' and '\(secretName)'; set both or neither")
+        }
+    }
+}
+
+/// Why a provider's configuration cannot be used; `reason` becomes the condition's reason.
+public struct ProviderValidationError: Error, Sendable, Equatable {
+    public var reason: String
+    public var message: String
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// A queue of object keys for reconcilers: a key waits at most once, a key being worked on is not handed out
+/// twice, and a key added while in work is handed out again when that work is done.
+public actor WorkQueue {
+    private var pending: [String] = []
+    private var queued: Set<String> = []
+    private var active: Set<String> = []
+    private var dirty: Set<String> = []
+    private var waiters: [CheckedContinuation<String?, Never>] = []
+    private var closed = false
+
+    /// Creates an empty queue.
+    public init() {}
+
+    /// Adds a key (ignored if it already waits).
+    public func add(_ key: String) {
+        guard !closed else { return }
+        if active.contains(key) {
+            dirty.insert(key)
+            return
+        }
+        guard queued.insert(key).inserted else { return }
+        if let waiter = waiters.first {
+            waiters.removeFirst()
+            queued.remove(key)
+            active.insert(key)
+            waiter.resume(returning: key)
+        } else {
+            pending.append(key)
+        }
+    }
+
+    /// Adds a key after a delay.
+    public nonisolated func add(_ key: String, after seconds: Double) {
+        Task {
+            try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+            await self.add(key)
+        }
+    }
+
+    /// The next key to work on; nil once the queue is closed.
+    public func next() async -> String? {
+        if closed { return nil }
+        if !pending.isEmpty {
+            let key = pending.removeFirst()
+            queued.remove(key)
+            active.insert(key)
+            return key
+        }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+
+    /// Marks work on a key finished; a key added meanwhile is queued again.
+    public func done(_ key: String) {
+        active.remove(key)
+        if dirty.remove(key) != nil { add(key) }
+    }
+
+    /// Stops handing out keys and releases every waiting worker.
+    public func close() {
+        closed = true
+        for waiter in waiters { waiter.resume(returning: nil) }
+        waiters.removeAll()
+    }
+}
