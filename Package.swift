@@ -85,11 +85,13 @@ let package = Package(
         .target(
             name: "MTVCLI",
             dependencies: [
+                "AWSClient",
                 "KubernetesClient",
                 "MTVAPI",
                 "InventoryQuery",
                 "MigrationCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(name: "kubectl-mtv", dependencies: ["MTVCLI"]),
@@ -125,6 +127,6 @@ let package = Package(
         ),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "TestSupport"]),
         .testTarget(name: "MTVAPITests", dependencies: ["MTVAPI"]),
-        .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI"]),
+        .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI", "TestSupport", "KubernetesClient", "MTVAPI"]),
     ]
 )

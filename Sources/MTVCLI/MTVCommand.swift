@@ -5,8 +5,47 @@ public struct MTVCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kubectl-mtv",
         abstract: "Migrate AWS EC2 instances to KubeVirt virtual machines.",
-        version: "0.1.0"
-    )
+        version: MTVCommand.version,
+        subcommands: [Create.self, Get.self, Describe.self, Delete.self, Version.self])
+
+    /// The plugin's version.
+    public static let version = "0.1.0"
 
     public init() {}
+
+    /// Parses the process's arguments and runs the command, awaiting asynchronous subcommands.
+    public static func start() async {
+        let root: any AsyncParsableCommand.Type = MTVCommand.self
+        await root.main(nil)
+    }
+
+    /// `kubectl mtv create …`
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create providers (and, later, mappings and plans).", subcommands: [CreateProvider.self])
+    }
+
+    /// `kubectl mtv get …`
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List resources.", subcommands: [GetProvider.self])
+    }
+
+    /// `kubectl mtv describe …`
+    struct Describe: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a resource in detail.", subcommands: [DescribeProvider.self])
+    }
+
+    /// `kubectl mtv delete …`
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete resources.", subcommands: [DeleteProvider.self])
+    }
+
+    /// `kubectl mtv version`
+    struct Version: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the plugin's version.")
+
+        func run() {
+            print("kubectl-mtv \(MTVCommand.version)")
+        }
+    }
 }

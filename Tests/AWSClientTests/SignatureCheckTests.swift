@@ -10,28 +10,9 @@ import Testing
 struct SignatureCheckTests {
     @Test("the right secret works; a wrong one fails with AuthFailure at once, without retries")
     func rightAndWrongSecret() async throws {
-        let moto = try await MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "3"])
+        let (moto, keyID, secret) = try await MotoServer.withSignatureChecking()
         defer { moto.stop() }
         let region = try AWSRegion("us-east-1")
-
-        // The three unauthenticated calls create a user with a key and a policy.
-        let iam = AWSQueryClient(
-            service: "iam", apiVersion: "2010-05-08", region: region, endpoint: moto.url,
-            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDBOOT", secretAccessKey: "x")))
-        var user = QueryParameters()
-        user.set("UserName", "mig")
-        _ = try await iam.execute("CreateUser", user)
-        let key = try await iam.execute("CreateAccessKey", user)
-        let accessKey = try #require(key.at("CreateAccessKeyResult", "AccessKey"))
-        var policy = user
-        policy.set("PolicyName", "describe")
-        policy.set(
-            "PolicyDocument",
-            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*"],"Resource":"*"}]}"#)
-        _ = try await iam.execute("PutUserPolicy", policy)
-
-        let keyID = try #require(accessKey.string("AccessKeyId"))
-        let secret = try #require(accessKey.string("SecretAccessKey"))
         let good = EC2Client(
             region: region, credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: keyID, secretAccessKey: secret)),
             endpoint: moto.url)

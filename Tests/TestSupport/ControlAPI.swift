@@ -36,6 +36,15 @@ public enum ControlAPI {
     }
 }
 
+extension ControlAPI {
+    /// GETs a plain-text answer.
+    public static func text(_ url: URL) async throws -> String {
+        let response = try await client.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return String(buffer: bytes)
+    }
+}
+
 /// A control call that did not succeed.
 public struct ControlAPIError: Error, CustomStringConvertible {
     public let status: Int

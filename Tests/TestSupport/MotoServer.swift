@@ -1,3 +1,5 @@
+import AWSClient
+import AWSSigV4
 import Foundation
 
 #if canImport(Glibc)
@@ -8,18 +10,13 @@ import Foundation
 public final class MotoServer: @unchecked Sendable {
     /// Where the server listens.
     public let url: URL
-    private let process: Process
+    private let process: ManagedProcess
 
     /// Starts `python3 -m moto.server` on a free loopback port with extra environment variables and waits for it.
     public init(environment: [String: String] = [:]) async throws {
         let port = try Self.freePort()
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try ManagedProcess(
+            ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", "\(port)"], environment: environment)
         url = URL(string: "http://127.0.0.1:\(port)")!
         for _ in 0..<200 {
                 if reachable() { return }
@@ -32,11 +29,7 @@ public final class MotoServer: @unchecked Sendable {
 
     /// Stops the server by its PID: SIGINT (what moto's server handles), then SIGKILL if it lingers.
     public func stop() {
-        guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGINT)
-        for _ in 0..<40 where process.isRunning { usleep(50_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.stop(signal: SIGINT)
     }
 
     /// Whether something accepts connections on the server's port.
@@ -54,7 +47,6 @@ public final class MotoServer: @unchecked Sendable {
         }
     }
 
-    deinit { stop() }
 
     /// A loopback port nobody listens on right now.
     public static func freePort() throws -> Int {
@@ -73,5 +65,33 @@ public final class MotoServer: @unchecked Sendable {
         }
         guard bound == 0 else { throw ControlAPIError(status: 0, body: "no free port", url: URL(string: "tcp://")!) }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+extension MotoServer {
+    /// A moto that checks signatures (`INITIAL_NO_AUTH_ACTION_COUNT`), with an IAM user allowed EC2 Describe and
+    /// STS calls; returns the server and the user's key pair.
+    public static func withSignatureChecking() async throws -> (server: MotoServer, keyID: String, secret: String) {
+        let moto = try await MotoServer(environment: ["INITIAL_NO_AUTH_ACTION_COUNT": "3"])
+        let iam = AWSQueryClient(
+            service: "iam", apiVersion: "2010-05-08", region: try AWSRegion("us-east-1"), endpoint: moto.url,
+            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: "AKIDBOOT", secretAccessKey: "x")))
+        var user = QueryParameters()
+        user.set("UserName", "mig")
+        _ = try await iam.execute("CreateUser", user)
+        let key = try await iam.execute("CreateAccessKey", user)
+        var policy = user
+        policy.set("PolicyName", "describe")
+        policy.set(
+            "PolicyDocument",
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","sts:GetCallerIdentity"],"Resource":"*"}]}"#)
+        _ = try await iam.execute("PutUserPolicy", policy)
+        guard let accessKey = key.at("CreateAccessKeyResult", "AccessKey"), let id = accessKey.string("AccessKeyId"),
+            let secret = accessKey.string("SecretAccessKey")
+        else {
+            moto.stop()
+            throw ControlAPIError(status: 0, body: "moto did not return an access key", url: moto.url)
+        }
+        return (moto, id, secret)
     }
 }

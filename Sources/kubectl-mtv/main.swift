@@ -1,3 +1,0 @@
-import MTVCLI
-
-await MTVCommand.main()
