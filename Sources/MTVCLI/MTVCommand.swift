@@ -6,7 +6,7 @@ public struct MTVCommand: AsyncParsableCommand {
         commandName: "kubectl-mtv",
         abstract: "Migrate AWS EC2 instances to KubeVirt virtual machines.",
         version: MTVCommand.version,
-        subcommands: [Create.self, Get.self, Describe.self, Delete.self, Version.self])
+        subcommands: [Create.self, Get.self, Describe.self, Patch.self, Delete.self, Version.self])
 
     /// The plugin's version.
     public static let version = "0.1.0"
@@ -33,6 +33,11 @@ public struct MTVCommand: AsyncParsableCommand {
     /// `kubectl mtv describe …`
     struct Describe: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a resource in detail.", subcommands: [DescribeProvider.self])
+    }
+
+    /// `kubectl mtv patch …`
+    struct Patch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a resource.", subcommands: [PatchProvider.self])
     }
 
     /// `kubectl mtv delete …`

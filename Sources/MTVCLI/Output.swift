@@ -64,6 +64,11 @@ struct TableWriter {
     }
 }
 
+/// Pushes printed lines out at once (stdout is block-buffered into pipes and files; `-w` must not wait).
+func flushOutput() {
+    fflush(nil)
+}
+
 /// Age as kubectl shows it: 5s, 3m, 2h, 4d.
 func age(since timestamp: String?, now: Date = Date()) -> String {
     guard let timestamp, let date = ISO8601DateFormatter().date(from: timestamp) else { return "<unknown>" }

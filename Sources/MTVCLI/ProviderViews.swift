@@ -42,6 +42,7 @@ struct GetProvider: AsyncParsableCommand {
                 print(providers.isEmpty ? "No providers found in \(namespace ?? "any namespace")." : table.render())
             }
             guard watch else { return }
+            flushOutput()
             let start = try await client.list(ResourceType.providers, namespace: namespace).resourceVersion
             for try await event in client.watch(.providers, namespace: namespace, from: start, timeoutSeconds: 3600) {
                 let provider: Provider = try event.object.decode()
@@ -49,6 +50,7 @@ struct GetProvider: AsyncParsableCommand {
                 var table = ProviderTable(allNamespaces: allNamespaces, wide: output == .wide)
                 table.add(provider, deleted: event.kind == .deleted)
                 print(table.render(headers: false))
+                flushOutput()
             }
         }
     }

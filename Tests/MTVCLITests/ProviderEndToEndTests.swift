@@ -10,6 +10,7 @@ struct Scenario {
     let environment: LocalEnvironment
     let namespace: String
     let client: KubernetesClient
+    let controller: ControllerProcess?
 
     static func with(controller: Bool = true, _ body: (Scenario) async throws -> Void) async throws {
         let environment = try #require(LocalEnvironment.current)
@@ -18,7 +19,7 @@ struct Scenario {
         let namespace = "cli-\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await client.create(Namespace(name: namespace))
         let process = controller ? try await ControllerProcess(environment: environment, namespace: namespace) : nil
-        let scenario = Scenario(environment: environment, namespace: namespace, client: client)
+        let scenario = Scenario(environment: environment, namespace: namespace, client: client, controller: process)
         do {
             try await body(scenario)
         } catch {
@@ -87,6 +88,10 @@ struct ProviderEndToEndTests {
             let json = try scenario.mtv("get", "provider", "my-ec2", "-o", "json")
             #expect(try JSONValue(parsing: Data(json.stdout.utf8))[path: ["spec", "type"]] == "ec2")
 
+            let log = try #require(scenario.controller).logText
+            #expect(log.contains("provider status"))
+            #expect(!log.contains(scenario.sourceSecret), "the controller log must not contain the secret key")
+
             let deleted = try scenario.mtv("delete", "provider", "my-ec2")
             #expect(deleted.status == 0)
             let secrets = try await scenario.client.list(Secret.self, namespace: scenario.namespace).items
@@ -131,6 +136,76 @@ struct ProviderEndToEndTests {
                 .merge(["stringData": ["region": "us-east-1"]]))
             let ready = try await scenario.waitFor(provider: "manual", condition: "Ready")
             #expect(ready.status?.conditions?[type: "ValidationFailed"] == nil)
+        }
+    }
+
+    @Test("patch provider: a new region moves a default endpoint and the target zone; keys change in the owned Secret")
+    func patchProvider() async throws {
+        try await Scenario.with(controller: false) { scenario in
+            let created = try scenario.mtv(
+                "create", "provider", "moving", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "AKIAOLD",
+                "--password", "old-secret", "--url", "https://ec2.us-east-1.amazonaws.com", "--target-az", "us-east-1c",
+                "--wait-timeout", "0")
+            #expect(created.status == 0, "\(created.stderr)")
+            let patched = try scenario.mtv("patch", "provider", "moving", "--ec2-region", "eu-west-1", "--username",
+                "AKIANEW", "--password", "new-secret")
+            #expect(patched.status == 0, "\(patched.stderr)")
+            let provider = try await scenario.client.get(Provider.self, name: "moving", namespace: scenario.namespace)
+            #expect(provider.spec.url == "https://ec2.eu-west-1.amazonaws.com")
+            #expect(provider.spec.settings == ["target-region": "eu-west-1", "target-az": "eu-west-1a"])
+            let secret = try await scenario.client.get(
+                Secret.self, name: try #require(provider.spec.secret.name), namespace: scenario.namespace)
+            #expect(secret.value("region") == "eu-west-1")
+            #expect(secret.value("url") == "https://ec2.eu-west-1.amazonaws.com")
+            #expect(secret.value("accessKeyId") == "AKIANEW" && secret.value("secretAccessKey") == "new-secret")
+
+            let custom = try scenario.mtv(
+                "create", "provider", "custom", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "A",
+                "--password", "B", "--target-az", "us-east-1c", "--wait-timeout", "0")
+            #expect(custom.status == 0)
+            _ = try scenario.mtv("patch", "provider", "custom", "--target-az", "us-east-1b")
+            let kept = try await scenario.client.get(Provider.self, name: "custom", namespace: scenario.namespace)
+            #expect(kept.spec.url == scenario.environment.awsEndpoint.absoluteString, "a custom endpoint stays")
+            #expect(kept.spec.settings?["target-az"] == "us-east-1b")
+
+            let wrong = try scenario.mtv("patch", "provider", "custom", "--target-az", "eu-west-1a")
+            #expect(wrong.status != 0 && wrong.stderr.contains("cross-region"))
+            let nothing = try scenario.mtv("patch", "provider", "custom")
+            #expect(nothing.status != 0 && nothing.stderr.contains("nothing to change"))
+        }
+    }
+
+    @Test("get provider -w prints a row when a provider changes")
+    func watchProviders() async throws {
+        try await Scenario.with(controller: false) { scenario in
+            let log = FileManager.default.temporaryDirectory.appending(path: "watch-\(UUID().uuidString)").path
+            var environment = scenario.environment.variables
+            environment["PATH"] = ProcessRunner.repositoryRoot.appending(path: ".build/debug").path + ":"
+                + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            let watcher = try ManagedProcess(
+                ["kubectl", "mtv", "get", "provider", "-w", "-n", scenario.namespace], environment: environment, log: log)
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            _ = try scenario.mtv("create", "provider", "watched", "--type", "ec2", "--ec2-region", "us-east-1",
+                "--username", "A", "--password", "B", "--target-az", "us-east-1c", "--wait-timeout", "0")
+            var text = ""
+            for _ in 0..<50 {
+                text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                if text.contains("watched") { break }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            watcher.stop()
+            #expect(text.contains("No providers found"))
+            #expect(text.contains("watched"))
+        }
+    }
+
+    @Test("version and shell completion")
+    func versionAndCompletion() async throws {
+        try await Scenario.with(controller: false) { scenario in
+            #expect(try MTVCLI.run(["version"], environment: scenario.environment).stdout.contains("kubectl-mtv 0.1.0"))
+            let completion = try MTVCLI.run(["--generate-completion-script", "bash"], environment: scenario.environment)
+            #expect(completion.status == 0)
+            #expect(completion.stdout.contains("provider"))
         }
     }
 
