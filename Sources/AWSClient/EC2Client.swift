@@ -21,7 +21,7 @@ public struct EC2Client: Sendable {
             policy: policy, time: time, headers: headers, logger: logger)
     }
 
-    /// The largest page Describe calls ask for.
+    /// The largest page most Describe calls may ask for (DescribeVolumes allows 500, DescribeInstanceTypes 100).
     static let pageSize = 1000
     /// The most IDs one Describe call carries.
     static let idsPerCall = 200
@@ -30,18 +30,9 @@ public struct EC2Client: Sendable {
 
     /// Instances by ID and/or filter; all of them when both are empty.
     public func describeInstances(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Instance] {
-        try await describeByChunks(ids: ids) { chunk in
-            try await Paginator.collect { token in
-                var parameters = QueryParameters()
-                parameters.set("InstanceId", list: chunk)
-                parameters.set(filters: filters)
-                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
-                parameters.set("NextToken", token)
-                let root = try await query.execute("DescribeInstances", parameters)
-                let instances = root.items("reservationSet").flatMap { reservation in
-                    reservation.items("instancesSet").map { Instance(xml: $0, ownerID: reservation.string("ownerId")) }
-                }
-                return (instances, root.string("nextToken"))
+        try await describe("DescribeInstances", idName: "InstanceId", ids: ids, filters: filters) { root in
+            root.items("reservationSet").flatMap { reservation in
+                reservation.items("instancesSet").map { Instance(xml: $0, ownerID: reservation.string("ownerId")) }
             }
         }
     }
@@ -65,27 +56,15 @@ public struct EC2Client: Sendable {
 
     /// Instance type details (vCPUs, memory, boot modes) for the named types.
     public func describeInstanceTypes(_ types: [String]) async throws -> [InstanceTypeInfo] {
-        try await describeByChunks(ids: types, chunkSize: 100) { chunk in
-            try await Paginator.collect { token in
-                var parameters = QueryParameters()
-                parameters.set("InstanceType", list: chunk)
-                parameters.set("NextToken", token)
-                let root = try await query.execute("DescribeInstanceTypes", parameters)
-                return (root.items("instanceTypeSet").map(InstanceTypeInfo.init(xml:)), root.string("nextToken"))
-            }
+        try await describe("DescribeInstanceTypes", idName: "InstanceType", ids: types, chunkSize: 100, pageSize: 100) {
+            $0.items("instanceTypeSet").map(InstanceTypeInfo.init(xml:))
         }
     }
 
     /// Images by ID.
     public func describeImages(ids: [String]) async throws -> [Image] {
-        try await describeByChunks(ids: ids) { chunk in
-            try await Paginator.collect { token in
-                var parameters = QueryParameters()
-                parameters.set("ImageId", list: chunk)
-                parameters.set("NextToken", token)
-                let root = try await query.execute("DescribeImages", parameters)
-                return (root.items("imagesSet").map(Image.init(xml:)), root.string("nextToken"))
-            }
+        try await describe("DescribeImages", idName: "ImageId", ids: ids, pageSize: nil) {
+            $0.items("imagesSet").map(Image.init(xml:))
         }
     }
 
@@ -93,29 +72,15 @@ public struct EC2Client: Sendable {
 
     /// Volumes by ID and/or filter.
     public func describeVolumes(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Volume] {
-        try await describeByChunks(ids: ids) { chunk in
-            try await Paginator.collect { token in
-                var parameters = QueryParameters()
-                parameters.set("VolumeId", list: chunk)
-                parameters.set(filters: filters)
-                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
-                parameters.set("NextToken", token)
-                let root = try await query.execute("DescribeVolumes", parameters)
-                return (root.items("volumeSet").map(Volume.init(xml:)), root.string("nextToken"))
-            }
+        try await describe("DescribeVolumes", idName: "VolumeId", ids: ids, filters: filters, pageSize: 500) {
+            $0.items("volumeSet").map(Volume.init(xml:))
         }
     }
 
     /// Status checks of volumes.
     public func describeVolumeStatus(ids: [String] = []) async throws -> [VolumeStatusItem] {
-        try await describeByChunks(ids: ids) { chunk in
-            try await Paginator.collect { token in
-                var parameters = QueryParameters()
-                parameters.set("VolumeId", list: chunk)
-                parameters.set("NextToken", token)
-                let root = try await query.execute("DescribeVolumeStatus", parameters)
-                return (root.items("volumeStatusSet").map(VolumeStatusItem.init(xml:)), root.string("nextToken"))
-            }
+        try await describe("DescribeVolumeStatus", idName: "VolumeId", ids: ids, pageSize: nil) {
+            $0.items("volumeStatusSet").map(VolumeStatusItem.init(xml:))
         }
     }
 
@@ -148,17 +113,10 @@ public struct EC2Client: Sendable {
     public func describeSnapshots(ids: [String] = [], filters: [EC2Filter] = [], ownerIDs: [String] = [])
         async throws -> [Snapshot]
     {
-        try await describeByChunks(ids: ids) { chunk in
-            try await Paginator.collect { token in
-                var parameters = QueryParameters()
-                parameters.set("SnapshotId", list: chunk)
-                parameters.set("Owner", list: ownerIDs)
-                parameters.set(filters: filters)
-                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
-                parameters.set("NextToken", token)
-                let root = try await query.execute("DescribeSnapshots", parameters)
-                return (root.items("snapshotSet").map(Snapshot.init(xml:)), root.string("nextToken"))
-            }
+        var owners = QueryParameters()
+        owners.set("Owner", list: ownerIDs)
+        return try await describe("DescribeSnapshots", idName: "SnapshotId", ids: ids, filters: filters, extra: owners) {
+            $0.items("snapshotSet").map(Snapshot.init(xml:))
         }
     }
 
@@ -246,31 +204,15 @@ public struct EC2Client: Sendable {
 
     /// Subnets by ID and/or filter.
     public func describeSubnets(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Subnet] {
-        try await describeByChunks(ids: ids) { chunk in
-            try await Paginator.collect { token in
-                var parameters = QueryParameters()
-                parameters.set("SubnetId", list: chunk)
-                parameters.set(filters: filters)
-                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
-                parameters.set("NextToken", token)
-                let root = try await query.execute("DescribeSubnets", parameters)
-                return (root.items("subnetSet").map(Subnet.init(xml:)), root.string("nextToken"))
-            }
+        try await describe("DescribeSubnets", idName: "SubnetId", ids: ids, filters: filters) {
+            $0.items("subnetSet").map(Subnet.init(xml:))
         }
     }
 
     /// VPCs by ID and/or filter.
     public func describeVpcs(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Vpc] {
-        try await describeByChunks(ids: ids) { chunk in
-            try await Paginator.collect { token in
-                var parameters = QueryParameters()
-                parameters.set("VpcId", list: chunk)
-                parameters.set(filters: filters)
-                if chunk.isEmpty { parameters.set("MaxResults", Self.pageSize) }
-                parameters.set("NextToken", token)
-                let root = try await query.execute("DescribeVpcs", parameters)
-                return (root.items("vpcSet").map(Vpc.init(xml:)), root.string("nextToken"))
-            }
+        try await describe("DescribeVpcs", idName: "VpcId", ids: ids, filters: filters) {
+            $0.items("vpcSet").map(Vpc.init(xml:))
         }
     }
 
@@ -282,14 +224,26 @@ public struct EC2Client: Sendable {
             .map(AvailabilityZone.init(xml:))
     }
 
-    /// Runs `describe` once with no IDs, or once per chunk of IDs, and joins the results.
-    private func describeByChunks<Item>(
-        ids: [String], chunkSize: Int = idsPerCall, _ describe: ([String]) async throws -> [Item]
+    /// The one path of every Describe call: IDs in chunks (`idName.N`), filters, `MaxResults` when no IDs are
+    /// given and the call pages by size, and `NextToken` until the last page.
+    private func describe<Item>(
+        _ action: String, idName: String, ids: [String], filters: [EC2Filter] = [], extra: QueryParameters = .init(),
+        chunkSize: Int = idsPerCall, pageSize: Int? = pageSize, items: (XMLNode) -> [Item]
     ) async throws -> [Item] {
-        guard !ids.isEmpty else { return try await describe([]) }
+        let chunks = ids.isEmpty ? [[]] : stride(from: 0, to: ids.count, by: chunkSize).map {
+            Array(ids[$0..<min($0 + chunkSize, ids.count)])
+        }
         var all: [Item] = []
-        for start in stride(from: 0, to: ids.count, by: chunkSize) {
-            all += try await describe(Array(ids[start..<min(start + chunkSize, ids.count)]))
+        for chunk in chunks {
+            all += try await Paginator.collect { token in
+                var parameters = extra
+                parameters.set(idName, list: chunk)
+                parameters.set(filters: filters)
+                if chunk.isEmpty, let pageSize { parameters.set("MaxResults", pageSize) }
+                parameters.set("NextToken", token)
+                let root = try await query.execute(action, parameters)
+                return (items(root), root.string("nextToken"))
+            }
         }
         return all
     }

@@ -144,37 +144,13 @@ public struct NetworkMap: KubernetesObject, Equatable {
     public var apiVersion = "forklift.konveyor.io/v1beta1"
     public var kind = "NetworkMap"
     public var metadata: ObjectMeta
-    public var spec: Spec
+    public var spec: MapSpec<Destination>
     public var status: MapStatus?
 
     /// Creates a network map.
-    public init(metadata: ObjectMeta, spec: Spec) {
+    public init(metadata: ObjectMeta, spec: MapSpec<Destination>) {
         self.metadata = metadata
         self.spec = spec
-    }
-
-    /// The pairs and the providers they are for.
-    public struct Spec: Codable, Sendable, Equatable {
-        public var provider: ProviderPair
-        public var map: [Pair]
-
-        /// Creates a spec.
-        public init(provider: ProviderPair, map: [Pair]) {
-            self.provider = provider
-            self.map = map
-        }
-    }
-
-    /// One source network and where it goes.
-    public struct Pair: Codable, Sendable, Equatable {
-        public var source: SourceReference
-        public var destination: Destination
-
-        /// Creates a pair.
-        public init(source: SourceReference, destination: Destination) {
-            self.source = source
-            self.destination = destination
-        }
     }
 
     /// A destination network: `pod`, `multus` (with name and namespace) or `ignored`.
@@ -198,37 +174,13 @@ public struct StorageMap: KubernetesObject, Equatable {
     public var apiVersion = "forklift.konveyor.io/v1beta1"
     public var kind = "StorageMap"
     public var metadata: ObjectMeta
-    public var spec: Spec
+    public var spec: MapSpec<Destination>
     public var status: MapStatus?
 
     /// Creates a storage map.
-    public init(metadata: ObjectMeta, spec: Spec) {
+    public init(metadata: ObjectMeta, spec: MapSpec<Destination>) {
         self.metadata = metadata
         self.spec = spec
-    }
-
-    /// The pairs and the providers they are for.
-    public struct Spec: Codable, Sendable, Equatable {
-        public var provider: ProviderPair
-        public var map: [Pair]
-
-        /// Creates a spec.
-        public init(provider: ProviderPair, map: [Pair]) {
-            self.provider = provider
-            self.map = map
-        }
-    }
-
-    /// One source storage and its storage class.
-    public struct Pair: Codable, Sendable, Equatable {
-        public var source: SourceReference
-        public var destination: Destination
-
-        /// Creates a pair.
-        public init(source: SourceReference, destination: Destination) {
-            self.source = source
-            self.destination = destination
-        }
     }
 
     /// A destination storage class, with optional volume and access modes.
@@ -243,6 +195,30 @@ public struct StorageMap: KubernetesObject, Equatable {
             self.volumeMode = volumeMode
             self.accessMode = accessMode
         }
+    }
+}
+
+/// The body of a network or storage map: its providers and its source-to-destination pairs.
+public struct MapSpec<Destination: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
+    public var provider: ProviderPair
+    public var map: [Pair]
+
+    /// One source and where it goes.
+    public struct Pair: Codable, Sendable, Equatable {
+        public var source: SourceReference
+        public var destination: Destination
+
+        /// Creates a pair.
+        public init(source: SourceReference, destination: Destination) {
+            self.source = source
+            self.destination = destination
+        }
+    }
+
+    /// Creates a spec.
+    public init(provider: ProviderPair, map: [Pair]) {
+        self.provider = provider
+        self.map = map
     }
 }
 

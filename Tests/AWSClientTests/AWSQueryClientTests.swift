@@ -119,7 +119,7 @@ struct AWSQueryClientTests {
             #expect(volumes.map(\.volumeID) == ["vol-1", "vol-2", "vol-3"])
             let requests = await server.requests
             #expect(requests.map { $0.parameters["NextToken"] } == [nil, "t1", "t2"])
-            #expect(requests.allSatisfy { $0.parameters["MaxResults"] == "1000" })
+            #expect(requests.allSatisfy { $0.parameters["MaxResults"] == "500" })
         }
     }
 
