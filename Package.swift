@@ -53,12 +53,13 @@ let package = Package(
             ]
         ),
         // The inventory query language (TSL-compatible): parse once, evaluate over JSON-like records.
-        .target(name: "InventoryQuery"),
+        .target(name: "InventoryQuery", dependencies: ["MTVAPI"]),
         // EC2 inventory: collector, SQLite store and REST service.
         .target(
             name: "Inventory",
             dependencies: [
                 "AWSClient",
+                "MTVAPI",
                 "InventoryQuery",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -76,6 +77,7 @@ let package = Package(
                 "MTVAPI",
                 "Inventory",
                 "MigrationCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,6 +93,7 @@ let package = Package(
                 "InventoryQuery",
                 "MigrationCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -99,6 +102,7 @@ let package = Package(
             name: "mtv-controller",
             dependencies: [
                 "MTVController",
+                "Inventory",
                 "KubernetesClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -127,6 +131,8 @@ let package = Package(
         ),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "TestSupport"]),
         .testTarget(name: "MTVAPITests", dependencies: ["MTVAPI"]),
+        .testTarget(name: "InventoryQueryTests", dependencies: ["InventoryQuery", "MTVAPI"]),
+        .testTarget(name: "InventoryTests", dependencies: ["Inventory", "AWSClient", "MTVAPI"]),
         .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI", "TestSupport", "KubernetesClient", "MTVAPI"]),
     ]
 )

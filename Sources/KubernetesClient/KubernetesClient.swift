@@ -48,6 +48,12 @@ public final class KubernetesClient: Sendable {
         credentials = RequestCredentials(configuration.authentication)
     }
 
+    /// The bearer token this client sends (from the kubeconfig, a token file or an exec plugin), if any; other
+    /// services that trust the API server's tokens (the inventory) accept it too.
+    public func bearerToken() async throws -> String? {
+        try await credentials.token()
+    }
+
     /// Closes the connection pool.
     public func shutdown() async throws {
         try await http.shutdown()

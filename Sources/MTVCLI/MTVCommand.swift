@@ -27,7 +27,8 @@ public struct MTVCommand: AsyncParsableCommand {
 
     /// `kubectl mtv get …`
     struct Get: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List resources.", subcommands: [GetProvider.self])
+        static let configuration = CommandConfiguration(
+            abstract: "List resources.", subcommands: [GetProvider.self, GetInventory.self])
     }
 
     /// `kubectl mtv describe …`

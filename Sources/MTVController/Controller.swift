@@ -10,17 +10,19 @@ public struct Controller: Service {
     let client: KubernetesClient
     let registry: ProviderRegistry
     let health: HealthState
+    let metrics: ControllerMetrics
     let logger: Logger
 
     /// Creates the controller.
     public init(
         configuration: ControllerConfiguration, client: KubernetesClient, registry: ProviderRegistry,
-        health: HealthState, logger: Logger
+        health: HealthState, metrics: ControllerMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.client = client
         self.registry = registry
         self.health = health
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -45,7 +47,8 @@ public struct Controller: Service {
         await health.setLeading(true)
         try await ensureHostProvider()
         let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
-        let providers = ProviderReconciler(client: client, namespaces: namespaces, registry: registry, logger: logger)
+        let providers = ProviderReconciler(
+            client: client, namespaces: namespaces, registry: registry, metrics: metrics, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await providers.run(workers: configuration.workers) }
             if let elector {

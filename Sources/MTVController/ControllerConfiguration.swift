@@ -22,6 +22,10 @@ public struct ControllerConfiguration: Sendable {
     public var leaseRetryPeriod = 2.0
     /// Reconcile workers per kind.
     public var workers = 4
+    /// Seconds between inventory passes per provider.
+    public var inventoryInterval = 10.0
+    /// The inventory's SQLite file; in memory when nil.
+    public var inventoryDatabase: String?
 
     /// Creates a configuration.
     public init(kubeconfig: String?, listenHost: String, listenPort: Int, portFile: String?) {

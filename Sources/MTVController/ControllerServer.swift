@@ -1,18 +1,22 @@
 import Foundation
 import Hummingbird
+import Inventory
 import Logging
 
-/// The controller's HTTP endpoints: health, readiness and version; the inventory joins them later.
+/// The controller's HTTP endpoints: health, readiness, leadership, version, metrics and the EC2 inventory.
 public enum ControllerServer {
     /// Builds the HTTP application as a service of the controller's service group.
-    public static func make(configuration: ControllerConfiguration, health: HealthState, logger: Logger)
-        -> some ApplicationProtocol
-    {
+    public static func make(
+        configuration: ControllerConfiguration, health: HealthState, metrics: ControllerMetrics,
+        inventory: InventoryService?, logger: Logger
+    ) -> some ApplicationProtocol {
         let router = Router()
+        inventory?.register(on: router)
         router.get("/healthz") { _, _ in "ok" }
         router.get("/readyz") { _, _ in "ok" }
         router.get("/leader") { _, _ in await health.isLeading ? "leader" : "standby" }
         router.get("/version") { _, _ in ControllerConfiguration.version }
+        router.get("/metrics") { _, _ in await metrics.render() }
         let portFile = configuration.portFile
         return Application(
             router: router,

@@ -12,6 +12,7 @@ public actor ProviderReconciler {
     let client: KubernetesClient
     let namespaces: [String?]
     let registry: ProviderRegistry
+    let metrics: ControllerMetrics
     let logger: Logger
     let retestInterval: Double
     let queue = WorkQueue()
@@ -25,12 +26,13 @@ public actor ProviderReconciler {
 
     /// Creates a reconciler for the given namespaces (nil: all namespaces).
     public init(
-        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, logger: Logger,
-        retestInterval: Double = 300
+        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, metrics: ControllerMetrics,
+        logger: Logger, retestInterval: Double = 300
     ) {
         self.client = client
         self.namespaces = namespaces
         self.registry = registry
+        self.metrics = metrics
         self.logger = logger
         self.retestInterval = retestInterval
     }
@@ -102,7 +104,9 @@ public actor ProviderReconciler {
         while let key = await queue.next() {
             do {
                 if let retryAfter = try await reconcile(key) { queue.add(key, after: retryAfter) }
+                await metrics.increment("mtv_provider_reconciles_total", labels: ["result": "success"])
             } catch {
+                await metrics.increment("mtv_provider_reconciles_total", labels: ["result": "error"])
                 logger.warning("provider reconcile failed; retrying", metadata: ["provider": "\(key)", "error": "\(error)"])
                 queue.add(key, after: 5)
             }
@@ -117,7 +121,7 @@ public actor ProviderReconciler {
         var cached: JSONValue?
         for informer in providers { if let hit = await informer.get(name: name, namespace: namespace) { cached = hit } }
         guard let raw = cached else {
-            await registry.remove(key: key)
+            await registry.remove(key: key, gone: true)
             lastTest[key] = nil
             return nil
         }
@@ -223,7 +227,10 @@ public actor ProviderReconciler {
         _ provider: Provider, phase: String, conditions: [Condition], secretResourceVersion: String? = nil
     ) async throws {
         let now = Timestamp.now()
-        var merged = (provider.status?.conditions ?? []).filter { old in conditions.contains { $0.type == old.type } }
+        // Conditions of the given types are replaced, others of the reconciler dropped; the inventory's stay.
+        var merged = (provider.status?.conditions ?? []).filter { old in
+            old.type.hasPrefix("Inventory") || conditions.contains { $0.type == old.type }
+        }
         for condition in conditions { merged.set(condition, now: now) }
         var status = provider.status ?? Provider.Status()
         status.phase = phase

@@ -12,18 +12,29 @@ public actor ProviderRegistry {
     }
 
     private var entries: [String: Entry] = [:]
+    private let inventory: InventorySupervisor?
+    private let metrics: ControllerMetrics?
 
-    /// Creates an empty registry.
-    public init() {}
-
-    /// Publishes a ready provider.
-    public func set(key: String, uid: String, config: EC2ProviderConfig, accounts: ConnectionTester.Accounts) {
-        entries[key] = Entry(key: key, uid: uid, config: config, accounts: accounts)
+    /// Creates an empty registry; ready providers get an inventory collector from `inventory`.
+    public init(inventory: InventorySupervisor? = nil, metrics: ControllerMetrics? = nil) {
+        self.inventory = inventory
+        self.metrics = metrics
     }
 
-    /// Withdraws a provider that is gone or failed.
-    public func remove(key: String) {
+    /// Publishes a ready provider (a changed configuration restarts its collector).
+    public func set(key: String, uid: String, config: EC2ProviderConfig, accounts: ConnectionTester.Accounts) async {
+        let changed = entries[key].map { $0.uid != uid || $0.accounts != accounts || $0.config.endpoint != config.endpoint }
+        let entry = Entry(key: key, uid: uid, config: config, accounts: accounts)
+        entries[key] = entry
+        await metrics?.set("mtv_providers_ready", Double(entries.count))
+        await inventory?.ensure(entry, restart: changed ?? false)
+    }
+
+    /// Withdraws a provider that failed (`gone: false`) or was deleted (`gone: true`, its inventory is dropped).
+    public func remove(key: String, gone: Bool = false) async {
         entries[key] = nil
+        await metrics?.set("mtv_providers_ready", Double(entries.count))
+        await inventory?.stop(key: key, forget: gone)
     }
 
     /// The ready provider with this `namespace/name` key.

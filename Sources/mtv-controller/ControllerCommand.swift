@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Inventory
 import KubernetesClient
 import Logging
 import MTVController
@@ -43,6 +44,12 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Reconcile workers per kind.")
     var workers = 4
 
+    @Option(help: "Seconds between inventory passes per provider.")
+    var inventoryInterval = 10.0
+
+    @Option(help: "The inventory's SQLite file (in memory when omitted).")
+    var inventoryDb: String?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -57,6 +64,7 @@ struct ControllerCommand: AsyncParsableCommand {
             throw ValidationError("--lease-retry-period must be positive and shorter than --lease-duration")
         }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard inventoryInterval >= 0.2 else { throw ValidationError("--inventory-interval must be at least 0.2 seconds") }
     }
 
     func run() async throws {
@@ -78,6 +86,8 @@ struct ControllerCommand: AsyncParsableCommand {
         configuration.leaseDuration = leaseDuration
         configuration.leaseRetryPeriod = leaseRetryPeriod
         configuration.workers = workers
+        configuration.inventoryInterval = inventoryInterval
+        configuration.inventoryDatabase = inventoryDb
 
         let kubernetes: KubernetesConfiguration
         do {
@@ -86,10 +96,24 @@ struct ControllerCommand: AsyncParsableCommand {
             throw ValidationError(error.message)
         }
         let client = try KubernetesClient(configuration: kubernetes, logger: logger)
+        let store: InventoryStore
+        do {
+            store = try InventoryStore(path: inventoryDb)
+        } catch {
+            throw ValidationError("cannot open the inventory database \(inventoryDb ?? "(memory)"): \(error)")
+        }
+        let metrics = ControllerMetrics()
+        let supervisor = InventorySupervisor(
+            store: store, client: client, interval: inventoryInterval, metrics: metrics, logger: logger)
+        let inventory = InventoryService(
+            store: store, providers: supervisor, authorizer: KubernetesInventoryAuthorizer(client: client))
         let health = HealthState()
         let controller = Controller(
-            configuration: configuration, client: client, registry: ProviderRegistry(), health: health, logger: logger)
-        let server = ControllerServer.make(configuration: configuration, health: health, logger: logger)
+            configuration: configuration, client: client,
+            registry: ProviderRegistry(inventory: supervisor, metrics: metrics), health: health, metrics: metrics,
+            logger: logger)
+        let server = ControllerServer.make(
+            configuration: configuration, health: health, metrics: metrics, inventory: inventory, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: [

@@ -12,13 +12,18 @@ struct Scenario {
     let client: KubernetesClient
     let controller: ControllerProcess?
 
-    static func with(controller: Bool = true, _ body: (Scenario) async throws -> Void) async throws {
+    static func with(
+        controller: Bool = true, controllerArguments: [String] = [], _ body: (Scenario) async throws -> Void
+    ) async throws {
         let environment = try #require(LocalEnvironment.current)
         let client = try KubernetesClient(
             configuration: try KubernetesConfiguration.load(kubeconfig: environment.kubeconfig, environment: [:]))
         let namespace = "cli-\(UUID().uuidString.prefix(8).lowercased())"
         _ = try await client.create(Namespace(name: namespace))
-        let process = controller ? try await ControllerProcess(environment: environment, namespace: namespace) : nil
+        let process =
+            controller
+            ? try await ControllerProcess(environment: environment, namespace: namespace, extraArguments: controllerArguments)
+            : nil
         let scenario = Scenario(environment: environment, namespace: namespace, client: client, controller: process)
         do {
             try await body(scenario)
@@ -33,6 +38,12 @@ struct Scenario {
 
     func mtv(_ arguments: String..., extraEnvironment: [String: String] = [:]) throws -> ProcessRunner.Result {
         try MTVCLI.run(arguments, namespace: namespace, environment: environment, extraEnvironment: extraEnvironment)
+    }
+
+    /// `kubectl mtv get inventory …` against this scenario's controller.
+    func inventory(_ arguments: String...) throws -> ProcessRunner.Result {
+        try MTVCLI.run(["get", "inventory"] + arguments, namespace: namespace, environment: environment,
+            extraEnvironment: controller.map { ["MTV_INVENTORY_URL": $0.url.absoluteString] } ?? [:])
     }
 
     /// Waits for the provider's conditions to include `type` (True), returning the provider.
@@ -87,6 +98,10 @@ struct ProviderEndToEndTests {
             #expect(!described.stdout.contains(scenario.sourceSecret))
             let json = try scenario.mtv("get", "provider", "my-ec2", "-o", "json")
             #expect(try JSONValue(parsing: Data(json.stdout.utf8))[path: ["spec", "type"]] == "ec2")
+
+            let metrics = try await ControlAPI.text(try #require(scenario.controller).url.appending(path: "metrics"))
+            #expect(metrics.contains("mtv_providers_ready 1"))
+            #expect(metrics.contains(#"mtv_provider_reconciles_total{result="success"}"#))
 
             let log = try #require(scenario.controller).logText
             #expect(log.contains("provider status"))

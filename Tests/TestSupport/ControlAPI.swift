@@ -37,6 +37,15 @@ public enum ControlAPI {
 }
 
 extension ControlAPI {
+    /// The HTTP status of a GET, with an optional bearer token.
+    public static func status(_ url: URL, bearer: String?) async throws -> Int {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        _ = try await response.body.collect(upTo: 64 << 20)
+        return Int(response.status.code)
+    }
+
     /// GETs a plain-text answer.
     public static func text(_ url: URL) async throws -> String {
         let response = try await client.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The controller's counters and gauges, served at `/metrics` in the Prometheus text format.
+public actor ControllerMetrics {
+    private var counters: [String: [String: Double]] = [:]
+    private var gauges: [String: [String: Double]] = [:]
+    private let help: [String: String] = [
+        "mtv_provider_reconciles_total": "Provider reconciles by result.",
+        "mtv_inventory_passes_total": "Inventory collection passes by result.",
+        "mtv_providers_ready": "EC2 providers whose connection test passed.",
+    ]
+
+    /// Creates empty metrics.
+    public init() {}
+
+    /// Adds one to a counter with the given labels.
+    public func increment(_ name: String, labels: [String: String] = [:]) {
+        counters[name, default: [:]][Self.key(labels), default: 0] += 1
+    }
+
+    /// Sets a gauge.
+    public func set(_ name: String, _ value: Double, labels: [String: String] = [:]) {
+        gauges[name, default: [:]][Self.key(labels)] = value
+    }
+
+    /// The exposition text.
+    public func render() -> String {
+        var lines: [String] = []
+        for (kind, family) in [("counter", counters), ("gauge", gauges)] {
+            for name in family.keys.sorted() {
+                if let text = help[name] { lines.append("# HELP \(name) \(text)") }
+                lines.append("# TYPE \(name) \(kind)")
+                for (labels, value) in family[name]!.sorted(by: { $0.key < $1.key }) {
+                    lines.append("\(name)\(labels) \(value == value.rounded() ? String(Int(value)) : String(value))")
+                }
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func key(_ labels: [String: String]) -> String {
+        guard !labels.isEmpty else { return "" }
+        let pairs = labels.sorted { $0.key < $1.key }.map { key, value in
+            "\(key)=\"\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\""
+        }
+        return "{" + pairs.joined(separator: ",") + "}"
+    }
+}

@@ -1,0 +1,158 @@
+import AWSClient
+import Foundation
+import KubernetesClient
+import MTVAPI
+import TestSupport
+import Testing
+
+/// The acceptance cases of `shared/acceptance/query-cases.md`, end to end: the fixture fleet in moto, a provider,
+/// the controller's collector and inventory service, and `kubectl mtv get inventory`.
+@Suite("Inventory end to end", .serialized,
+    .enabled(if: LocalEnvironment.isAvailable, LocalEnvironment.unavailableReason), .timeLimit(.minutes(3)))
+struct InventoryEndToEndTests {
+    /// A ready provider over the fleet in moto's default account, with a collecting controller.
+    static func withInventory(_ body: (Scenario, [String: String]) async throws -> Void) async throws {
+        let environment = try #require(LocalEnvironment.current)
+        let seeded = try ProcessRunner.run([
+            "scripts/seed-fleet", "--endpoint", environment.awsEndpoint.absoluteString, "--json",
+        ])
+        #expect(seeded.status == 0, "\(seeded.stderr)")
+        let fleet = try JSONValue(parsing: Data(seeded.stdout.utf8))
+        var ids: [String: String] = [:]
+        for (key, value) in fleet["instances"]?.objectValue ?? [:] { ids[key] = value["id"]?.stringValue }
+        try await Scenario.with(controllerArguments: ["--inventory-interval", "1"]) { scenario in
+            let created = try scenario.mtv(
+                "create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--username",
+                scenario.sourceKey, "--password", scenario.sourceSecret, "--auto-target-credentials")
+            #expect(created.status == 0, "\(created.stderr)")
+            _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated")
+            try await body(scenario, ids)
+        }
+    }
+
+    func names(_ scenario: Scenario, _ query: String) throws -> [String] {
+        let result = try scenario.inventory("ec2-instance", "my-ec2", "-q", query, "-o", "json")
+        #expect(result.status == 0, "\(query): \(result.stderr)")
+        return try JSONValue(parsing: Data(result.stdout.utf8)).arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
+    }
+
+    @Test("every query case of the acceptance file returns exactly its names")
+    func acceptanceQueries() async throws {
+        try await Self.withInventory { scenario, ids in
+            let unnamed = try #require(ids.first { $0.key.hasPrefix("i-") }?.key)
+            let cases: [(String, Set<String>)] = [
+                ("where powerState = 'Off'", ["web-2", "win-1", unnamed]),
+                ("powerState = 'On'", ["web-1", "db-1", "arm-1"]),
+                ("where label.Environment = 'production'", ["web-1", "db-1", "win-1"]),
+                ("where label.tier = 'web' and powerState = 'On'", ["web-1"]),
+                ("where InstanceType like 't3.%'", ["web-1", "web-2", unnamed]),
+                ("where name ~= '^web'", ["web-1", "web-2"]),
+                ("where name ilike 'WEB%'", ["web-1", "web-2"]),
+                ("where any(Tags[*].Key = 'tier')", ["web-1", "web-2", "db-1"]),
+                ("where len(BlockDeviceMappings) > 1", ["web-1", "db-1"]),
+                ("where Architecture = 'arm64'", ["arm-1"]),
+                ("where PublicIpAddress is not null", ["web-1", "arm-1"]),
+                ("where InstanceType in ['r5.large', 'm5.xlarge']", ["db-1", "win-1"]),
+                ("where label.Environment != 'production' and label.Environment is not null", ["web-2", "arm-1"]),
+                ("where not (label.Environment = 'production')", ["web-2", "arm-1", unnamed]),
+            ]
+            for (query, expected) in cases {
+                #expect(Set(try names(scenario, query)) == expected, "\(query)")
+            }
+            #expect(try names(scenario, "where powerState = 'On' order by name") == ["arm-1", "db-1", "web-1"])
+            let projected = try scenario.inventory("ec2-instance", "my-ec2", "-q",
+                "select name, InstanceType where label.Environment in ['production', 'staging'] order by name desc limit 2")
+            let lines = projected.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            #expect(lines.first == ["NAME", "INSTANCETYPE"])
+            #expect(lines.dropFirst().map { $0.first.map(String.init) } == ["win-1", "web-2"])
+        }
+    }
+
+    @Test("query errors exit non-zero, point at the problem, and print nothing on stdout")
+    func queryErrors() async throws {
+        try await Self.withInventory { scenario, _ in
+            let cases = [
+                ("where name =", "^"), ("wher name = 'x'", "WHERE"), ("where name in ('a')", "["),
+                ("where 1 / 0 > 1", "division by zero"), ("where name ~= '['", "regular expression"),
+            ]
+            for (query, hint) in cases {
+                let result = try scenario.inventory("ec2-instance", "my-ec2", "-q", query)
+                #expect(result.status != 0, "\(query)")
+                #expect(result.stdout.isEmpty, "\(query): \(result.stdout)")
+                #expect(result.stderr.lowercased().contains(hint.lowercased()), "\(query): \(result.stderr)")
+            }
+        }
+    }
+
+    @Test("tables for instances, volumes, volume types and networks; the provider as argument or flag")
+    func tables() async throws {
+        try await Self.withInventory { scenario, ids in
+            let instances = try scenario.inventory("ec2-instance", "my-ec2")
+            #expect(instances.stdout.hasPrefix("NAME"))
+            #expect(["web-1", "web-2", "db-1", "win-1", "arm-1"].allSatisfy(instances.stdout.contains))
+            let volumes = try scenario.inventory("ec2-volumes", "--provider", "my-ec2")
+            #expect(volumes.stdout.contains("io1") && volumes.stdout.contains("500Gi"))
+            #expect(volumes.stdout.contains(try #require(ids["db-1"])))
+            let types = try scenario.inventory("ec2-volume-type", "my-ec2")
+            #expect(types.stdout.contains("gp3") && types.stdout.contains("MAX-IOPS"))
+            let networks = try scenario.inventory("ec2-network", "my-ec2", "-o", "json")
+            let kinds = try JSONValue(parsing: Data(networks.stdout.utf8)).arrayValue?.compactMap { $0["networkType"]?.stringValue }
+            #expect(Set(kinds ?? []) == ["vpc", "subnet"])
+            let none = try scenario.inventory("ec2-instance", "my-ec2", "-q", "where name = 'nope'")
+            #expect(none.stdout.contains("No EC2 instances found"))
+            let markdown = try scenario.inventory("ec2-instance", "my-ec2", "-o", "markdown", "-q", "where name = 'web-1'")
+            #expect(markdown.stdout.hasPrefix("| NAME |"))
+        }
+    }
+
+    @Test("a deleted volume leaves the inventory within an interval")
+    func deletionsArePropagated() async throws {
+        try await Self.withInventory { scenario, _ in
+            let ec2 = try scenario.environment.ec2(account: "123456789012")
+            let volume = try await ec2.createVolume(CreateVolumeInput(availabilityZone: "us-east-1a", size: 1,
+                volumeType: "gp3", tagSpecifications: [TagSpecification(resourceType: "volume", tags: [Tag("Name", "short-lived")])]))
+            try await waitUntil { try scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID) }
+            try await ec2.deleteVolume(id: volume.volumeID)
+            try await waitUntil { !(try scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID)) }
+        }
+    }
+
+    @Test("the service refuses a missing token (401) and a token without access (403)")
+    func serviceAuthorization() async throws {
+        try await Self.withInventory { scenario, _ in
+            let provider = try await scenario.client.get(Provider.self, name: "my-ec2", namespace: scenario.namespace)
+            let url = try #require(scenario.controller?.url).appending(path: "providers/ec2/\(provider.metadata.uid ?? "")/vms")
+            #expect(try await status(url, token: nil) == 401)
+            #expect(try await status(url, token: "not-a-token") == 401)
+            #expect(try await status(url, token: scenario.environment.variables["FAKE_KUBE_NOBODY_TOKEN"]) == 403)
+            #expect(try await status(url, token: scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"]) == 200)
+        }
+    }
+
+    @Test("a provider that is missing, not EC2 or not Ready gets a clear error")
+    func providerProblems() async throws {
+        try await Scenario.with(controller: false) { scenario in
+            let missing = try scenario.inventory("ec2-instance", "nope")
+            #expect(missing.status != 0 && missing.stderr.contains("not found"))
+            _ = try scenario.mtv("create", "provider", "idle", "--type", "ec2", "--ec2-region", "us-east-1",
+                "--username", "a", "--password", "b", "--target-az", "us-east-1c", "--wait-timeout", "0")
+            let unready = try scenario.inventory("ec2-instance", "idle")
+            #expect(unready.status != 0 && unready.stderr.contains("not ready"))
+            let unknown = try scenario.inventory("ec2-gadget", "idle")
+            #expect(unknown.status != 0 && unknown.stderr.contains("ec2-instance"))
+        }
+    }
+
+    func status(_ url: URL, token: String?) async throws -> Int {
+        try await ControlAPI.status(url, bearer: token)
+    }
+
+    func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async throws {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return }
+            try await Task.sleep(nanoseconds: 300_000_000)
+        }
+        Issue.record("condition not met within \(seconds)s")
+    }
+}
