@@ -53,7 +53,7 @@ let package = Package(
             ]
         ),
         // The inventory query language (TSL-compatible): parse once, evaluate over JSON-like records.
-        .target(name: "InventoryQuery"),
+        .target(name: "InventoryQuery", dependencies: ["MTVAPI"]),
         // EC2 inventory: collector, SQLite store and REST service.
         .target(
             name: "Inventory",
@@ -127,6 +127,7 @@ let package = Package(
         ),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "TestSupport"]),
         .testTarget(name: "MTVAPITests", dependencies: ["MTVAPI"]),
+        .testTarget(name: "InventoryQueryTests", dependencies: ["InventoryQuery", "MTVAPI"]),
         .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI", "TestSupport", "KubernetesClient", "MTVAPI"]),
     ]
 )
