@@ -10,10 +10,7 @@ enum Evaluator {
         case .field(let path):
             return path.resolve(in: record) ?? .null
         case .list(let elements):
-            var values: [JSONValue] = []
-            values.reserveCapacity(elements.count)
-            for element in elements { values.append(try evaluate(element, record)) }
-            return .array(values)
+            return .array(try elements.map { element throws(QueryError) in try evaluate(element, record) })
         case .negate(let operand, let position):
             return try map(evaluate(operand, record)) { value throws(QueryError) in
                 switch value {
@@ -92,10 +89,7 @@ enum Evaluator {
         _ value: JSONValue, _ transform: (JSONValue) throws(QueryError) -> JSONValue
     ) throws(QueryError) -> JSONValue {
         guard case .array(let elements) = value else { return try transform(value) }
-        var results: [JSONValue] = []
-        results.reserveCapacity(elements.count)
-        for element in elements { results.append(try map(element, transform)) }
-        return .array(results)
+        return .array(try elements.map { element throws(QueryError) in try map(element, transform) })
     }
 
     private static func map(
@@ -110,20 +104,13 @@ enum Evaluator {
                     at: position
                 )
             }
-            var results: [JSONValue] = []
-            results.reserveCapacity(left.count)
-            for index in left.indices { results.append(try map(left[index], right[index], at: position, transform)) }
-            return .array(results)
+            return .array(
+                try zip(left, right).map { pair throws(QueryError) in try map(pair.0, pair.1, at: position, transform) }
+            )
         case (.array(let left), _):
-            var results: [JSONValue] = []
-            results.reserveCapacity(left.count)
-            for element in left { results.append(try map(element, rhs, at: position, transform)) }
-            return .array(results)
+            return .array(try left.map { item throws(QueryError) in try map(item, rhs, at: position, transform) })
         case (_, .array(let right)):
-            var results: [JSONValue] = []
-            results.reserveCapacity(right.count)
-            for element in right { results.append(try map(lhs, element, at: position, transform)) }
-            return .array(results)
+            return .array(try right.map { item throws(QueryError) in try map(lhs, item, at: position, transform) })
         default:
             return try transform(lhs, rhs)
         }
