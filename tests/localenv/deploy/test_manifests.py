@@ -418,7 +418,8 @@ def test_deployment_runs_two_leader_elected_replicas():
     assert deployment["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
     assert pod["spec"]["serviceAccountName"] == "mtv-controller"
     container = controller_container()
-    assert container["args"] == ["--listen", "0.0.0.0:8443", "--leader-elect"]
+    assert container["args"] == ["--listen", "0.0.0.0:8443", "--leader-elect", "--inventory-db",
+                                 "/var/lib/mtv/inventory.db"]
     env = {e["name"]: e for e in container["env"]}
     assert env["POD_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
     assert env["POD_NAMESPACE"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
