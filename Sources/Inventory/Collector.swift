@@ -30,6 +30,7 @@ public struct Collector: Sendable {
         async let subnets = ec2.describeSubnets()
         async let vpcs = ec2.describeVpcs()
         async let snapshots = ec2.describeSnapshots(filters: [EC2Filter("owner-id", [ownerAccount])])
+        async let zones = ec2.describeAvailabilityZones()
         pass.instances = try await instances.filter { $0.state.name != "terminated" }
         let types = Array(Set(pass.instances.map(\.instanceType))).sorted()
         let images = Array(Set(pass.instances.compactMap(\.imageID))).sorted()
@@ -39,6 +40,7 @@ public struct Collector: Sendable {
         pass.subnets = try await subnets
         pass.vpcs = try await vpcs
         pass.snapshots = try await snapshots
+        pass.zones = try await zones
         pass.instanceTypes = try await typeInfo
         pass.images = try await imageInfo
         let summary = try store.replace(provider: provider, records: try InventoryBuilder.records(from: pass))

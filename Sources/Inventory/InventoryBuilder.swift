@@ -14,6 +14,7 @@ public enum InventoryBuilder {
         public var snapshots: [AWSClient.Snapshot] = []
         public var instanceTypes: [InstanceTypeInfo] = []
         public var images: [Image] = []
+        public var zones: [AvailabilityZone] = []
 
         /// Creates an empty pass.
         public init() {}
@@ -31,6 +32,7 @@ public enum InventoryBuilder {
             .network: try pass.vpcs.map { try network($0) } + pass.subnets.map { try network($0) },
             .storage: storageTypes,
             .snapshot: try pass.snapshots.map { try record(.snapshot, id: $0.snapshotID, tags: $0.tags, object: $0) },
+            .zone: try pass.zones.map { try record(.zone, id: $0.zoneName, tags: [], object: $0) },
         ]
     }
 

@@ -7,6 +7,8 @@ public enum InventoryKind: String, Sendable, CaseIterable, Codable {
     case network = "networks"
     case storage = "storages"
     case snapshot = "snapshots"
+    /// The region's availability zones (not an upstream collection; plan validation checks the target zone).
+    case zone = "zones"
 }
 
 /// One inventory record: the AWS object with the derived fields beside it, and its identity.

@@ -150,7 +150,7 @@ public struct InventoryService: Sendable {
 
     static func kind(_ collection: String) throws -> InventoryKind {
         guard let kind = InventoryKind(rawValue: collection) else {
-            throw HTTPError(.notFound, message: "no collection '\(collection)'; use vms, volumes, networks, storages or snapshots")
+            throw HTTPError(.notFound, message: "no collection '\(collection)'; use vms, volumes, networks, storages, snapshots or zones")
         }
         return kind
     }

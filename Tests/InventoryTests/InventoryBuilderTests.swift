@@ -75,5 +75,6 @@ struct InventoryBuilderTests {
         #expect(records[.network]?.map(\.name) == ["vpc-1", "web"])
         #expect(records[.network]?.map { $0.object["networkType"] } == ["vpc", "subnet"])
         #expect(records[.storage]?.map(\.id) == ["gp2", "gp3", "io1", "io2", "st1", "sc1", "standard"])
+        #expect(records[.zone]?.isEmpty == true)
     }
 }

@@ -126,6 +126,8 @@ struct InventoryEndToEndTests {
             #expect(try await status(url, token: "not-a-token") == 401)
             #expect(try await status(url, token: scenario.environment.variables["FAKE_KUBE_NOBODY_TOKEN"]) == 403)
             #expect(try await status(url, token: scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"]) == 200)
+            let zones = url.deletingLastPathComponent().appending(path: "zones")
+            #expect(try await status(zones, token: scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"]) == 200)
         }
     }
 

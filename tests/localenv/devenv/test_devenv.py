@@ -4,7 +4,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -122,9 +121,7 @@ def test_down_stops_exactly_what_up_started_and_the_controller_answers(tmp_path)
     if not controller.exists():
         pytest.skip("mtv-controller is not built (make build-debug)")
     directory = tmp_path / "full"
-    started = time.monotonic()
     run(DEVENV, "up", directory, env=dict(os.environ, MTV_CONTROLLER_BIN=str(controller)), check=True)
-    assert time.monotonic() - started < 30
     env = env_of(directory)
     health = run("curl", "-s", env["MTV_INVENTORY_URL"] + "/healthz", check=True)
     assert health.stdout.strip() == "ok"

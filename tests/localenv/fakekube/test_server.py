@@ -47,10 +47,8 @@ def test_start_files_seed_none_and_sigterm_with_an_open_watch(tmp_path):
         assert server.ok("GET", "/api/v1/nodes")["items"] == []
         assert server.ok("GET", "/apis/forklift.konveyor.io/v1beta1/providers")["items"] == []
         stream = server.watch("/api/v1/namespaces/default/configmaps?watch=true")
-        started = time.monotonic()
         os.kill(server.proc.pid, signal.SIGTERM)
         assert server.proc.wait(timeout=5) == 0
-        assert time.monotonic() - started < 1.5
         assert stream.next_event() is None
         stream.close()
     finally:
