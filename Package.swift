@@ -131,6 +131,7 @@ let package = Package(
         ),
         .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "TestSupport"]),
         .testTarget(name: "MTVAPITests", dependencies: ["MTVAPI"]),
+        .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "MTVAPI"]),
         .testTarget(name: "InventoryQueryTests", dependencies: ["InventoryQuery", "MTVAPI"]),
         .testTarget(name: "InventoryTests", dependencies: ["Inventory", "AWSClient", "MTVAPI"]),
         .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI", "TestSupport", "KubernetesClient", "MTVAPI"]),
