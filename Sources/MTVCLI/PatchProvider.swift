@@ -14,46 +14,11 @@ struct PatchProvider: AsyncParsableCommand {
     @Argument(help: "The provider's name.")
     var name: String
 
-    @Option(help: "A new source AWS region; the default endpoint follows it.")
-    var ec2Region: String?
-
-    @Option(name: [.customShort("U"), .long], help: "A new EC2 endpoint URL.")
-    var url: String?
-
-    @Option(name: [.short, .long], help: "A new AWS access key ID.")
-    var username: String?
-
-    @Option(name: [.short, .long], help: "A new AWS secret access key.")
-    var password: String?
-
-    @Option(help: "A new target-account access key ID.")
-    var targetAccessKeyId: String?
-
-    @Option(help: "A new target-account secret access key.")
-    var targetSecretAccessKey: String?
-
-    @Option(help: "A new target region (must be the provider's region for now).")
-    var targetRegion: String?
-
-    @Option(help: "A new availability zone for new volumes.")
-    var targetAz: String?
+    @OptionGroup var ec2: EC2ProviderOptions
 
     func validate() throws {
-        if (username == nil) != (password == nil) {
-            throw ValidationError("--username and --password go together")
-        }
-        if (targetAccessKeyId == nil) != (targetSecretAccessKey == nil) {
-            throw ValidationError("--target-access-key-id and --target-secret-access-key go together")
-        }
-        for (flag, value) in [("--ec2-region", ec2Region), ("--target-region", targetRegion)] {
-            if let value {
-                do { _ = try AWSRegion(value) } catch { throw ValidationError("\(flag): \(error.message)") }
-            }
-        }
-        if let url {
-            do { _ = try AWSEndpoint.validated(url, source: "--url") } catch { throw ValidationError(error.message) }
-        }
-        guard [ec2Region, url, username, targetAccessKeyId, targetRegion, targetAz].contains(where: { $0 != nil }) else {
+        let given = [ec2.ec2Region, ec2.url, ec2.username, ec2.targetAccessKeyId, ec2.targetRegion, ec2.targetAz]
+        guard given.contains(where: { $0 != nil }) else {
             throw ValidationError("nothing to change: give at least one of the flags (see --help)")
         }
     }
@@ -67,20 +32,20 @@ struct PatchProvider: AsyncParsableCommand {
             let secret = try await client.get(Secret.self, name: secretName, namespace: secretNamespace)
 
             let oldRegion = secret.value("region") ?? ""
-            let region = ec2Region ?? oldRegion
+            let region = ec2.ec2Region ?? oldRegion
             var secretValues: [String: String] = [:]
-            if let ec2Region { secretValues["region"] = ec2Region }
-            if let username, let password {
+            if let newRegion = ec2.ec2Region { secretValues["region"] = newRegion }
+            if let username = ec2.username, let password = ec2.password {
                 secretValues["accessKeyId"] = username
                 secretValues["secretAccessKey"] = password
             }
-            if let targetAccessKeyId, let targetSecretAccessKey {
-                secretValues["targetAccessKeyId"] = targetAccessKeyId
-                secretValues["targetSecretAccessKey"] = targetSecretAccessKey
+            if let key = ec2.targetAccessKeyId, let secret = ec2.targetSecretAccessKey {
+                secretValues["targetAccessKeyId"] = key
+                secretValues["targetSecretAccessKey"] = secret
             }
 
-            var newURL = url
-            if newURL == nil, ec2Region != nil, let current = provider.spec.url,
+            var newURL = ec2.url
+            if newURL == nil, ec2.ec2Region != nil, let current = provider.spec.url,
                 let old = try? AWSRegion(oldRegion), current == old.endpoint(service: "ec2").absoluteString
             {
                 newURL = try AWSRegion(region).endpoint(service: "ec2").absoluteString
@@ -88,14 +53,14 @@ struct PatchProvider: AsyncParsableCommand {
             if let newURL, secret.value("url") != nil { secretValues["url"] = newURL }
 
             var settings = provider.spec.settings ?? [:]
-            let zoneRegion = targetRegion ?? targetAz.map { String($0.dropLast()) } ?? (ec2Region != nil ? region : nil)
+            let zoneRegion = ec2.targetRegion ?? ec2.targetAz.map { String($0.dropLast()) } ?? (ec2.ec2Region != nil ? region : nil)
             if let zoneRegion {
                 guard zoneRegion == region else {
                     throw CLIError("the target region \(zoneRegion) differs from the provider's region \(region); "
                         + "cross-region is not supported yet")
                 }
                 settings["target-region"] = zoneRegion
-                let zone = targetAz ?? settings["target-az"].flatMap { $0.hasPrefix(zoneRegion) ? $0 : nil } ?? "\(zoneRegion)a"
+                let zone = ec2.targetAz ?? settings["target-az"].flatMap { $0.hasPrefix(zoneRegion) ? $0 : nil } ?? "\(zoneRegion)a"
                 guard zone.hasPrefix(zoneRegion), zone.count == zoneRegion.count + 1 else {
                     throw CLIError("the target zone \(zone) is not in the target region \(zoneRegion)")
                 }

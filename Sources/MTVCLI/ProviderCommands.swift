@@ -24,32 +24,10 @@ struct CreateProvider: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "The provider type; only ec2 is supported.")
     var type: String
 
-    @Option(help: "The source AWS region, e.g. us-east-1.")
-    var ec2Region: String?
-
-    @Option(name: [.short, .long], help: "The AWS access key ID.")
-    var username: String?
-
-    @Option(name: [.short, .long], help: "The AWS secret access key.")
-    var password: String?
+    @OptionGroup var ec2: EC2ProviderOptions
 
     @Option(help: "Use this existing Secret (instead of --username/--password).")
     var secret: String?
-
-    @Option(name: [.customShort("U"), .long], help: "The EC2 endpoint URL (default: from the region).")
-    var url: String?
-
-    @Option(help: "The access key ID of the target account, when it differs from the source.")
-    var targetAccessKeyId: String?
-
-    @Option(help: "The secret access key of the target account.")
-    var targetSecretAccessKey: String?
-
-    @Option(help: "The region of the cluster's EBS volumes (default: from --target-az or --ec2-region).")
-    var targetRegion: String?
-
-    @Option(help: "The availability zone new volumes go to (default: the worker nodes' zone).")
-    var targetAz: String?
 
     @Flag(help: "Take the target keys from kube-system/aws-creds and the zone from the worker nodes.")
     var autoTargetCredentials = false
@@ -70,24 +48,14 @@ struct CreateProvider: AsyncParsableCommand {
         guard (name == nil) != (nameOption == nil) else {
             throw ValidationError("give the provider's name once: as the argument or with --name")
         }
-        if secret != nil, username != nil || password != nil {
+        if secret != nil, ec2.username != nil || ec2.password != nil {
             throw ValidationError("--secret cannot be combined with --username/--password")
         }
-        if secret == nil, (username == nil) != (password == nil) {
-            throw ValidationError("--username and --password go together (the access key ID and its secret)")
-        }
-        if secret == nil, username == nil {
+        if secret == nil, ec2.username == nil {
             throw ValidationError("give the AWS keys with --username and --password, or an existing --secret")
         }
-        if (targetAccessKeyId == nil) != (targetSecretAccessKey == nil) {
-            throw ValidationError("--target-access-key-id and --target-secret-access-key go together")
-        }
-        guard let region = ec2Region, !region.isEmpty else {
+        guard let region = ec2.ec2Region, !region.isEmpty else {
             throw ValidationError("--ec2-region is required (for example --ec2-region us-east-1)")
-        }
-        do { _ = try AWSRegion(region) } catch { throw ValidationError("--ec2-region: \(error.message)") }
-        if let targetRegion {
-            do { _ = try AWSRegion(targetRegion) } catch { throw ValidationError("--target-region: \(error.message)") }
         }
         guard [.yaml, .json].contains(output) else { throw ValidationError("--output must be yaml or json") }
         guard waitTimeout >= 0 else { throw ValidationError("--wait-timeout cannot be negative") }
@@ -96,19 +64,19 @@ struct CreateProvider: AsyncParsableCommand {
     func run() async throws {
         let providerName = name ?? nameOption!
         try Names.check(providerName, what: "provider")
-        let region = try AWSRegion(ec2Region!)
+        let region = try AWSRegion(ec2.ec2Region!)
         let endpoint: URL
         do {
             endpoint = try AWSEndpoint.resolve(
-                service: "ec2", region: region, explicit: url, environment: ProcessInfo.processInfo.environment)
+                service: "ec2", region: region, explicit: ec2.url, environment: ProcessInfo.processInfo.environment)
         } catch {
             throw CLIError(error.message)
         }
         try await global.withClient { client, configuration in
             let namespace = configuration.namespace
-            var targetKeys = (targetAccessKeyId, targetSecretAccessKey)
-            var zone = targetAz
-            var zoneRegion = targetRegion
+            var targetKeys = (ec2.targetAccessKeyId, ec2.targetSecretAccessKey)
+            var zone = ec2.targetAz
+            var zoneRegion = ec2.targetRegion
             if autoTargetCredentials {
                 let found = try await AutoTarget.discover(client: client)
                 if targetKeys.0 == nil { targetKeys = (found.accessKeyID, found.secretAccessKey) }
@@ -133,7 +101,7 @@ struct CreateProvider: AsyncParsableCommand {
             let secretObject = secret == nil
                 ? ProviderObjects.secret(
                     provider: providerName, namespace: namespace, region: region.name, url: endpoint.absoluteString,
-                    accessKeyID: username!, secretAccessKey: password!, targetKeys: targetKeys.0.map { ($0, targetKeys.1!) })
+                    accessKeyID: ec2.username!, secretAccessKey: ec2.password!, targetKeys: targetKeys.0.map { ($0, targetKeys.1!) })
                 : nil
             let provider = ProviderObjects.provider(
                 name: providerName, namespace: namespace, url: endpoint.absoluteString,

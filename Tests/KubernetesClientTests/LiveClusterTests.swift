@@ -242,11 +242,12 @@ struct LiveClusterTests {
     @Test("a pod's log can be read")
     func podLogs() async throws {
         try await Cluster.with { cluster in
+            // Arm the failure first: the fake runs pods to completion on its own clock.
+            try await ControlAPI.call("POST", cluster.environment.fakeKubeControl.appending(path: "pods/fail"),
+                ["namespace": cluster.namespace, "namePrefix": "conv", "exitCode": 1, "log": "line one\nvirt-v2v: error: no root\n"])
             let pod = Pod(metadata: ObjectMeta(name: "conv", namespace: cluster.namespace),
                 spec: ["containers": [["name": "virt-v2v", "image": "quay.io/kubev2v/forklift-virt-v2v:latest"]]])
             _ = try await cluster.client.create(pod)
-            try await ControlAPI.call("POST", cluster.environment.fakeKubeControl.appending(path: "pods/fail"),
-                ["namespace": cluster.namespace, "namePrefix": "conv", "exitCode": 1, "log": "line one\nvirt-v2v: error: no root\n"])
             var phase: String?
             for _ in 0..<100 {
                 phase = try await cluster.client.get(Pod.self, name: "conv", namespace: cluster.namespace).phase
