@@ -1,10 +1,8 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import InventoryQuery
 import KubernetesClient
 import MTVAPI
-import NIOCore
 
 /// `kubectl mtv get inventory RESOURCE [PROVIDER]`: the EC2 inventory, filtered by a query on the server.
 struct GetInventory: AsyncParsableCommand {
@@ -59,63 +57,15 @@ struct GetInventory: AsyncParsableCommand {
         }
         let providerName = provider ?? providerArgument!
         try await global.withClient { client, configuration in
-            let found: Provider
-            do {
-                found = try await client.get(Provider.self, name: providerName, namespace: configuration.namespace)
-            } catch let error as KubernetesError where error.isNotFound {
-                throw CLIError("provider '\(providerName)' not found in namespace \(configuration.namespace)")
-            }
-            guard found.spec.type == "ec2" else {
-                throw CLIError("provider '\(providerName)' is of type \(found.spec.type), not ec2")
-            }
-            guard found.status?.conditions?.isTrue("Ready") == true else {
-                let reason = found.status?.conditions?.first { $0.category == Condition.Category.critical }
-                throw CLIError("provider \(configuration.namespace)/\(providerName) is not ready"
-                    + (reason.map { ": \($0.reason ?? $0.type): \($0.message ?? "")" } ?? " yet"))
-            }
-            let baseText = inventoryURL ?? ProcessInfo.processInfo.environment["MTV_INVENTORY_URL"]
-            guard let baseText, let base = URL(string: baseText), base.host != nil else {
-                throw CLIError(
-                    "the inventory URL is not set: pass --inventory-url or set MTV_INVENTORY_URL to the mtv-controller's "
-                        + "address (for a cluster: kubectl port-forward -n openshift-mtv svc/mtv-inventory 8443)")
-            }
-            let token = try await client.bearerToken()
+            let reader = try await InventoryReader.open(
+                client: client, provider: providerName, namespace: configuration.namespace, inventoryURL: inventoryURL)
             repeat {
-                let records = try await fetch(base: base, uid: found.metadata.uid ?? "", kind: kind, token: token)
+                let records = try await reader.records(kind.collection, query: query)
                 if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
                 print(render(records, kind: kind, query: parsed, provider: providerName))
                 flushOutput()
                 if watch { try await Task.sleep(nanoseconds: 3_000_000_000) }
             } while watch
-        }
-    }
-
-    func fetch(base: URL, uid: String, kind: InventoryResource, token: String?) async throws -> [JSONValue] {
-        var components = URLComponents(url: base.appending(path: "providers/ec2/\(uid)/\(kind.collection)"),
-            resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "detail", value: "4")]
-            + (query.map { [URLQueryItem(name: "query", value: $0)] } ?? [])
-        var request = HTTPClientRequest(url: components.url!.absoluteString)
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-            body = try await response.body.collect(upTo: 256 << 20)
-        } catch {
-            throw CLIError("cannot reach the inventory at \(base.absoluteString): \(error)")
-        }
-        let value = try? JSONValue(parsing: Data(body.readableBytesView))
-        guard response.status.code == 200, let items = value?.arrayValue else {
-            let message = value?[path: ["error", "message"]]?.stringValue ?? String(buffer: body)
-            throw CLIError("the inventory answered \(response.status.code): \(message)")
-        }
-        // Each item is an envelope; the record is its object, with the envelope's id and name.
-        return items.map { item in
-            var object = item["object"] ?? [:]
-            object["id"] = item["id"]
-            object["name"] = item["name"]
-            return object
         }
     }
 

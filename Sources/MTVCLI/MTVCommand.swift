@@ -6,7 +6,9 @@ public struct MTVCommand: AsyncParsableCommand {
         commandName: "kubectl-mtv",
         abstract: "Migrate AWS EC2 instances to KubeVirt virtual machines.",
         version: MTVCommand.version,
-        subcommands: [Create.self, Get.self, Describe.self, Patch.self, Delete.self, Version.self])
+        subcommands: [
+            Create.self, Get.self, Describe.self, Patch.self, Delete.self, Archive.self, Unarchive.self, Version.self,
+        ])
 
     /// The plugin's version.
     public static let version = "0.1.0"
@@ -22,28 +24,39 @@ public struct MTVCommand: AsyncParsableCommand {
     /// `kubectl mtv create …`
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create providers (and, later, mappings and plans).", subcommands: [CreateProvider.self])
+            abstract: "Create providers, mappings and plans.",
+            subcommands: [CreateProvider.self, CreateMapping.self, CreatePlan.self])
     }
 
     /// `kubectl mtv get …`
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List resources.", subcommands: [GetProvider.self, GetInventory.self])
+            abstract: "List resources.", subcommands: [GetProvider.self, GetMapping.self, GetPlan.self, GetInventory.self])
     }
 
     /// `kubectl mtv describe …`
     struct Describe: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a resource in detail.", subcommands: [DescribeProvider.self])
+        static let configuration = CommandConfiguration(abstract: "Show a resource in detail.", subcommands: [DescribeProvider.self, DescribeMapping.self, DescribePlan.self])
     }
 
     /// `kubectl mtv patch …`
     struct Patch: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a resource.", subcommands: [PatchProvider.self])
+        static let configuration = CommandConfiguration(abstract: "Change a resource.", subcommands: [PatchProvider.self, PatchPlan.self])
     }
 
     /// `kubectl mtv delete …`
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete resources.", subcommands: [DeleteProvider.self])
+        static let configuration = CommandConfiguration(abstract: "Delete resources.", subcommands: [DeleteProvider.self, DeleteMapping.self, DeletePlan.self])
+    }
+
+    /// `kubectl mtv archive …`
+    struct Archive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Archive plans.", subcommands: [ArchivePlan.self])
+    }
+
+    /// `kubectl mtv unarchive …`
+    struct Unarchive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unarchive plans.", subcommands: [UnarchivePlan.self])
     }
 
     /// `kubectl mtv version`

@@ -9,6 +9,7 @@ public struct Controller: Service {
     let configuration: ControllerConfiguration
     let client: KubernetesClient
     let registry: ProviderRegistry
+    let inventory: InventorySupervisor
     let health: HealthState
     let metrics: ControllerMetrics
     let logger: Logger
@@ -16,11 +17,12 @@ public struct Controller: Service {
     /// Creates the controller.
     public init(
         configuration: ControllerConfiguration, client: KubernetesClient, registry: ProviderRegistry,
-        health: HealthState, metrics: ControllerMetrics, logger: Logger
+        inventory: InventorySupervisor, health: HealthState, metrics: ControllerMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.client = client
         self.registry = registry
+        self.inventory = inventory
         self.health = health
         self.metrics = metrics
         self.logger = logger
@@ -49,8 +51,12 @@ public struct Controller: Service {
         let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
         let providers = ProviderReconciler(
             client: client, namespaces: namespaces, registry: registry, metrics: metrics, logger: logger)
+        let plans = PlanReconciler(
+            client: client, namespaces: namespaces, registry: registry, store: inventory.store,
+            inventoryChanges: inventory.changes, metrics: metrics, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await providers.run(workers: configuration.workers) }
+            group.addTask { await plans.run(workers: configuration.workers) }
             if let elector {
                 group.addTask {
                     try await elector.holdUntilLost()

@@ -6,6 +6,7 @@ public actor ControllerMetrics {
     private var gauges: [String: [String: Double]] = [:]
     private let help: [String: String] = [
         "mtv_provider_reconciles_total": "Provider reconciles by result.",
+        "mtv_plan_reconciles_total": "Plan validations by result.",
         "mtv_inventory_passes_total": "Inventory collection passes by result.",
         "mtv_providers_ready": "EC2 providers whose connection test passed.",
     ]

@@ -15,6 +15,10 @@ public actor InventorySupervisor: InventoryProviderSource {
     let logger: Logger
     private var running: [String: (uid: String, task: Task<Void, Never>)] = [:]
     private var state: [String: InventoryProvider] = [:]
+    private let changesContinuation: AsyncStream<String>.Continuation
+    /// The `namespace/name` keys of providers whose inventory changed (first pass, or records added, updated or
+    /// removed); plan validation follows it.
+    public nonisolated let changes: AsyncStream<String>
 
     /// Creates the supervisor.
     public init(
@@ -25,6 +29,7 @@ public actor InventorySupervisor: InventoryProviderSource {
         self.interval = interval
         self.metrics = metrics
         self.logger = logger
+        (changes, changesContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1000))
     }
 
     public func providers() -> [InventoryProvider] { Array(state.values) }
@@ -62,6 +67,7 @@ public actor InventorySupervisor: InventoryProviderSource {
                 let first = (state[key]?.passes ?? 0) == 0
                 state[key]?.passes += 1
                 state[key]?.lastError = nil
+                if first || summary.added + summary.updated + summary.removed > 0 { changesContinuation.yield(key) }
                 if first || summary.added + summary.removed > 0 {
                     logger.info("inventory collected", metadata: [
                         "provider": "\(key)", "added": "\(summary.added)", "updated": "\(summary.updated)",

@@ -50,8 +50,10 @@ public actor ProviderReconciler {
             for informer in secrets {
                 group.addTask { await self.follow(informer, secrets: true) }
             }
-            for _ in 0..<max(1, workers) {
-                group.addTask { await self.work() }
+            group.addTask {
+                await self.queue.process(workers: workers, kind: "provider", metrics: self.metrics, logger: self.logger) {
+                    try await self.reconcile($0)
+                }
             }
             await withTaskCancellationHandler {
                 await group.waitForAll()
@@ -97,20 +99,6 @@ public actor ProviderReconciler {
             {
                 await queue.add(Self.key(of: provider))
             }
-        }
-    }
-
-    private func work() async {
-        while let key = await queue.next() {
-            do {
-                if let retryAfter = try await reconcile(key) { queue.add(key, after: retryAfter) }
-                await metrics.increment("mtv_provider_reconciles_total", labels: ["result": "success"])
-            } catch {
-                await metrics.increment("mtv_provider_reconciles_total", labels: ["result": "error"])
-                logger.warning("provider reconcile failed; retrying", metadata: ["provider": "\(key)", "error": "\(error)"])
-                queue.add(key, after: 5)
-            }
-            await queue.done(key)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// A queue of object keys for reconcilers: a key waits at most once, a key being worked on is not handed out
 /// twice, and a key added while in work is handed out again when that work is done.
@@ -62,5 +63,32 @@ public actor WorkQueue {
         closed = true
         for waiter in waiters { waiter.resume(returning: nil) }
         waiters.removeAll()
+    }
+}
+
+extension WorkQueue {
+    /// Hands keys to `workers` tasks running `reconcile` until the queue closes; a reconcile returns when to look
+    /// at the key again (nil: only on the next event), and one that throws is retried after `retryDelay` seconds.
+    func process(
+        workers: Int, kind: String, metrics: ControllerMetrics, logger: Logger, retryDelay: Double = 5,
+        reconcile: @escaping @Sendable (String) async throws -> Double?
+    ) async {
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<max(1, workers) {
+                group.addTask {
+                    while let key = await self.next() {
+                        do {
+                            if let again = try await reconcile(key) { self.add(key, after: again) }
+                            await metrics.increment("mtv_\(kind)_reconciles_total", labels: ["result": "success"])
+                        } catch {
+                            await metrics.increment("mtv_\(kind)_reconciles_total", labels: ["result": "error"])
+                            logger.warning("\(kind) reconcile failed; retrying", metadata: ["key": "\(key)", "error": "\(error)"])
+                            self.add(key, after: retryDelay)
+                        }
+                        await self.done(key)
+                    }
+                }
+            }
+        }
     }
 }

@@ -110,7 +110,7 @@ struct ControllerCommand: AsyncParsableCommand {
         let health = HealthState()
         let controller = Controller(
             configuration: configuration, client: client,
-            registry: ProviderRegistry(inventory: supervisor, metrics: metrics), health: health, metrics: metrics,
+            registry: ProviderRegistry(inventory: supervisor, metrics: metrics), inventory: supervisor, health: health, metrics: metrics,
             logger: logger)
         let server = ControllerServer.make(
             configuration: configuration, health: health, metrics: metrics, inventory: inventory, logger: logger)

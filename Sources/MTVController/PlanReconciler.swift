@@ -1,0 +1,258 @@
+import Foundation
+import Inventory
+import KubernetesClient
+import Logging
+import MTVAPI
+import MigrationCore
+
+/// Keeps each Plan's preflight conditions true: its providers, its maps and, for every VM, the checks of
+/// `PlanValidator` against the inventory and the cluster. Plans are looked at again when they or their maps
+/// change, when the source inventory changes, and every `recheckInterval` while not Ready.
+public actor PlanReconciler {
+    let client: KubernetesClient
+    let namespaces: [String?]
+    let registry: ProviderRegistry
+    let store: InventoryStore
+    let inventoryChanges: AsyncStream<String>?
+    let metrics: ControllerMetrics
+    let logger: Logger
+    let recheckInterval: Double
+    let queue = WorkQueue()
+    private var plans: [Informer] = []
+    private var maps: [Informer] = []
+
+    /// Condition types the reconciler owns besides the validator's (the executor owns the rest).
+    static let ownTypes: Set<String> = [
+        "SourceProviderNotValid", "SourceProviderNotReady", "DestinationProviderNotValid", "NetworkMapNotValid",
+        "StorageMapNotValid", "SourceInventoryNotReady", "Ready", "Archived",
+    ]
+
+    /// Creates a reconciler for the given namespaces (nil: all namespaces).
+    public init(
+        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, store: InventoryStore,
+        inventoryChanges: AsyncStream<String>?, metrics: ControllerMetrics, logger: Logger, recheckInterval: Double = 15
+    ) {
+        self.client = client
+        self.namespaces = namespaces
+        self.registry = registry
+        self.store = store
+        self.inventoryChanges = inventoryChanges
+        self.metrics = metrics
+        self.logger = logger
+        self.recheckInterval = recheckInterval
+    }
+
+    /// Watches Plans and maps, follows inventory changes, and validates with `workers` in parallel until cancelled.
+    public func run(workers: Int) async {
+        for namespace in namespaces {
+            plans.append(Informer(client: client, resource: .plans, namespace: namespace))
+            maps.append(Informer(client: client, resource: .networkMaps, namespace: namespace))
+            maps.append(Informer(client: client, resource: .storageMaps, namespace: namespace))
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for informer in plans { group.addTask { await self.follow(informer) { [$0] } } }
+            for informer in maps { group.addTask { await self.follow(informer) { await self.users(ofMap: $0) } } }
+            if let inventoryChanges {
+                group.addTask {
+                    for await providerKey in inventoryChanges { await self.enqueuePlans(source: providerKey) }
+                }
+            }
+            group.addTask {
+                await self.queue.process(workers: workers, kind: "plan", metrics: self.metrics, logger: self.logger) {
+                    try await self.reconcile($0)
+                }
+            }
+            await withTaskCancellationHandler {
+                await group.waitForAll()
+            } onCancel: {
+                Task { await self.shutdown() }
+            }
+        }
+    }
+
+    private func shutdown() async {
+        await queue.close()
+        for informer in plans + maps { await informer.stop() }
+    }
+
+    /// Queues the plans `affected` names for each object the informer reports.
+    private func follow(_ informer: Informer, affected: @escaping @Sendable (JSONValue) async -> [JSONValue]) async {
+        let events = await informer.events()
+        await informer.start()
+        for await event in events {
+            let object: JSONValue
+            switch event {
+            case .added(let new), .deleted(let new), .updated(_, let new): object = new
+            case .synced: continue
+            }
+            for plan in await affected(object) { await queue.add(ProviderReconciler.key(of: plan)) }
+        }
+    }
+
+    /// The plans that reference a network or storage map.
+    private func users(ofMap map: JSONValue) async -> [JSONValue] {
+        let kind = map["kind"]?.stringValue == "NetworkMap" ? "network" : "storage"
+        let name = map[path: ["metadata", "name"]]?.stringValue
+        let namespace = map[path: ["metadata", "namespace"]]?.stringValue
+        var found: [JSONValue] = []
+        for informer in plans {
+            for plan in await informer.list() {
+                let reference = plan[path: ["spec", "map", kind]]
+                let planNamespace = plan[path: ["metadata", "namespace"]]?.stringValue
+                if reference?["name"]?.stringValue == name, (reference?["namespace"]?.stringValue ?? planNamespace) == namespace {
+                    found.append(plan)
+                }
+            }
+        }
+        return found
+    }
+
+    private func enqueuePlans(source providerKey: String) async {
+        for informer in plans {
+            for plan in await informer.list() {
+                let planNamespace = plan[path: ["metadata", "namespace"]]?.stringValue ?? ""
+                let source = plan[path: ["spec", "provider", "source"]]
+                let key = "\(source?["namespace"]?.stringValue ?? planNamespace)/\(source?["name"]?.stringValue ?? "")"
+                if key == providerKey { await queue.add(ProviderReconciler.key(of: plan)) }
+            }
+        }
+    }
+
+    /// Validates one plan; returns when to look again, if it should.
+    func reconcile(_ key: String) async throws -> Double? {
+        let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
+        var cached: JSONValue?
+        for informer in plans { if let hit = await informer.get(name: parts[1], namespace: parts[0]) { cached = hit } }
+        guard let raw = cached else { return nil }
+        let plan: Plan = try raw.decode()
+        guard plan.metadata.deletionTimestamp == nil else { return nil }
+
+        let conditions = try await evaluate(plan)
+        try await setConditions(plan, conditions)
+        let ready = conditions.contains { $0.type == "Ready" }
+        return ready ? nil : recheckInterval
+    }
+
+    /// Every condition the plan should carry now: the blocking ones, the warnings, and Ready when none blocks.
+    func evaluate(_ plan: Plan) async throws -> [Condition] {
+        let namespace = plan.metadata.namespace ?? ""
+        var conditions: [Condition] = []
+        if plan.spec.archived == true {
+            conditions.append(Condition(type: "Archived", category: Condition.Category.advisory, reason: "Archived",
+                message: "The plan is archived."))
+        }
+        func critical(_ type: String, _ reason: String, _ message: String) -> [Condition] {
+            conditions + [Condition(type: type, category: Condition.Category.critical, reason: reason, message: message)]
+        }
+
+        let sourceRef = plan.spec.provider.source
+        let sourceKey = "\(sourceRef.namespace ?? namespace)/\(sourceRef.name ?? "")"
+        let source: Provider
+        do {
+            source = try await client.get(Provider.self, name: sourceRef.name ?? "", namespace: sourceRef.namespace ?? namespace)
+        } catch let error as KubernetesError where error.isNotFound {
+            return critical("SourceProviderNotValid", "NotFound", "source provider \(sourceKey) does not exist")
+        }
+        guard source.spec.type == "ec2" else {
+            return critical("SourceProviderNotValid", "TypeNotValid",
+                "source provider \(sourceKey) is of type \(source.spec.type); plans here migrate from ec2 providers")
+        }
+        guard source.status?.conditions?.isTrue("Ready") == true, let entry = await registry.entry(key: sourceKey) else {
+            return critical("SourceProviderNotReady", "NotReady",
+                "source provider \(sourceKey) is not ready (see kubectl mtv describe provider \(sourceRef.name ?? ""))")
+        }
+
+        let destinationRef = plan.spec.provider.destination
+        let destinationKey = "\(destinationRef.namespace ?? namespace)/\(destinationRef.name ?? "")"
+        do {
+            let destination = try await client.get(
+                Provider.self, name: destinationRef.name ?? "", namespace: destinationRef.namespace ?? namespace)
+            guard destination.spec.type == "openshift" else {
+                return critical("DestinationProviderNotValid", "TypeNotValid",
+                    "destination provider \(destinationKey) is of type \(destination.spec.type); it must be an openshift provider (such as host)")
+            }
+        } catch let error as KubernetesError where error.isNotFound {
+            return critical("DestinationProviderNotValid", "NotFound", "destination provider \(destinationKey) does not exist")
+        }
+
+        let networkMap: NetworkMap
+        let storageMap: StorageMap
+        do {
+            networkMap = try await map(NetworkMap.self, plan.spec.map.network, namespace: namespace)
+        } catch let error as KubernetesError where error.isNotFound {
+            return critical("NetworkMapNotValid", "NotFound",
+                "network map \(plan.spec.map.network.namespace ?? namespace)/\(plan.spec.map.network.name ?? "") does not exist")
+        }
+        do {
+            storageMap = try await map(StorageMap.self, plan.spec.map.storage, namespace: namespace)
+        } catch let error as KubernetesError where error.isNotFound {
+            return critical("StorageMapNotValid", "NotFound",
+                "storage map \(plan.spec.map.storage.namespace ?? namespace)/\(plan.spec.map.storage.name ?? "") does not exist")
+        }
+
+        guard try store.passes(provider: entry.uid) > 0 else {
+            return critical("SourceInventoryNotReady", "NotReady",
+                "the inventory of \(sourceKey) has not been collected yet; the plan is checked again when it is")
+        }
+        let inventory = try store.list(provider: entry.uid, kind: .vm).map(\.object)
+        let classes = try await client.list(StorageClass.self).items.map {
+            AutomaticMapping.StorageClassInfo(name: $0.metadata.name ?? "", provisioner: $0.provisioner)
+        }
+        let workers = try await client.list(Node.self).items.filter(Self.isWorker).map {
+            PlanValidator.WorkerNode(zone: $0.zone, architecture: $0.architecture ?? "amd64")
+        }
+        let validator = PlanValidator(
+            plan: plan, inventory: inventory, networkMap: networkMap, storageMap: storageMap, storageClasses: classes,
+            workers: workers, targetZone: entry.config.targetAZ, crossAccount: entry.accounts.source != entry.accounts.target,
+            takenNames: try await takenNames(plan))
+        conditions += validator.conditions()
+        if !conditions.contains(where: { $0.category == Condition.Category.critical }) {
+            conditions.append(Condition(type: "Ready", category: Condition.Category.required, reason: "Ready",
+                message: "The migration plan is ready."))
+        }
+        return conditions
+    }
+
+    private func map<T: KubernetesObject>(_ type: T.Type, _ reference: ObjectReference, namespace: String) async throws -> T {
+        try await client.get(T.self, name: reference.name ?? "", namespace: reference.namespace ?? namespace)
+    }
+
+    /// VirtualMachine names in the target namespace that this plan did not create.
+    private func takenNames(_ plan: Plan) async throws -> Set<String> {
+        do {
+            let vms = try await client.listAll(.virtualMachines, namespace: plan.spec.targetNamespace).items
+            return Set(vms.compactMap { vm in
+                vm[path: ["metadata", "labels", MigrationLabels.planUID]]?.stringValue == plan.metadata.uid
+                    ? nil : vm[path: ["metadata", "name"]]?.stringValue
+            })
+        } catch let error as KubernetesError where error.isNotFound {
+            return []
+        }
+    }
+
+    /// Whether a node runs workloads: a worker, or any node that is not only a control-plane node.
+    static func isWorker(_ node: Node) -> Bool {
+        let labels = node.metadata.labels ?? [:]
+        if labels["node-role.kubernetes.io/worker"] != nil { return true }
+        return labels["node-role.kubernetes.io/control-plane"] == nil && labels["node-role.kubernetes.io/master"] == nil
+    }
+
+    /// Replaces the conditions this reconciler owns, keeping the executor's and unchanged transition times.
+    private func setConditions(_ plan: Plan, _ conditions: [Condition]) async throws {
+        let owned = Self.ownTypes.union(PlanValidator.conditionTypes)
+        let now = Timestamp.now()
+        var merged = (plan.status?.conditions ?? []).filter { old in
+            !owned.contains(old.type) || conditions.contains { $0.type == old.type }
+        }
+        for condition in conditions { merged.set(condition, now: now) }
+        guard merged != plan.status?.conditions || plan.status?.observedGeneration != plan.metadata.generation else { return }
+        _ = try await client.patch(.plans, name: plan.metadata.name ?? "", namespace: plan.metadata.namespace,
+            .merge(["status": ["conditions": try JSONValue(encoding: merged),
+                "observedGeneration": .number(Double(plan.metadata.generation ?? 0))]]), subresource: "status")
+        let ready = merged.isTrue("Ready")
+        logger.info("plan validated", metadata: [
+            "plan": "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")", "ready": "\(ready)",
+            "blocking": "\(merged.filter { $0.category == Condition.Category.critical }.map(\.type))",
+        ])
+    }
+}
