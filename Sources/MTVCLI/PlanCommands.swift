@@ -156,16 +156,20 @@ struct DeletePlan: AsyncParsableCommand {
                         plan = try await client.get(Plan.self, name: name, namespace: namespace)
                     }
                 }
-                try await client.delete(plan)
+                var owned: [(MappingKind, String)] = []
                 for kind in MappingKind.allCases {
                     for map in try await client.listAll(kind.resource, namespace: namespace).items
                     where map[path: ["metadata", "ownerReferences"]]?.arrayValue?.contains(where: {
                         $0["uid"]?.stringValue == plan.metadata.uid
                     }) == true {
-                        let mapName = map[path: ["metadata", "name"]]?.stringValue ?? ""
-                        try await client.delete(kind.resource, name: mapName, namespace: namespace)
-                        print("\(kind.kindName.lowercased())/\(mapName) deleted")
+                        owned.append((kind, map[path: ["metadata", "name"]]?.stringValue ?? ""))
                     }
+                }
+                try await client.delete(plan)
+                // The garbage collector would remove owned mappings; deleting them here does not depend on one.
+                for (kind, mapName) in owned {
+                    try await client.delete(kind.resource, name: mapName, namespace: namespace, ignoreNotFound: true)
+                    print("\(kind.kindName.lowercased())/\(mapName) deleted")
                 }
                 print("plan/\(name) deleted")
             }

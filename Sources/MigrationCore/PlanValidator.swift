@@ -71,8 +71,13 @@ public struct PlanValidator: Sendable {
         var resolved: [(vm: Plan.VM, record: JSONValue)] = []
         for vm in plan.spec.vms {
             guard let record = lookup(vm) else {
-                found.critical("VMNotFound", "NotFound", "VMs not found in the source provider's inventory",
+                found.critical("VMNotFound", "NotFound", "VMs not found in the source provider's inventory (or terminated)",
                     item: Self.item(id: vm.id, name: vm.name))
+                continue
+            }
+            if let state = record[path: ["State", "Name"]]?.stringValue, ["terminated", "shutting-down"].contains(state) {
+                found.critical("VMNotFound", "NotFound", "VMs not found in the source provider's inventory (or terminated)",
+                    item: "\(Self.item(record)): \(state)")
                 continue
             }
             let id = record["id"]?.stringValue ?? ""

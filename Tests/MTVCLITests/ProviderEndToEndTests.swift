@@ -36,14 +36,21 @@ struct Scenario {
         try await client.shutdown()
     }
 
+    /// `kubectl mtv arguments…` in this scenario's namespace, reading this scenario's controller's inventory.
     func mtv(_ arguments: String..., extraEnvironment: [String: String] = [:]) throws -> ProcessRunner.Result {
-        try MTVCLI.run(arguments, namespace: namespace, environment: environment, extraEnvironment: extraEnvironment)
+        try mtv(arguments, extraEnvironment: extraEnvironment)
+    }
+
+    /// `kubectl mtv arguments…` with the arguments as an array.
+    func mtv(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> ProcessRunner.Result {
+        let inventory = controller.map { ["MTV_INVENTORY_URL": $0.url.absoluteString] } ?? [:]
+        return try MTVCLI.run(arguments, namespace: namespace, environment: environment,
+            extraEnvironment: inventory.merging(extraEnvironment) { _, given in given })
     }
 
     /// `kubectl mtv get inventory …` against this scenario's controller.
     func inventory(_ arguments: String...) throws -> ProcessRunner.Result {
-        try MTVCLI.run(["get", "inventory"] + arguments, namespace: namespace, environment: environment,
-            extraEnvironment: controller.map { ["MTV_INVENTORY_URL": $0.url.absoluteString] } ?? [:])
+        try mtv(["get", "inventory"] + arguments)
     }
 
     /// Waits for the provider's conditions to include `type` (True), returning the provider.
