@@ -358,6 +358,13 @@ public struct Plan: KubernetesObject, Equatable {
         public var completed: String?
         public var vms: [VMStatus]?
         public var history: [JSONValue]?
+
+        /// Creates a record of a migration.
+        public init(started: String? = nil, completed: String? = nil, vms: [VMStatus]? = nil) {
+            self.started = started
+            self.completed = completed
+            self.vms = vms
+        }
     }
 }
 
@@ -397,6 +404,25 @@ public struct PipelineStep: Codable, Sendable, Equatable {
     public var error: VMError?
     public var reason: String?
     public var annotations: [String: String]?
+    /// Per-disk (or per-item) parts of the step.
+    public var tasks: [Task]?
+
+    /// One part of a step, such as one disk of DiskTransfer.
+    public struct Task: Codable, Sendable, Equatable {
+        public var name: String
+        public var phase: String?
+        public var progress: Progress
+        public var annotations: [String: String]?
+        public var started: String?
+        public var completed: String?
+
+        /// Creates a task.
+        public init(name: String, progress: Progress = Progress(total: 0, completed: 0), annotations: [String: String]? = nil) {
+            self.name = name
+            self.progress = progress
+            self.annotations = annotations
+        }
+    }
 
     /// Creates a step.
     public init(name: String, description: String? = nil, progress: Progress = Progress(total: 0, completed: 0)) {

@@ -7,7 +7,8 @@ public struct MTVCommand: AsyncParsableCommand {
         abstract: "Migrate AWS EC2 instances to KubeVirt virtual machines.",
         version: MTVCommand.version,
         subcommands: [
-            Create.self, Get.self, Describe.self, Patch.self, Delete.self, Archive.self, Unarchive.self, Version.self,
+            Create.self, Get.self, Describe.self, Patch.self, Delete.self, Start.self, Cancel.self, Archive.self, Unarchive.self,
+            Version.self,
         ])
 
     /// The plugin's version.
@@ -47,6 +48,16 @@ public struct MTVCommand: AsyncParsableCommand {
     /// `kubectl mtv delete …`
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete resources.", subcommands: [DeleteProvider.self, DeleteMapping.self, DeletePlan.self])
+    }
+
+    /// `kubectl mtv start …`
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start migrations.", subcommands: [StartPlan.self])
+    }
+
+    /// `kubectl mtv cancel …`
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel migrations.", subcommands: [CancelPlan.self])
     }
 
     /// `kubectl mtv archive …`

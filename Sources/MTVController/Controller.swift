@@ -54,9 +54,13 @@ public struct Controller: Service {
         let plans = PlanReconciler(
             client: client, namespaces: namespaces, registry: registry, store: inventory.store,
             inventoryChanges: inventory.changes, metrics: metrics, logger: logger)
+        let migrations = MigrationRunner(
+            client: client, namespaces: namespaces, registry: registry, store: inventory.store, metrics: metrics,
+            logger: logger, maxInFlight: configuration.maxInFlight)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await providers.run(workers: configuration.workers) }
             group.addTask { await plans.run(workers: configuration.workers) }
+            group.addTask { await migrations.run() }
             if let elector {
                 group.addTask {
                     try await elector.holdUntilLost()

@@ -24,6 +24,8 @@ public struct ControllerConfiguration: Sendable {
     public var workers = 4
     /// Seconds between inventory passes per provider.
     public var inventoryInterval = 10.0
+    /// VMs of one migration in flight at once, at most (AWS limits may admit fewer).
+    public var maxInFlight = 100
     /// The inventory's SQLite file; in memory when nil.
     public var inventoryDatabase: String?
 

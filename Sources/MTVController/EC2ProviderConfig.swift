@@ -1,6 +1,7 @@
 import AWSClient
 import AWSSigV4
 import Foundation
+import Logging
 import MTVAPI
 
 /// The AWS side of an EC2 provider, resolved from its Secret and settings: region, endpoints, and the source
@@ -55,6 +56,18 @@ public struct EC2ProviderConfig: Sendable {
         return EC2ProviderConfig(
             region: region, endpoint: endpoint, stsEndpoint: stsEndpoint(for: endpoint, region: region),
             source: source, target: target, targetRegion: targetRegion, targetAZ: targetAZ)
+    }
+
+    /// An EC2 client with the source credentials (or the controller's own chain).
+    public func sourceClient(logger: Logger) -> EC2Client {
+        EC2Client(region: region, credentials: source.map { StaticCredentialProvider($0) }
+            ?? CredentialChain.standard(region: region), endpoint: endpoint, logger: logger)
+    }
+
+    /// An EC2 client with the target credentials (the source's when the target has none of its own).
+    public func targetClient(logger: Logger) -> EC2Client {
+        guard let target else { return sourceClient(logger: logger) }
+        return EC2Client(region: targetRegion, credentials: StaticCredentialProvider(target), endpoint: endpoint, logger: logger)
     }
 
     /// STS lives beside a custom endpoint (an emulator or a proxy serves every service), else in the region.

@@ -44,11 +44,7 @@ public actor InventorySupervisor: InventoryProviderSource {
             uid: entry.uid, name: parts[1], namespace: parts[0], passes: previous?.passes ?? 0)
         let collector = Collector(
             provider: entry.uid,
-            ec2: EC2Client(
-                region: entry.config.region,
-                credentials: entry.config.source.map { StaticCredentialProvider($0) }
-                    ?? CredentialChain.standard(region: entry.config.region),
-                endpoint: entry.config.endpoint, logger: logger),
+            ec2: entry.config.sourceClient(logger: logger),
             ownerAccount: entry.accounts.source, store: store, logger: logger)
         running[entry.key] = (entry.uid, Task { await self.loop(key: entry.key, collector: collector) })
     }

@@ -20,11 +20,13 @@ public actor PlanReconciler {
     let queue = WorkQueue()
     private var plans: [Informer] = []
     private var maps: [Informer] = []
+    private var migrations: [Informer] = []
 
     /// Condition types the reconciler owns besides the validator's (the executor owns the rest).
     static let ownTypes: Set<String> = [
         "SourceProviderNotValid", "SourceProviderNotReady", "DestinationProviderNotValid", "NetworkMapNotValid",
-        "StorageMapNotValid", "SourceInventoryNotReady", "Ready", "Archived",
+        "StorageMapNotValid", "SourceInventoryNotReady", "Ready", "Archived", "Executing", "Succeeded", "Failed",
+        "Canceled",
     ]
 
     /// Creates a reconciler for the given namespaces (nil: all namespaces).
@@ -48,10 +50,14 @@ public actor PlanReconciler {
             plans.append(Informer(client: client, resource: .plans, namespace: namespace))
             maps.append(Informer(client: client, resource: .networkMaps, namespace: namespace))
             maps.append(Informer(client: client, resource: .storageMaps, namespace: namespace))
+            migrations.append(Informer(client: client, resource: .migrations, namespace: namespace))
         }
         await withTaskGroup(of: Void.self) { group in
-            for informer in plans { group.addTask { await self.follow(informer) { [$0] } } }
-            for informer in maps { group.addTask { await self.follow(informer) { await self.users(ofMap: $0) } } }
+            for informer in plans { group.addTask { await self.follow(informer) { [ProviderReconciler.key(of: $0)] } } }
+            for informer in maps {
+                group.addTask { await self.follow(informer) { await self.users(ofMap: $0).map(ProviderReconciler.key(of:)) } }
+            }
+            for informer in migrations { group.addTask { await self.follow(informer) { [Self.planKey(of: $0)] } } }
             if let inventoryChanges {
                 group.addTask {
                     for await providerKey in inventoryChanges { await self.enqueuePlans(source: providerKey) }
@@ -72,11 +78,11 @@ public actor PlanReconciler {
 
     private func shutdown() async {
         await queue.close()
-        for informer in plans + maps { await informer.stop() }
+        for informer in plans + maps + migrations { await informer.stop() }
     }
 
-    /// Queues the plans `affected` names for each object the informer reports.
-    private func follow(_ informer: Informer, affected: @escaping @Sendable (JSONValue) async -> [JSONValue]) async {
+    /// Queues the plan keys `affected` names for each object the informer reports.
+    private func follow(_ informer: Informer, affected: @escaping @Sendable (JSONValue) async -> [String]) async {
         let events = await informer.events()
         await informer.start()
         for await event in events {
@@ -85,8 +91,27 @@ public actor PlanReconciler {
             case .added(let new), .deleted(let new), .updated(_, let new): object = new
             case .synced: continue
             }
-            for plan in await affected(object) { await queue.add(ProviderReconciler.key(of: plan)) }
+            for key in await affected(object) { await queue.add(key) }
         }
+    }
+
+    /// The `namespace/name` of a migration's plan.
+    static func planKey(of migration: JSONValue) -> String {
+        let namespace = migration[path: ["metadata", "namespace"]]?.stringValue ?? ""
+        let plan = migration[path: ["spec", "plan"]]
+        return "\(plan?["namespace"]?.stringValue ?? namespace)/\(plan?["name"]?.stringValue ?? "")"
+    }
+
+    /// The plan's most recent Migration, from the cache.
+    private func latestMigration(of plan: Plan) async -> Migration? {
+        let key = "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")"
+        var found: [Migration] = []
+        for informer in migrations {
+            for raw in await informer.list() where Self.planKey(of: raw) == key {
+                if let migration: Migration = try? raw.decode() { found.append(migration) }
+            }
+        }
+        return found.max { ($0.metadata.creationTimestamp ?? "", $0.metadata.name ?? "") < ($1.metadata.creationTimestamp ?? "", $1.metadata.name ?? "") }
     }
 
     /// The plans that reference a network or storage map.
@@ -127,8 +152,21 @@ public actor PlanReconciler {
         let plan: Plan = try raw.decode()
         guard plan.metadata.deletionTimestamp == nil else { return nil }
 
-        let conditions = try await evaluate(plan)
-        try await setConditions(plan, conditions)
+        var conditions = try await evaluate(plan)
+        let latest = await latestMigration(of: plan)
+        var migrationStatus: Plan.MigrationStatus?
+        if let latest, let status = latest.status, status.started != nil {
+            migrationStatus = Plan.MigrationStatus(started: status.started, completed: status.completed, vms: status.vms)
+            if status.completed == nil {
+                conditions.append(Condition(type: "Executing", category: Condition.Category.advisory, reason: "Running",
+                    message: "Migration \(latest.metadata.name ?? "") is running."))
+            } else if let outcome = ["Failed", "Canceled", "Succeeded"].compactMap({ status.conditions?[type: $0] }).first {
+                conditions.append(outcome)
+            }
+        } else if let latest, let failed = latest.status?.conditions?[type: "Failed"] {
+            conditions.append(failed)
+        }
+        try await setConditions(plan, conditions, migration: migrationStatus)
         let ready = conditions.contains { $0.type == "Ready" }
         return ready ? nil : recheckInterval
     }
@@ -238,17 +276,22 @@ public actor PlanReconciler {
     }
 
     /// Replaces the conditions this reconciler owns, keeping the executor's and unchanged transition times.
-    private func setConditions(_ plan: Plan, _ conditions: [Condition]) async throws {
+    private func setConditions(_ plan: Plan, _ conditions: [Condition], migration: Plan.MigrationStatus?) async throws {
         let owned = Self.ownTypes.union(PlanValidator.conditionTypes)
         let now = Timestamp.now()
         var merged = (plan.status?.conditions ?? []).filter { old in
             !owned.contains(old.type) || conditions.contains { $0.type == old.type }
         }
         for condition in conditions { merged.set(condition, now: now) }
-        guard merged != plan.status?.conditions || plan.status?.observedGeneration != plan.metadata.generation else { return }
+        guard merged != plan.status?.conditions || plan.status?.observedGeneration != plan.metadata.generation
+            || (migration != nil && migration != plan.status?.migration)
+        else { return }
+        var status: JSONValue = [
+            "conditions": try JSONValue(encoding: merged), "observedGeneration": .number(Double(plan.metadata.generation ?? 0)),
+        ]
+        if let migration { status["migration"] = try JSONValue(encoding: migration) }
         _ = try await client.patch(.plans, name: plan.metadata.name ?? "", namespace: plan.metadata.namespace,
-            .merge(["status": ["conditions": try JSONValue(encoding: merged),
-                "observedGeneration": .number(Double(plan.metadata.generation ?? 0))]]), subresource: "status")
+            .merge(["status": status]), subresource: "status")
         let ready = merged.isTrue("Ready")
         logger.info("plan validated", metadata: [
             "plan": "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")", "ready": "\(ready)",

@@ -54,7 +54,7 @@ public enum TargetName {
             var counter = 2
             while used.contains(candidate) {
                 let suffix = "-\(counter)"
-                candidate = String(base.prefix(maximumLength - suffix.count)).trimmingTrailingDashes() + suffix
+                candidate = String(base.prefix(maximumLength - suffix.count)).trimmingSuffix("-") + suffix
                 counter += 1
             }
             used.insert(candidate)
@@ -70,12 +70,4 @@ public struct NamingError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
 
     public var description: String { "VM \(vmID): \(message)" }
-}
-
-extension String {
-    fileprivate func trimmingTrailingDashes() -> String {
-        var copy = self
-        while copy.hasSuffix("-") { copy.removeLast() }
-        return copy
-    }
 }

@@ -47,6 +47,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between inventory passes per provider.")
     var inventoryInterval = 10.0
 
+    @Option(help: "VMs of one migration in flight at once, at most.")
+    var maxVmsInFlight = 100
+
     @Option(help: "The inventory's SQLite file (in memory when omitted).")
     var inventoryDb: String?
 
@@ -64,6 +67,7 @@ struct ControllerCommand: AsyncParsableCommand {
             throw ValidationError("--lease-retry-period must be positive and shorter than --lease-duration")
         }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard maxVmsInFlight >= 1 else { throw ValidationError("--max-vms-in-flight must be at least 1") }
         guard inventoryInterval >= 0.2 else { throw ValidationError("--inventory-interval must be at least 0.2 seconds") }
     }
 
@@ -87,6 +91,7 @@ struct ControllerCommand: AsyncParsableCommand {
         configuration.leaseRetryPeriod = leaseRetryPeriod
         configuration.workers = workers
         configuration.inventoryInterval = inventoryInterval
+        configuration.maxInFlight = maxVmsInFlight
         configuration.inventoryDatabase = inventoryDb
 
         let kubernetes: KubernetesConfiguration

@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import KubernetesClient
+import MTVAPI
+
+/// `kubectl mtv start plan NAME...`: a Migration for each Ready plan that is not running or done.
+struct StartPlan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Start migrating plans (creates a Migration for each).", aliases: ["plans"])
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Plan names.")
+    var names: [String]
+
+    @Flag(help: "Print the Migrations instead of creating them.")
+    var dryRun = false
+
+    @Option(name: [.short, .long], help: "Output format for --dry-run: yaml or json.")
+    var output: OutputFormat?
+
+    func validate() throws {
+        guard !names.isEmpty else { throw ValidationError("name the plans to start") }
+        try DryRunOutput.check(output, dryRun: dryRun)
+    }
+
+    func run() async throws {
+        try await global.withClient { client, configuration in
+            let namespace = configuration.namespace
+            let migrations = try await client.list(Migration.self, namespace: namespace).items
+            var documents: [JSONValue] = []
+            for name in names {
+                let plan: Plan
+                do {
+                    plan = try await client.get(Plan.self, name: name, namespace: namespace)
+                } catch let error as KubernetesError where error.isNotFound {
+                    throw CLIError("plan '\(name)' not found in namespace \(namespace)")
+                }
+                let conditions = plan.status?.conditions ?? []
+                guard conditions.isTrue("Ready") else {
+                    throw CLIError("migration plan '\(name)' is not ready\n" + PlanView.readiness(conditions))
+                }
+                if plan.spec.archived == true { throw CLIError("plan '\(name)' is archived; unarchive it first") }
+                let ours = migrations.filter { $0.spec.plan.name == name }
+                if let running = ours.first(where: { $0.status?.completed == nil }) {
+                    throw CLIError("plan '\(name)' already has a running migration (\(running.metadata.name ?? ""))")
+                }
+                if conditions.isTrue("Succeeded") {
+                    throw CLIError("plan '\(name)' has already succeeded; create a new plan to migrate these VMs again")
+                }
+                let planReference = ObjectReference(name: name, namespace: namespace, uid: plan.metadata.uid)
+                var metadata = ObjectMeta(name: nil, namespace: namespace)
+                metadata.generateName = "\(name)-"
+                metadata.ownerReferences = [OwnerReference(
+                    apiVersion: plan.apiVersion, kind: "Plan", name: name, uid: plan.metadata.uid ?? "")]
+                let migration = Migration(metadata: metadata, spec: .init(plan: planReference))
+                if dryRun {
+                    documents.append(try JSONValue(encoding: migration))
+                    continue
+                }
+                let made = try await client.create(migration)
+                print("migration/\(made.metadata.name ?? "") created")
+                note("Migration started for plan '\(name)' in namespace '\(namespace)'")
+            }
+            if dryRun { print(Printer.document(documents, format: output ?? .yaml)) }
+        }
+    }
+}
+
+/// `kubectl mtv cancel plan NAME --vms a,b`: stops those VMs of the running migration and cleans up after them.
+struct CancelPlan: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Cancel VMs of a running migration.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The plan's name.")
+    var name: String
+
+    @Option(help: "VM names or instance IDs to cancel (comma-separated), or 'all'.")
+    var vms: String
+
+    func run() async throws {
+        try await global.withClient { client, configuration in
+            let namespace = configuration.namespace
+            let plan = try await client.get(Plan.self, name: name, namespace: namespace)
+            let requested = vms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !requested.isEmpty else { throw CLIError("--vms names no VM") }
+            let selected: [Plan.VM]
+            if requested == ["all"] {
+                selected = plan.spec.vms
+            } else {
+                selected = try requested.map { entry in
+                    guard let vm = plan.spec.vms.first(where: { $0.id == entry || $0.name == entry }) else {
+                        let known = plan.spec.vms.map { "\($0.name ?? "") (\($0.id ?? ""))" }.joined(separator: ", ")
+                        throw CLIError("VM '\(entry)' is not in plan \(name) (its VMs: \(known))")
+                    }
+                    return vm
+                }
+            }
+            let migrations = try await client.list(Migration.self, namespace: namespace).items
+            guard let running = migrations.first(where: { $0.spec.plan.name == name && $0.status?.completed == nil }) else {
+                throw CLIError("plan \(name) has no running migration to cancel")
+            }
+            var cancel = running.spec.cancel ?? []
+            for vm in selected where !cancel.contains(where: { $0.id == vm.id }) { cancel.append(Plan.VM(id: vm.id, name: vm.name)) }
+            _ = try await client.update(running) { $0.spec.cancel = cancel }
+            print("migration/\(running.metadata.name ?? ""): canceling " + selected.compactMap(\.name).joined(separator: ", "))
+        }
+    }
+}

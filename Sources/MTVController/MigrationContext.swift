@@ -1,0 +1,188 @@
+import AWSClient
+import Foundation
+import Inventory
+import KubernetesClient
+import Logging
+import MTVAPI
+import MigrationCore
+
+/// Everything one tick of one migration needs: the plan and its maps, the provider's AWS clients, the
+/// instances' inventory records, and the batched AWS observations of the VMs in flight.
+struct MigrationContext: Sendable {
+    let plan: Plan
+    let migrationUID: String
+    let entry: ProviderRegistry.Entry
+    let source: EC2Client
+    let target: EC2Client
+    let networkMap: NetworkMap
+    let storageMap: StorageMap
+    /// Inventory records of the plan's instances, by instance ID.
+    let records: [String: JSONValue]
+    let itinerary: Itinerary
+    let client: KubernetesClient
+    let store: InventoryStore
+    let memory: MigrationMemory
+    let logger: Logger
+    let persist: @Sendable (VMStatus) async throws -> Void
+
+    /// AWS allows 100 pending snapshots per account; admission keeps below it.
+    static let pendingSnapshotLimit = 100
+
+    /// A migration cannot proceed until this is fixed (the tick is retried).
+    struct NotReady: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Reads the plan's providers, maps and inventory records.
+    static func load(plan: Plan, migrationUID: String, runner: MigrationRunner) async throws -> MigrationContext {
+        let namespace = plan.metadata.namespace ?? ""
+        let sourceKey = "\(plan.spec.provider.source.namespace ?? namespace)/\(plan.spec.provider.source.name ?? "")"
+        guard let entry = await runner.registry.entry(key: sourceKey) else {
+            throw NotReady(description: "source provider \(sourceKey) is not ready")
+        }
+        let networkMap = try await runner.client.get(NetworkMap.self, name: plan.spec.map.network.name ?? "",
+            namespace: plan.spec.map.network.namespace ?? namespace)
+        let storageMap = try await runner.client.get(StorageMap.self, name: plan.spec.map.storage.name ?? "",
+            namespace: plan.spec.map.storage.namespace ?? namespace)
+        var records: [String: JSONValue] = [:]
+        for vm in plan.spec.vms {
+            if let id = vm.id, let record = try runner.store.get(provider: entry.uid, kind: .vm, id: id) { records[id] = record.object }
+        }
+        let clients = await runner.clients(for: entry)
+        let itinerary = Itinerary(.init(
+            shareSnapshots: entry.accounts.source != entry.accounts.target, convertGuest: plan.spec.skipGuestConversion != true))
+        return MigrationContext(
+            plan: plan, migrationUID: migrationUID, entry: entry, source: clients.source, target: clients.target,
+            networkMap: networkMap, storageMap: storageMap, records: records, itinerary: itinerary, client: runner.client,
+            store: runner.store, memory: runner.memory, logger: runner.logger,
+            persist: { vm in try await runner.persistNow(vm, migrationUID: migrationUID) })
+    }
+
+    /// The EBS disks of an instance, from the inventory.
+    func disks(ofInstance id: String) -> [TargetBuilder.Disk] {
+        records[id].map(TargetBuilder.disks(of:)) ?? []
+    }
+
+    func diskCount(of vm: VMStatus) -> Int { disks(ofInstance: vm.id ?? "").count }
+
+    /// The total size of an instance's disks in MiB (DiskTransfer's progress total).
+    func diskMiB(ofInstance id: String) -> Int64 {
+        disks(ofInstance: id).reduce(Int64(0)) { $0 + Int64($1.sizeGiB) * 1024 }
+    }
+
+    /// Snapshot IDs recorded on a VM, by source volume.
+    func snapshotIDs(of vm: VMStatus) -> [String: String] {
+        tasks(vm, .createSnapshots).reduce(into: [:]) { result, task in result[task.name] = task.annotations?["snapshot"] }
+    }
+
+    /// New volume IDs recorded on a VM, by source volume.
+    func newVolumeIDs(of vm: VMStatus) -> [String: String] {
+        tasks(vm, .diskTransfer).reduce(into: [:]) { result, task in result[task.name] = task.annotations?["volume"] }
+    }
+
+    private func tasks(_ vm: VMStatus, _ step: Step) -> [PipelineStep.Task] {
+        vm.pipeline.first { $0.name == step.rawValue }?.tasks ?? []
+    }
+
+    /// A target name for every VM: unique in the target namespace, `targetName` honoured.
+    func targetNames() async throws -> [String: String] {
+        var taken = Set<String>()
+        do {
+            for vm in try await client.listAll(.virtualMachines, namespace: plan.spec.targetNamespace).items
+            where vm[path: ["metadata", "labels", MigrationLabels.planUID]]?.stringValue != plan.metadata.uid {
+                if let name = vm[path: ["metadata", "name"]]?.stringValue { taken.insert(name) }
+            }
+        } catch let error as KubernetesError where error.isNotFound {}
+        return try TargetName.assign(
+            plan.spec.vms.map { vm in (id: vm.id ?? "", name: records[vm.id ?? ""]?["name"]?.stringValue ?? vm.name, targetName: vm.targetName) },
+            taken: taken)
+    }
+
+    /// A builder for one VM's Kubernetes objects.
+    func builder(for vm: VMStatus) -> TargetBuilder? {
+        guard let id = vm.id, let record = records[id] else { return nil }
+        return TargetBuilder(
+            plan: plan, migrationUID: migrationUID, record: record, targetName: vm.newName ?? id, zone: entry.config.targetAZ,
+            networkMap: networkMap, storageMap: storageMap, sourceWasRunning: vm.restorePowerState == "On")
+    }
+
+    /// The disks of a VM with the snapshot and volume IDs recorded so far.
+    func disks(of vm: VMStatus) -> [TargetBuilder.Disk] {
+        let snapshots = snapshotIDs(of: vm)
+        let volumes = newVolumeIDs(of: vm)
+        return disks(ofInstance: vm.id ?? "").map { disk in
+            var disk = disk
+            disk.snapshotID = snapshots[disk.sourceVolumeID]
+            disk.newVolumeID = volumes[disk.sourceVolumeID]
+            return disk
+        }
+    }
+
+    /// What AWS says this tick about the VMs that wait on it.
+    struct Observations: Sendable {
+        var instances: [String: Instance] = [:]
+        var snapshots: [String: Snapshot] = [:]
+        var volumes: [String: Volume] = [:]
+        /// IDs AWS says do not exist.
+        var missing: Set<String> = []
+    }
+
+    /// One Describe call per resource kind for all VMs in flight (per ID only when the batch names a missing one).
+    func observe(_ vms: [VMStatus]) async -> Observations {
+        var instanceIDs: [String] = []
+        var snapshotIDs: [String] = []
+        var volumeIDs: [String] = []
+        for vm in vms where vm.completed == nil {
+            switch Phase(rawValue: vm.phase) {
+            case .storePowerState, .powerOffSource, .waitForPowerOff: instanceIDs.append(vm.id ?? "")
+            case .waitForSnapshots: snapshotIDs += self.snapshotIDs(of: vm).values
+            case .waitForVolumes: volumeIDs += newVolumeIDs(of: vm).values
+            default: break
+            }
+        }
+        var observations = Observations()
+        async let instances = describe(instanceIDs) { try await source.describeInstances(ids: $0) }
+        async let snapshots = describe(snapshotIDs) { try await source.describeSnapshots(ids: $0) }
+        async let volumes = describe(volumeIDs) { try await target.describeVolumes(ids: $0) }
+        let (foundInstances, missingInstances) = await instances
+        let (foundSnapshots, missingSnapshots) = await snapshots
+        let (foundVolumes, missingVolumes) = await volumes
+        for instance in foundInstances { observations.instances[instance.instanceID] = instance }
+        for snapshot in foundSnapshots { observations.snapshots[snapshot.snapshotID] = snapshot }
+        for volume in foundVolumes { observations.volumes[volume.volumeID] = volume }
+        observations.missing = missingInstances.union(missingSnapshots).union(missingVolumes)
+        return observations
+    }
+
+    /// Describes `ids` in one call; when AWS says one of them does not exist, describes them one by one to find it.
+    /// Other errors leave the batch unobserved this tick (the VMs wait and the next tick asks again).
+    private func describe<T: Sendable>(_ ids: [String], _ call: @Sendable ([String]) async throws -> [T]) async
+        -> ([T], Set<String>)
+    {
+        guard !ids.isEmpty else { return ([], []) }
+        do {
+            return (try await call(ids), [])
+        } catch let error as AWSError where error.isNotFound {
+            var found: [T] = []
+            var missing = Set<String>()
+            for id in ids {
+                do { found += try await call([id]) } catch let error as AWSError where error.isNotFound { missing.insert(id) } catch {}
+            }
+            return (found, missing)
+        } catch {
+            logger.warning("batched describe failed; trying again next tick", metadata: ["error": "\(error)"])
+            return ([], [])
+        }
+    }
+}
+
+extension MigrationRunner {
+    /// The AWS clients of a provider, kept while its configuration stays the same.
+    func clients(for entry: ProviderRegistry.Entry) -> (source: EC2Client, target: EC2Client) {
+        let fingerprint = "\(entry.uid)|\(entry.config.endpoint)|\(entry.accounts.source)|\(entry.accounts.target)"
+        if let cached = clientCache[fingerprint] { return cached }
+        let made = (entry.config.sourceClient(logger: logger), entry.config.targetClient(logger: logger))
+        clientCache[fingerprint] = made
+        return made
+    }
+}

@@ -1,0 +1,322 @@
+import AWSClient
+import Foundation
+import Inventory
+import KubernetesClient
+import Logging
+import MTVAPI
+import MigrationCore
+
+/// Runs Migrations: each tick reads what AWS says about every VM in flight (one batched Describe per resource
+/// kind per migration), moves each VM through its itinerary, and writes the Migration's status when it changed.
+/// Ticks follow Migration events at once and otherwise poll adaptively (fast while things move, slower while
+/// AWS works). All state lives in the Migration's status, so a restarted controller resumes where it stopped.
+public actor MigrationRunner {
+    let client: KubernetesClient
+    let namespaces: [String?]
+    let registry: ProviderRegistry
+    let store: InventoryStore
+    let metrics: ControllerMetrics
+    let logger: Logger
+    /// VMs of one migration past Started and not yet Completed, at most.
+    let maxInFlight: Int
+    private var informers: [Informer] = []
+    private let wake = WakeSignal()
+    /// Work this process started and must not look up again (see `VMMigrator`).
+    let memory = MigrationMemory()
+    var clientCache: [String: (source: EC2Client, target: EC2Client)] = [:]
+
+    /// The shortest and longest pause between ticks, in seconds.
+    static let fastInterval = 0.05
+    static let slowInterval = 1.0
+
+    /// Creates a runner.
+    public init(
+        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, store: InventoryStore,
+        metrics: ControllerMetrics, logger: Logger, maxInFlight: Int = 100
+    ) {
+        self.client = client
+        self.namespaces = namespaces
+        self.registry = registry
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.maxInFlight = maxInFlight
+    }
+
+    /// Follows Migrations and runs them until cancelled.
+    public func run() async {
+        for namespace in namespaces {
+            informers.append(Informer(client: client, resource: .migrations, namespace: namespace))
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for informer in informers {
+                group.addTask {
+                    let events = await informer.events()
+                    await informer.start()
+                    for await _ in events { await self.wake.signal() }
+                }
+            }
+            group.addTask { await self.loop() }
+            await withTaskCancellationHandler {
+                await group.waitForAll()
+            } onCancel: {
+                Task { await self.shutdown() }
+            }
+        }
+    }
+
+    private func shutdown() async {
+        for informer in informers { await informer.stop() }
+        await wake.close()
+    }
+
+    private func loop() async {
+        var interval = Self.fastInterval
+        while !Task.isCancelled {
+            var moved = false
+            for informer in informers {
+                for raw in await informer.list() where raw[path: ["status", "completed"]] == nil {
+                    let key = ProviderReconciler.key(of: raw)
+                    do {
+                        moved = try await drive(raw) || moved
+                    } catch {
+                        logger.warning("migration tick failed; retrying", metadata: ["migration": "\(key)", "error": "\(error)"])
+                    }
+                }
+            }
+            interval = moved ? Self.fastInterval : min(interval * 2, Self.slowInterval)
+            guard await wake.wait(seconds: interval) else { return }
+        }
+    }
+
+    /// One tick of one migration; returns whether anything moved.
+    func drive(_ raw: JSONValue) async throws -> Bool {
+        let migration: Migration = try raw.decode()
+        guard migration.metadata.deletionTimestamp == nil, let uid = migration.metadata.uid else { return false }
+        let namespace = migration.metadata.namespace ?? ""
+        var status = migration.status ?? Migration.Status()
+        let before = status
+        let plan: Plan
+        do {
+            plan = try await client.get(Plan.self, name: migration.spec.plan.name ?? "",
+                namespace: migration.spec.plan.namespace ?? namespace)
+        } catch let error as KubernetesError where error.isNotFound {
+            finish(&status, outcome: "Failed", message: "plan \(migration.spec.plan.name ?? "") does not exist")
+            try await persist(migration, status, before: before)
+            return true
+        }
+        if status.started == nil {
+            guard plan.status?.conditions?.isTrue("Ready") == true else {
+                let blocking = (plan.status?.conditions ?? []).filter { $0.category == Condition.Category.critical }
+                finish(&status, outcome: "Failed", message: "plan \(plan.metadata.name ?? "") is not Ready: "
+                    + blocking.map { "\($0.type): \($0.message ?? "")" }.joined(separator: "; "))
+                try await persist(migration, status, before: before)
+                return true
+            }
+            let context = try await MigrationContext.load(plan: plan, migrationUID: uid, runner: self)
+            try await admit(&status, context: context)
+            try await persist(migration, status, before: before)
+            return true
+        }
+        let context = try await MigrationContext.load(plan: plan, migrationUID: uid, runner: self)
+        var vms = status.vms ?? []
+
+        // Cancellations and archiving stop VMs that have not completed.
+        let canceled = Set((migration.spec.cancel ?? []).flatMap { [$0.id, $0.name].compactMap { $0 } })
+        let migrator = VMMigrator(context: context)
+        for index in vms.indices where vms[index].completed == nil {
+            let vm = vms[index]
+            if plan.spec.archived == true || canceled.contains(vm.id ?? "") || canceled.contains(vm.name ?? "") {
+                vms[index] = await migrator.cancel(vm, reason: plan.spec.archived == true ? "the plan was archived" : "canceled")
+            }
+        }
+
+        // Admission: bounded VMs in flight, and pending snapshots within the account's limit.
+        let inFlight = vms.filter { $0.completed == nil && $0.phase != Phase.started.rawValue }.count
+        var slots = max(0, maxInFlight - inFlight)
+        var pendingSnapshots = vms.filter {
+            [Phase.createSnapshots.rawValue, Phase.waitForSnapshots.rawValue].contains($0.phase)
+        }.reduce(0) { $0 + context.diskCount(of: $1) }
+
+        let observations = await context.observe(vms)
+        let order = vms.indices.filter { vms[$0].completed == nil }
+        var admitted: [Int] = []
+        for index in order {
+            if vms[index].phase == Phase.started.rawValue {
+                guard slots > 0 else { continue }
+                slots -= 1
+            }
+            if vms[index].phase == Phase.createSnapshots.rawValue, context.snapshotIDs(of: vms[index]).isEmpty {
+                let disks = context.diskCount(of: vms[index])
+                guard pendingSnapshots + disks <= MigrationContext.pendingSnapshotLimit || pendingSnapshots == 0 else { continue }
+                pendingSnapshots += disks
+            }
+            admitted.append(index)
+        }
+        let current = vms
+        let results = await withTaskGroup(of: (Int, VMStatus).self) { group in
+            var running = 0
+            var results: [(Int, VMStatus)] = []
+            for index in admitted {
+                if running >= 32, let done = await group.next() {
+                    results.append(done)
+                    running -= 1
+                }
+                group.addTask { (index, await migrator.advance(current[index], observations: observations)) }
+                running += 1
+            }
+            for await done in group { results.append(done) }
+            return results
+        }
+        for (index, vm) in results { vms[index] = vm }
+        status.vms = vms
+
+        if vms.allSatisfy({ $0.completed != nil }) {
+            let failed = vms.filter { $0.conditions?.isTrue("Failed") == true }.count
+            let canceledCount = vms.filter { $0.conditions?.isTrue("Canceled") == true }.count
+            let outcome = failed > 0 ? "Failed" : canceledCount == vms.count ? "Canceled" : "Succeeded"
+            finish(&status, outcome: outcome, message: "\(vms.count - failed - canceledCount) of \(vms.count) VMs migrated"
+                + (failed > 0 ? ", \(failed) failed" : "") + (canceledCount > 0 ? ", \(canceledCount) canceled" : ""))
+        }
+        try await persist(migration, status, before: before)
+        return status != before
+    }
+
+    /// Starts a migration: target names, each VM's pipeline, and the Running condition.
+    private func admit(_ status: inout Migration.Status, context: MigrationContext) async throws {
+        let now = Timestamp.now()
+        let names = try await context.targetNames()
+        status.started = now
+        status.vms = context.plan.spec.vms.map { vm in
+            var entry = VMStatus(id: vm.id, name: vm.name, phase: Phase.started.rawValue,
+                pipeline: context.itinerary.pipeline(diskMiB: context.diskMiB(ofInstance: vm.id ?? "")))
+            entry.started = now
+            entry.newName = names[vm.id ?? ""]
+            entry.targetName = vm.targetName
+            return entry
+        }
+        var conditions = status.conditions ?? []
+        conditions.set(Condition(type: "Ready", category: Condition.Category.required, reason: "Started",
+            message: "The migration has started."), now: now)
+        conditions.set(Condition(type: "Running", category: Condition.Category.advisory, reason: "Started",
+            message: "Migrating \(context.plan.spec.vms.count) VM(s)."), now: now)
+        status.conditions = conditions
+        logger.info("migration started", metadata: [
+            "plan": "\(context.plan.metadata.namespace ?? "")/\(context.plan.metadata.name ?? "")",
+            "vms": "\(context.plan.spec.vms.count)",
+        ])
+    }
+
+    /// Ends a migration with `outcome` (Succeeded, Failed or Canceled).
+    private func finish(_ status: inout Migration.Status, outcome: String, message: String) {
+        let now = Timestamp.now()
+        var conditions = status.conditions ?? []
+        conditions.remove(type: "Running")
+        conditions.set(Condition(type: outcome, category: outcome == "Failed" ? Condition.Category.critical : Condition.Category.advisory,
+            reason: outcome, message: message), now: now)
+        status.conditions = conditions
+        status.completed = now
+        logger.info("migration finished", metadata: ["outcome": "\(outcome)", "summary": "\(message)"])
+    }
+
+    private func persist(_ migration: Migration, _ status: Migration.Status, before: Migration.Status) async throws {
+        guard status != before else { return }
+        _ = try await client.patch(.migrations, name: migration.metadata.name ?? "", namespace: migration.metadata.namespace,
+            .merge(["status": try JSONValue(encoding: status)]), subresource: "status")
+    }
+
+    /// Writes one VM's status at once (before an AWS call that must not be repeated after a crash).
+    func persistNow(_ vm: VMStatus, migrationUID: String) async throws {
+        for informer in informers {
+            for raw in await informer.list() where raw[path: ["metadata", "uid"]]?.stringValue == migrationUID {
+                var migration: Migration = try raw.decode()
+                let latest = try await client.get(Migration.self, name: migration.metadata.name ?? "",
+                    namespace: migration.metadata.namespace)
+                migration = latest
+                var status = migration.status ?? Migration.Status()
+                guard let index = status.vms?.firstIndex(where: { $0.id == vm.id }) else { return }
+                status.vms?[index] = vm
+                _ = try await client.patch(.migrations, name: migration.metadata.name ?? "",
+                    namespace: migration.metadata.namespace, .merge(["status": ["vms": try JSONValue(encoding: status.vms)]]),
+                    subresource: "status")
+                return
+            }
+        }
+    }
+}
+
+/// What this process knows that the status does not keep: snapshot requests it persisted itself (so it may send
+/// them without looking for an earlier attempt's snapshots), when each phase was first seen (for deadlines; a
+/// restart starts them again), and consecutive transient failures per phase.
+actor MigrationMemory {
+    private var requested: Set<String> = []
+    private var seen: [String: Date] = [:]
+    private var failures: [String: Int] = [:]
+
+    func markRequested(_ key: String) { requested.insert(key) }
+    func wasRequestedHere(_ key: String) -> Bool { requested.contains(key) }
+
+    /// When this process first saw the key (now, the first time).
+    func firstSeen(_ key: String) -> Date {
+        if let date = seen[key] { return date }
+        seen[key] = Date()
+        return seen[key]!
+    }
+
+    /// Counts one more transient failure; returns the count.
+    func countFailure(_ key: String) -> Int {
+        failures[key, default: 0] += 1
+        return failures[key]!
+    }
+
+    func clearFailures(_ key: String) {
+        failures[key] = nil
+        seen[key] = nil
+    }
+}
+
+/// Wakes a loop early; `wait` returns false once closed.
+actor WakeSignal {
+    private var pending = false
+    private var closed = false
+    private var waiter: (id: Int, continuation: CheckedContinuation<Void, Never>)?
+    private var counter = 0
+
+    func signal() {
+        if let waiter {
+            self.waiter = nil
+            waiter.continuation.resume()
+        } else {
+            pending = true
+        }
+    }
+
+    func close() {
+        closed = true
+        signal()
+    }
+
+    /// Waits for a signal or `seconds`, whichever comes first.
+    func wait(seconds: Double) async -> Bool {
+        if pending {
+            pending = false
+            return !closed
+        }
+        counter += 1
+        let id = counter
+        await withCheckedContinuation { continuation in
+            waiter = (id, continuation)
+            Task {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                self.timeout(id)
+            }
+        }
+        return !closed
+    }
+
+    private func timeout(_ id: Int) {
+        guard let waiter, waiter.id == id else { return }
+        self.waiter = nil
+        waiter.continuation.resume()
+    }
+}

@@ -1,0 +1,475 @@
+import AWSClient
+import Foundation
+import KubernetesClient
+import MTVAPI
+import MigrationCore
+
+/// Moves one VM through its itinerary, one phase action at a time, and cleans up after failure or cancel.
+/// Every action can be repeated after a crash without creating anything twice: snapshots are requested after
+/// the request is persisted (and looked up by tag after a restart), volumes carry a ClientToken derived from
+/// the migration and the source volume, and Kubernetes objects have deterministic names.
+struct VMMigrator: Sendable {
+    let context: MigrationContext
+
+    /// What a phase action concluded.
+    enum Outcome {
+        /// Done; go to the next phase now.
+        case next
+        /// Waiting for AWS or the cluster; look again next tick.
+        case wait
+    }
+
+    /// A failure that no retry can fix, with the message the VM's error shows.
+    struct PermanentFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Consecutive transient failures of one phase before the VM fails.
+    static let transientLimit = 8
+
+    /// Runs phase actions until one has to wait, the VM completes, or it fails.
+    func advance(_ vm: VMStatus, observations: MigrationContext.Observations) async -> VMStatus {
+        var vm = vm
+        for _ in 0..<Phase.allCases.count {
+            guard vm.completed == nil, let phase = Phase(rawValue: vm.phase) else { break }
+            let key = "\(context.migrationUID)/\(vm.id ?? "")/\(phase.rawValue)"
+            do {
+                switch try await run(phase, &vm, observations) {
+                case .next:
+                    await context.memory.clearFailures(key)
+                    enter(&vm, context.itinerary.next(after: phase))
+                case .wait:
+                    let since = await context.memory.firstSeen(key)
+                    if Date().timeIntervalSince(since) > Itinerary.deadline(of: phase) {
+                        return await fail(vm, phase: phase, message: "\(phase.rawValue) did not finish within "
+                            + "\(Int(Itinerary.deadline(of: phase) / 60)) minutes")
+                    }
+                    return vm
+                }
+            } catch {
+                if Self.isTransient(error), await context.memory.countFailure(key) < Self.transientLimit {
+                    context.logger.warning("transient failure; retrying next tick", metadata: [
+                        "vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "error": "\(error)",
+                    ])
+                    return vm
+                }
+                return await fail(vm, phase: phase, message: "\(error)")
+            }
+        }
+        return vm
+    }
+
+    static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case let error as AWSError: return error.isRetryable
+        case let error as KubernetesError: return error.code == 0 || error.code == 409 || error.code == 429 || error.code >= 500
+        case is MigrationContext.NotReady: return true
+        default: return false
+        }
+    }
+
+    // MARK: Phases
+
+    private func run(_ phase: Phase, _ vm: inout VMStatus, _ seen: MigrationContext.Observations) async throws -> Outcome {
+        let id = vm.id ?? ""
+        switch phase {
+        case .started:
+            guard context.records[id] != nil else {
+                throw PermanentFailure(description: "instance \(id) is not in the provider's inventory (terminated?)")
+            }
+            return .next
+
+        case .storePowerState:
+            guard let instance = try instance(id, seen) else { return .wait }
+            vm.restorePowerState = ["running", "pending"].contains(instance.state.name) ? "On" : "Off"
+            return .next
+
+        case .powerOffSource:
+            guard let instance = try instance(id, seen) else { return .wait }
+            if !["stopped", "stopping"].contains(instance.state.name) {
+                _ = try await context.source.stopInstances(ids: [id])
+            }
+            progress(&vm, .prepareSource, completed: 1, total: 2)
+            return .next
+
+        case .waitForPowerOff:
+            guard let instance = try instance(id, seen), instance.state.name == "stopped" else { return .wait }
+            progress(&vm, .prepareSource, completed: 2, total: 2)
+            return .next
+
+        case .createSnapshots:
+            return try await createSnapshots(&vm)
+
+        case .waitForSnapshots:
+            let snapshots = context.snapshotIDs(of: vm)
+            var done = 0
+            for (volume, snapshotID) in snapshots {
+                guard let snapshot = seen.snapshots[snapshotID] else {
+                    if seen.missing.contains(snapshotID) { throw PermanentFailure(description: "snapshot \(snapshotID) of \(volume) disappeared") }
+                    continue
+                }
+                if snapshot.state == "error" {
+                    throw PermanentFailure(description: "snapshot \(snapshotID) of \(volume) failed: \(snapshot.stateMessage ?? "state error")")
+                }
+                let percent = snapshot.state == "completed" ? 100 : Int((snapshot.progress ?? "0").trimmingCharacters(in: .init(charactersIn: "%"))) ?? 0
+                taskProgress(&vm, .diskTransfer, task: volume, percent: percent / 2)
+                if snapshot.state == "completed" { done += 1 }
+            }
+            progress(&vm, .createSnapshots, completed: Int64(done), total: Int64(max(1, snapshots.count)))
+            return done == snapshots.count ? .next : .wait
+
+        case .shareSnapshots:
+            for snapshotID in context.snapshotIDs(of: vm).values {
+                try await context.source.modifySnapshotCreateVolumePermission(
+                    snapshotID: snapshotID, operation: .add, accountIDs: [context.entry.accounts.target])
+            }
+            progress(&vm, .shareSnapshots, completed: 1, total: 1)
+            return .next
+
+        case .createVolumes:
+            return try await createVolumes(&vm)
+
+        case .waitForVolumes:
+            var done = 0
+            let volumes = context.newVolumeIDs(of: vm)
+            for (source, volumeID) in volumes {
+                guard let volume = seen.volumes[volumeID] else {
+                    if seen.missing.contains(volumeID) { throw PermanentFailure(description: "volume \(volumeID) (from \(source)) disappeared") }
+                    continue
+                }
+                if volume.state == "error" { throw PermanentFailure(description: "volume \(volumeID) (from \(source)) entered the error state") }
+                if volume.state == "available" {
+                    done += 1
+                    taskProgress(&vm, .diskTransfer, task: source, percent: 90)
+                }
+            }
+            return done == volumes.count ? .next : .wait
+
+        case .createPVsAndPVCs:
+            return try await createPVsAndPVCs(&vm)
+
+        case .createGuestConversionPod:
+            guard let builder = context.builder(for: vm) else { throw PermanentFailure(description: "no inventory record") }
+            try await createOwned(.pods, builder.conversionPod(context.disks(of: vm)), namespace: context.plan.spec.targetNamespace)
+            return .next
+
+        case .convertGuest:
+            guard let builder = context.builder(for: vm) else { throw PermanentFailure(description: "no inventory record") }
+            let pod = try await context.client.get(.pods, name: builder.conversionPodName, namespace: context.plan.spec.targetNamespace)
+            switch pod[path: ["status", "phase"]]?.stringValue {
+            case "Succeeded":
+                progress(&vm, .imageConversion, completed: 1, total: 1)
+                return .next
+            case "Failed":
+                let log = (try? await context.client.logs(pod: builder.conversionPodName,
+                    namespace: context.plan.spec.targetNamespace, container: "virt-v2v", tailLines: 10)) ?? ""
+                let tail = log.split(separator: "\n").suffix(5).joined(separator: " | ")
+                throw PermanentFailure(description: "the conversion pod \(builder.conversionPodName) failed"
+                    + (tail.isEmpty ? "" : "; log tail: \(tail)"))
+            default:
+                return .wait
+            }
+
+        case .createVM:
+            guard let builder = context.builder(for: vm) else { throw PermanentFailure(description: "no inventory record") }
+            let disks = context.disks(of: vm)
+            let object: JSONValue
+            do { object = try builder.virtualMachine(disks) } catch { throw PermanentFailure(description: error.description) }
+            let made = try await createOwned(.virtualMachines, object, namespace: context.plan.spec.targetNamespace)
+            let owner: JSONValue = [[
+                "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "name": .string(builder.targetName),
+                "uid": made[path: ["metadata", "uid"]] ?? .null, "blockOwnerDeletion": true,
+            ]]
+            for disk in disks {
+                _ = try await context.client.patch(.persistentVolumeClaims, name: builder.pvcName(disk),
+                    namespace: context.plan.spec.targetNamespace, .merge(["metadata": ["ownerReferences": owner]]))
+            }
+            for step in [Step.createVM, .diskTransfer] { progress(&vm, step, completed: nil, total: nil) }
+            return .next
+
+        case .removeSnapshots:
+            for snapshotID in context.snapshotIDs(of: vm).values { try await deleteSnapshot(snapshotID) }
+            progress(&vm, .cleanup, completed: 1, total: 1)
+            return .next
+
+        case .completed:
+            let now = Timestamp.now()
+            vm.completed = now
+            markStep(&vm, .cleanup, phase: "Completed", now: now)
+            var conditions = vm.conditions ?? []
+            conditions.set(Condition(type: "Succeeded", category: Condition.Category.advisory, reason: "Completed",
+                message: "VirtualMachine \(context.plan.spec.targetNamespace)/\(vm.newName ?? "") created."), now: now)
+            vm.conditions = conditions
+            return .wait
+        }
+    }
+
+    private func instance(_ id: String, _ seen: MigrationContext.Observations) throws -> Instance? {
+        if seen.missing.contains(id) { throw PermanentFailure(description: "instance \(id) no longer exists in AWS") }
+        guard let instance = seen.instances[id] else { return nil }
+        if ["terminated", "shutting-down"].contains(instance.state.name) {
+            throw PermanentFailure(description: "instance \(id) is \(instance.state.name)")
+        }
+        return instance
+    }
+
+    /// Tags that tie an AWS resource to this migration and its source VM (slide 16's keys plus the scope).
+    private func tags(_ vm: VMStatus) -> [Tag] {
+        [
+            Tag(MigrationLabels.vmID, vm.id ?? ""), Tag(MigrationLabels.vmName, vm.name ?? vm.id ?? ""),
+            Tag(MigrationLabels.migrationUID, context.migrationUID), Tag(MigrationLabels.planUID, context.plan.metadata.uid ?? ""),
+        ]
+    }
+
+    /// One CreateSnapshots per instance (crash-consistent). The request is persisted first; after a restart an
+    /// earlier request's snapshots are found by tag instead of being made twice.
+    private func createSnapshots(_ vm: inout VMStatus) async throws -> Outcome {
+        guard context.snapshotIDs(of: vm).isEmpty else { return .next }
+        let id = vm.id ?? ""
+        let key = "\(context.migrationUID)/\(id)/snapshots"
+        let step = vm.pipeline.firstIndex { $0.name == Step.createSnapshots.rawValue }
+        var snapshots: [(volume: String, snapshot: String)] = []
+        if let step, vm.pipeline[step].annotations?["requested"] != nil, !(await context.memory.wasRequestedHere(key)) {
+            snapshots = try await context.source.describeSnapshots(filters: [
+                EC2Filter("tag:\(MigrationLabels.migrationUID)", [context.migrationUID]), EC2Filter("tag:\(MigrationLabels.vmID)", [id]),
+            ]).map { ($0.volumeID ?? "", $0.snapshotID) }
+        }
+        if snapshots.isEmpty {
+            if let step {
+                vm.pipeline[step].annotations = (vm.pipeline[step].annotations ?? [:]).merging(["requested": Timestamp.now()]) { _, new in new }
+            }
+            await context.memory.markRequested(key)
+            try await context.persist(vm)
+            let made = try await context.source.createSnapshots(
+                instanceID: id, description: "Forklift migration snapshot for VM \(vm.name ?? id) (\(id))",
+                tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: tags(vm))])
+            snapshots = made.map { ($0.volumeID ?? "", $0.snapshotID) }
+        }
+        let wanted = Set(context.disks(ofInstance: id).map(\.sourceVolumeID))
+        guard !snapshots.isEmpty else { throw PermanentFailure(description: "CreateSnapshots returned no snapshot for \(id)") }
+        if let step {
+            vm.pipeline[step].tasks = snapshots.filter { wanted.isEmpty || wanted.contains($0.volume) }.map {
+                PipelineStep.Task(name: $0.volume, progress: .init(total: 1, completed: 0), annotations: ["snapshot": $0.snapshot])
+            }
+        }
+        return .next
+    }
+
+    /// One CreateVolume per disk in the target zone, with the source's type, size, IOPS and throughput, and a
+    /// ClientToken that makes a repeated call return the same volume.
+    private func createVolumes(_ vm: inout VMStatus) async throws -> Outcome {
+        guard let zone = context.entry.config.targetAZ else {
+            throw PermanentFailure(description: "the provider has no target-az setting; set it to a worker zone")
+        }
+        let existing = context.newVolumeIDs(of: vm)
+        var made: [String: String] = existing
+        for disk in context.disks(of: vm) where existing[disk.sourceVolumeID] == nil {
+            guard let snapshotID = disk.snapshotID else {
+                throw PermanentFailure(description: "no snapshot of \(disk.sourceVolumeID) was recorded")
+            }
+            let source: Volume? = try? context.store.get(provider: context.entry.uid, kind: .volume, id: disk.sourceVolumeID)?.object.decode()
+            let type = source?.volumeType ?? disk.volumeType
+            var tags = tags(vm)
+            tags += [
+                Tag(MigrationLabels.volume, disk.sourceVolumeID), Tag(MigrationLabels.snapshot, snapshotID),
+                Tag("Name", "\(vm.newName ?? vm.id ?? "")-disk-\(disk.index)"),
+            ]
+            let volume = try await context.target.createVolume(CreateVolumeInput(
+                availabilityZone: zone, snapshotID: snapshotID, size: disk.sizeGiB, volumeType: type,
+                iops: ["io1", "io2", "gp3"].contains(type) ? source?.iops : nil,
+                throughput: type == "gp3" ? source?.throughput : nil,
+                clientToken: "\(context.migrationUID)-\(disk.sourceVolumeID)",
+                tagSpecifications: [TagSpecification(resourceType: "volume", tags: tags)]))
+            made[disk.sourceVolumeID] = volume.volumeID
+        }
+        if let step = vm.pipeline.firstIndex(where: { $0.name == Step.diskTransfer.rawValue }) {
+            var tasks = vm.pipeline[step].tasks ?? []
+            for disk in context.disks(ofInstance: vm.id ?? "") {
+                let total = Int64(disk.sizeGiB) * 1024
+                if let index = tasks.firstIndex(where: { $0.name == disk.sourceVolumeID }) {
+                    tasks[index].annotations = (tasks[index].annotations ?? [:]).merging(["volume": made[disk.sourceVolumeID] ?? ""]) { _, new in new }
+                } else {
+                    tasks.append(PipelineStep.Task(name: disk.sourceVolumeID, progress: .init(total: total, completed: total / 2),
+                        annotations: ["volume": made[disk.sourceVolumeID] ?? "", "unit": "MB"]))
+                }
+            }
+            vm.pipeline[step].tasks = tasks
+        }
+        return .next
+    }
+
+    /// The target namespace, then a PVC and a pre-bound PV per disk; done when every PVC is Bound.
+    private func createPVsAndPVCs(_ vm: inout VMStatus) async throws -> Outcome {
+        guard let builder = context.builder(for: vm) else { throw PermanentFailure(description: "no inventory record") }
+        let namespace = context.plan.spec.targetNamespace
+        do {
+            _ = try await context.client.create(Namespace(name: namespace))
+        } catch let error as KubernetesError where error.isAlreadyExists {
+        } catch let error as KubernetesError where error.code == 403 || error.code == 422 {
+            throw PermanentFailure(description: "cannot create the target namespace \(namespace): \(error.message)")
+        }
+        let disks = context.disks(of: vm)
+        var bound = 0
+        for disk in disks {
+            let claim = try await createOwned(.persistentVolumeClaims, builder.pvc(disk), namespace: namespace)
+            _ = try await createOwned(.persistentVolumes, builder.pv(disk), namespace: nil)
+            if claim[path: ["status", "phase"]]?.stringValue == "Bound" {
+                bound += 1
+                taskProgress(&vm, .diskTransfer, task: disk.sourceVolumeID, percent: 100)
+            }
+        }
+        return bound == disks.count ? .next : .wait
+    }
+
+    /// Creates an object this migration owns; returns the existing one when an earlier attempt made it, and
+    /// fails when the name belongs to something else.
+    @discardableResult
+    private func createOwned(_ resource: ResourceType, _ object: JSONValue, namespace: String?) async throws -> JSONValue {
+        let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
+        do {
+            return try await context.client.create(resource, object, namespace: namespace)
+        } catch let error as KubernetesError where error.isAlreadyExists {
+            let existing = try await context.client.get(resource, name: name, namespace: namespace)
+            guard existing[path: ["metadata", "labels", MigrationLabels.migrationUID]]?.stringValue == context.migrationUID else {
+                throw PermanentFailure(description: "\(resource.kind) \(namespace.map { "\($0)/" } ?? "")\(name) already exists "
+                    + "and was not made by this migration; delete or rename it and start the plan again")
+            }
+            return existing
+        } catch let error as KubernetesError where [400, 403, 422].contains(error.code) {
+            throw PermanentFailure(description: "cannot create \(resource.kind) \(name): \(error.message)")
+        }
+    }
+
+    private func deleteSnapshot(_ id: String) async throws {
+        do { try await context.source.deleteSnapshot(id: id) } catch let error as AWSError where error.isNotFound {}
+    }
+
+    // MARK: Status bookkeeping
+
+    /// Moves the VM to `phase`, completing the previous step and starting the phase's step.
+    private func enter(_ vm: inout VMStatus, _ phase: Phase) {
+        let now = Timestamp.now()
+        let old = Itinerary.step(of: Phase(rawValue: vm.phase) ?? .started)
+        let new = Itinerary.step(of: phase)
+        if old != new {
+            markStep(&vm, old, phase: "Completed", now: now)
+            if phase != .completed { markStep(&vm, new, phase: "Running", now: now) }
+        } else if vm.pipeline.first(where: { $0.name == new.rawValue })?.started == nil {
+            markStep(&vm, new, phase: "Running", now: now)
+        }
+        vm.phase = phase.rawValue
+    }
+
+    private func markStep(_ vm: inout VMStatus, _ step: Step, phase: String, now: String) {
+        guard let index = vm.pipeline.firstIndex(where: { $0.name == step.rawValue }) else { return }
+        if vm.pipeline[index].started == nil { vm.pipeline[index].started = now }
+        if phase == "Completed" {
+            vm.pipeline[index].completed = vm.pipeline[index].completed ?? now
+            vm.pipeline[index].progress.completed = vm.pipeline[index].progress.total
+        }
+        vm.pipeline[index].phase = phase
+    }
+
+    /// Sets a step's progress (nil: complete it).
+    private func progress(_ vm: inout VMStatus, _ step: Step, completed: Int64?, total: Int64?) {
+        guard let index = vm.pipeline.firstIndex(where: { $0.name == step.rawValue }) else { return }
+        if let total { vm.pipeline[index].progress.total = total }
+        vm.pipeline[index].progress.completed = completed ?? vm.pipeline[index].progress.total
+    }
+
+    /// Sets one disk's progress in a step (percent of its size) and the step's sum.
+    private func taskProgress(_ vm: inout VMStatus, _ step: Step, task name: String, percent: Int) {
+        guard let index = vm.pipeline.firstIndex(where: { $0.name == step.rawValue }) else { return }
+        var tasks = vm.pipeline[index].tasks ?? []
+        let size = Int64(context.disks(ofInstance: vm.id ?? "").first { $0.sourceVolumeID == name }?.sizeGiB ?? 0) * 1024
+        let done = size * Int64(percent) / 100
+        if let task = tasks.firstIndex(where: { $0.name == name }) {
+            tasks[task].progress = .init(total: size, completed: max(tasks[task].progress.completed, done))
+        } else {
+            tasks.append(PipelineStep.Task(name: name, progress: .init(total: size, completed: done), annotations: ["unit": "MB"]))
+        }
+        vm.pipeline[index].tasks = tasks
+        vm.pipeline[index].progress.completed = tasks.reduce(0) { $0 + $1.progress.completed }
+    }
+
+    // MARK: Failure, cancel and cleanup
+
+    /// Fails the VM with `message` (the AWS code and call are in it), then removes what it made and restores
+    /// the source's power.
+    func fail(_ vm: VMStatus, phase: Phase, message: String) async -> VMStatus {
+        var vm = vm
+        let problems = await cleanup(vm)
+        let now = Timestamp.now()
+        vm.error = VMError(phase: phase.rawValue, reasons: [message] + problems)
+        if let index = vm.pipeline.firstIndex(where: { $0.name == Itinerary.step(of: phase).rawValue }) {
+            vm.pipeline[index].error = VMError(phase: phase.rawValue, reasons: [message])
+            vm.pipeline[index].phase = "Failed"
+        }
+        var conditions = vm.conditions ?? []
+        conditions.set(Condition(type: "Failed", category: Condition.Category.critical, reason: "Error", message: message), now: now)
+        vm.conditions = conditions
+        vm.phase = Phase.completed.rawValue
+        vm.completed = now
+        context.logger.error("VM migration failed", metadata: ["vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "error": "\(message)"])
+        return vm
+    }
+
+    /// Stops the VM's migration, removes what it made and restores the source's power.
+    func cancel(_ vm: VMStatus, reason: String) async -> VMStatus {
+        var vm = vm
+        let problems = await cleanup(vm)
+        let now = Timestamp.now()
+        var conditions = vm.conditions ?? []
+        conditions.set(Condition(type: "Canceled", category: Condition.Category.advisory, reason: "UserRequested",
+            message: "Migration \(reason)" + (problems.isEmpty ? "." : "; cleanup: " + problems.joined(separator: "; "))), now: now)
+        vm.conditions = conditions
+        vm.phase = Phase.completed.rawValue
+        vm.completed = now
+        return vm
+    }
+
+    /// Removes the VM's objects and volumes (unless the plan keeps them), its snapshots, and restarts the source
+    /// if it was running. Best effort: returns what could not be done.
+    func cleanup(_ vm: VMStatus) async -> [String] {
+        var problems: [String] = []
+        let id = vm.id ?? ""
+        let namespace = context.plan.spec.targetNamespace
+        let selector = ListOptions(labelSelector: "\(MigrationLabels.migrationUID)=\(context.migrationUID),\(MigrationLabels.vmID)=\(id)")
+        let deleteTargets = context.plan.spec.deleteVmOnFailMigration != false
+        if deleteTargets {
+            for (resource, scoped) in [(ResourceType.virtualMachines, true), (.pods, true), (.persistentVolumeClaims, true),
+                (.persistentVolumes, false)]
+            {
+                do {
+                    for item in try await context.client.listAll(resource, namespace: scoped ? namespace : nil, options: selector).items {
+                        try await context.client.delete(resource, name: item[path: ["metadata", "name"]]?.stringValue ?? "",
+                            namespace: scoped ? namespace : nil, ignoreNotFound: true)
+                    }
+                } catch let error as KubernetesError where error.isNotFound {
+                } catch {
+                    problems.append("cannot delete \(resource.kind) objects: \(error)")
+                }
+            }
+            for volumeID in context.newVolumeIDs(of: vm).values where !volumeID.isEmpty {
+                do { try await context.target.deleteVolume(id: volumeID) } catch let error as AWSError where error.isNotFound {
+                } catch { problems.append("volume \(volumeID) not deleted: \(error)") }
+            }
+        }
+        var snapshots = Array(context.snapshotIDs(of: vm).values)
+        let requested = vm.pipeline.first { $0.name == Step.createSnapshots.rawValue }?.annotations?["requested"] != nil
+        if snapshots.isEmpty, requested {
+            snapshots = (try? await context.source.describeSnapshots(filters: [
+                EC2Filter("tag:\(MigrationLabels.migrationUID)", [context.migrationUID]), EC2Filter("tag:\(MigrationLabels.vmID)", [id]),
+            ]).map(\.snapshotID)) ?? []
+        }
+        for snapshotID in snapshots {
+            do { try await deleteSnapshot(snapshotID) } catch { problems.append("snapshot \(snapshotID) not deleted: \(error)") }
+        }
+        if vm.restorePowerState == "On" {
+            do { _ = try await context.source.startInstances(ids: [id]) } catch {
+                problems.append("the source instance was not restarted: \(error)")
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,126 @@
+import MTVAPI
+
+/// A VM's migration phases (upstream names, so existing UIs understand the status).
+public enum Phase: String, Sendable, CaseIterable {
+    case started = "Started"
+    case storePowerState = "StorePowerState"
+    case powerOffSource = "PowerOffSource"
+    case waitForPowerOff = "WaitForPowerOff"
+    case createSnapshots = "CreateSnapshots"
+    case waitForSnapshots = "WaitForSnapshots"
+    case shareSnapshots = "ShareSnapshots"
+    case createVolumes = "CreateVolumes"
+    case waitForVolumes = "WaitForVolumes"
+    case createPVsAndPVCs = "CreatePVsAndPVCs"
+    case createGuestConversionPod = "CreateGuestConversionPod"
+    case convertGuest = "ConvertGuest"
+    case createVM = "CreateVM"
+    case removeSnapshots = "RemoveSnapshots"
+    case completed = "Completed"
+}
+
+/// The pipeline steps a UI shows, each covering one or more phases.
+public enum Step: String, Sendable, CaseIterable {
+    case initialize = "Initialize"
+    case prepareSource = "PrepareSource"
+    case createSnapshots = "CreateSnapshots"
+    case shareSnapshots = "ShareSnapshots"
+    case diskTransfer = "DiskTransfer"
+    case imageConversion = "ImageConversion"
+    case createVM = "CreateVM"
+    case cleanup = "Cleanup"
+
+    /// What the step does, as the status shows it.
+    public var summary: String {
+        switch self {
+        case .initialize: "Initialize migration."
+        case .prepareSource: "Stop the source EC2 instance."
+        case .createSnapshots: "Snapshot the EBS volumes (one crash-consistent set)."
+        case .shareSnapshots: "Share the snapshots with the target account."
+        case .diskTransfer: "Create EBS volumes in the target zone and bind them as PVs and PVCs."
+        case .imageConversion: "Convert the guest to VirtIO (virt-v2v in place)."
+        case .createVM: "Create the VirtualMachine."
+        case .cleanup: "Delete the migration snapshots."
+        }
+    }
+}
+
+/// The phases one VM goes through, from the plan's options: a data-driven list, so a transfer method can add its
+/// own phases without touching the others.
+public struct Itinerary: Sendable, Equatable {
+    /// What decides which optional phases run.
+    public struct Options: Sendable, Equatable {
+        /// Snapshots must be shared because the target account differs from the source.
+        public var shareSnapshots: Bool
+        /// virt-v2v converts the guest.
+        public var convertGuest: Bool
+
+        /// Creates options.
+        public init(shareSnapshots: Bool, convertGuest: Bool) {
+            self.shareSnapshots = shareSnapshots
+            self.convertGuest = convertGuest
+        }
+    }
+
+    public let phases: [Phase]
+
+    /// The EC2 cold migration itinerary for these options.
+    public init(_ options: Options) {
+        phases = Phase.allCases.filter { phase in
+            switch phase {
+            case .shareSnapshots: options.shareSnapshots
+            case .createGuestConversionPod, .convertGuest: options.convertGuest
+            default: true
+            }
+        }
+    }
+
+    /// The phase after `phase` (Completed after the last).
+    public func next(after phase: Phase) -> Phase {
+        guard let index = phases.firstIndex(of: phase), index + 1 < phases.count else { return .completed }
+        return phases[index + 1]
+    }
+
+    /// The step a phase belongs to.
+    public static func step(of phase: Phase) -> Step {
+        switch phase {
+        case .started: .initialize
+        case .storePowerState, .powerOffSource, .waitForPowerOff: .prepareSource
+        case .createSnapshots, .waitForSnapshots: .createSnapshots
+        case .shareSnapshots: .shareSnapshots
+        case .createVolumes, .waitForVolumes, .createPVsAndPVCs: .diskTransfer
+        case .createGuestConversionPod, .convertGuest: .imageConversion
+        case .createVM: .createVM
+        case .removeSnapshots, .completed: .cleanup
+        }
+    }
+
+    /// The steps of this itinerary, in order, with their progress totals (DiskTransfer counts MiB of all disks).
+    public func pipeline(diskMiB: Int64) -> [PipelineStep] {
+        var steps: [Step] = []
+        for phase in phases {
+            let step = Self.step(of: phase)
+            if !steps.contains(step) { steps.append(step) }
+        }
+        return steps.map { step in
+            var entry = PipelineStep(name: step.rawValue, description: step.summary,
+                progress: .init(total: step == .diskTransfer ? max(diskMiB, 1) : 1, completed: 0))
+            if step == .diskTransfer { entry.annotations = ["unit": "MB"] }
+            entry.phase = "Pending"
+            return entry
+        }
+    }
+
+    /// How long a phase may take before the VM fails (seconds): waits on AWS or the cluster get long limits,
+    /// quick actions short ones.
+    public static func deadline(of phase: Phase) -> Double {
+        switch phase {
+        case .waitForPowerOff: 15 * 60
+        case .waitForSnapshots: 6 * 3600
+        case .waitForVolumes: 60 * 60
+        case .createPVsAndPVCs: 30 * 60
+        case .convertGuest: 4 * 3600
+        default: 10 * 60
+        }
+    }
+}
