@@ -276,7 +276,7 @@ enum PlanInputs {
                 throw CLIError("VM '\(key)' is not in the inventory of provider \(reader.provider.metadata.name ?? "") "
                     + "(see kubectl mtv get inventory ec2-instance \(reader.provider.metadata.name ?? ""))")
             }
-            guard byID.count + byName.count == 1 else {
+            guard Set((byID + byName).compactMap { $0["id"]?.stringValue }).count == 1 else {
                 throw CLIError("more than one instance is named '\(key)': "
                     + byName.compactMap { $0["id"]?.stringValue }.joined(separator: ", ") + "; use the instance ID")
             }

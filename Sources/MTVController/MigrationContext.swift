@@ -40,6 +40,9 @@ struct MigrationContext: Sendable {
         guard let entry = await runner.registry.entry(key: sourceKey) else {
             throw NotReady(description: "source provider \(sourceKey) is not ready")
         }
+        guard try runner.store.passes(provider: entry.uid) > 0 else {
+            throw NotReady(description: "the inventory of \(sourceKey) has not been collected yet")
+        }
         let networkMap = try await runner.client.get(NetworkMap.self, name: plan.spec.map.network.name ?? "",
             namespace: plan.spec.map.network.namespace ?? namespace)
         let storageMap = try await runner.client.get(StorageMap.self, name: plan.spec.map.storage.name ?? "",
@@ -115,6 +118,22 @@ struct MigrationContext: Sendable {
             disk.snapshotID = snapshots[disk.sourceVolumeID]
             disk.newVolumeID = volumes[disk.sourceVolumeID]
             return disk
+        }
+    }
+
+    /// Deletes any snapshot still tagged with this migration (one an interrupted call made twice, say): one
+    /// Describe per migration, when it ends.
+    func sweepSnapshots() async {
+        do {
+            let leftovers = try await source.describeSnapshots(filters: [
+                EC2Filter("tag:\(MigrationLabels.migrationUID)", [migrationUID])
+            ])
+            for snapshot in leftovers {
+                do { try await source.deleteSnapshot(id: snapshot.snapshotID) } catch let error as AWSError where error.isNotFound {}
+            }
+        } catch {
+            logger.warning("cannot sweep the migration's snapshots; kubectl mtv cleanup finds them by tag",
+                metadata: ["migration": "\(migrationUID)", "error": "\(error)"])
         }
     }
 

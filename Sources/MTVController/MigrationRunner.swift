@@ -79,6 +79,8 @@ public actor MigrationRunner {
                     let key = ProviderReconciler.key(of: raw)
                     do {
                         moved = try await drive(raw) || moved
+                    } catch let error as MigrationContext.NotReady {
+                        logger.debug("migration waits", metadata: ["migration": "\(key)", "reason": "\(error)"])
                     } catch {
                         logger.warning("migration tick failed; retrying", metadata: ["migration": "\(key)", "error": "\(error)"])
                     }
@@ -172,6 +174,7 @@ public actor MigrationRunner {
         status.vms = vms
 
         if vms.allSatisfy({ $0.completed != nil }) {
+            await context.sweepSnapshots()
             let failed = vms.filter { $0.conditions?.isTrue("Failed") == true }.count
             let canceledCount = vms.filter { $0.conditions?.isTrue("Canceled") == true }.count
             let outcome = failed > 0 ? "Failed" : canceledCount == vms.count ? "Canceled" : "Succeeded"
@@ -223,6 +226,9 @@ public actor MigrationRunner {
         guard status != before else { return }
         _ = try await client.patch(.migrations, name: migration.metadata.name ?? "", namespace: migration.metadata.namespace,
             .merge(["status": try JSONValue(encoding: status)]), subresource: "status")
+        for vm in status.vms ?? [] where before.vms?.first(where: { $0.id == vm.id })?.phase != vm.phase {
+            CrashHook.shared.reach("phase", key: "\(migration.metadata.uid ?? "")/\(vm.id ?? "")/\(vm.phase)")
+        }
     }
 
     /// Writes one VM's status at once (before an AWS call that must not be repeated after a crash).

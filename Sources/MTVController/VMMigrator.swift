@@ -244,6 +244,7 @@ struct VMMigrator: Sendable {
                 instanceID: id, description: "Forklift migration snapshot for VM \(vm.name ?? id) (\(id))",
                 tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: tags(vm))])
             snapshots = made.map { ($0.volumeID ?? "", $0.snapshotID) }
+            CrashHook.shared.reach("create", key: key)
         }
         let wanted = Set(context.disks(ofInstance: id).map(\.sourceVolumeID))
         guard !snapshots.isEmpty else { throw PermanentFailure(description: "CreateSnapshots returned no snapshot for \(id)") }
@@ -281,6 +282,7 @@ struct VMMigrator: Sendable {
                 clientToken: "\(context.migrationUID)-\(disk.sourceVolumeID)",
                 tagSpecifications: [TagSpecification(resourceType: "volume", tags: tags)]))
             made[disk.sourceVolumeID] = volume.volumeID
+            CrashHook.shared.reach("create", key: "\(context.migrationUID)/\(disk.sourceVolumeID)/volume")
         }
         if let step = vm.pipeline.firstIndex(where: { $0.name == Step.diskTransfer.rawValue }) {
             var tasks = vm.pipeline[step].tasks ?? []

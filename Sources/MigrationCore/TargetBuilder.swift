@@ -229,7 +229,7 @@ public struct TargetBuilder: Sendable {
             features["apic"] = [:]
             features["hyperv"] = [
                 "relaxed": [:], "vapic": [:], "spinlocks": ["spinlocks": 8191], "vpindex": [:], "runtime": [:],
-                "synic": [:], "stimer": [:], "reset": [:], "frequencies": [:], "reenlightenment": [:], "tlbflush": [:],
+                "synic": [:], "synictimer": ["enabled": true], "reset": [:], "frequencies": [:], "reenlightenment": [:], "tlbflush": [:],
                 "ipi": [:],
             ]
         }

@@ -13,7 +13,8 @@ struct Scenario {
     let controller: ControllerProcess?
 
     static func with(
-        controller: Bool = true, controllerArguments: [String] = [], _ body: (Scenario) async throws -> Void
+        controller: Bool = true, controllerArguments: [String] = [], controllerEnvironment: [String: String] = [:],
+        _ body: (Scenario) async throws -> Void
     ) async throws {
         let environment = try #require(LocalEnvironment.current)
         let client = try KubernetesClient(
@@ -22,7 +23,9 @@ struct Scenario {
         _ = try await client.create(Namespace(name: namespace))
         let process =
             controller
-            ? try await ControllerProcess(environment: environment, namespace: namespace, extraArguments: controllerArguments)
+            ? try await ControllerProcess(
+                environment: environment, namespace: namespace, extraArguments: controllerArguments,
+                extraEnvironment: controllerEnvironment)
             : nil
         let scenario = Scenario(environment: environment, namespace: namespace, client: client, controller: process)
         do {

@@ -9,7 +9,10 @@ public final class ControllerProcess: @unchecked Sendable {
     public let log: String
 
     /// Starts a controller watching `namespace`, with extra flags (leader election, identity …).
-    public init(environment: LocalEnvironment, namespace: String, extraArguments: [String] = []) async throws {
+    public init(
+        environment: LocalEnvironment, namespace: String, extraArguments: [String] = [],
+        extraEnvironment: [String: String] = [:]
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appending(path: "ctl-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         log = "\(directory)/controller.log"
@@ -18,7 +21,7 @@ public final class ControllerProcess: @unchecked Sendable {
             [binary, "--kubeconfig", environment.kubeconfig, "--listen", "127.0.0.1:0", "--port-file",
                 "\(directory)/port", "--namespace", namespace, "--controller-namespace", namespace]
                 + extraArguments,
-            log: log)
+            environment: extraEnvironment, log: log)
         let port = try await process.waitForFile("\(directory)/port")
         url = URL(string: "http://127.0.0.1:\(port)")!
     }

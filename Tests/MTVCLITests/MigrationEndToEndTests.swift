@@ -1,0 +1,210 @@
+import Foundation
+import KubernetesClient
+import MTVAPI
+import TestSupport
+import Testing
+
+/// Migrations end to end: a sandbox AWS (moto + the EC2 proxy with state delays, the fixture fleet), the fake
+/// cluster, `mtv-controller` and `kubectl mtv create|start|cancel plan`; then the AWS CLI and the cluster are
+/// checked for what must and must not remain.
+@Suite("Migrations end to end", .serialized,
+    .enabled(if: LocalEnvironment.isAvailable, LocalEnvironment.unavailableReason), .timeLimit(.minutes(5)))
+struct MigrationEndToEndTests {
+    /// A scenario with a provider `my-ec2` over a fresh sandbox, its inventory collected.
+    static func withSandbox(
+        stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", controllerEnvironment: [String: String] = [:],
+        _ body: (Scenario, AWSSandbox) async throws -> Void
+    ) async throws {
+        let sandbox = try await AWSSandbox(stateDelays: stateDelays)
+        defer { sandbox.stop() }
+        try await Scenario.with(controllerArguments: ["--inventory-interval", "1"], controllerEnvironment: controllerEnvironment) { scenario in
+            let created = try scenario.mtv("create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
+                "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url", sandbox.url.absoluteString,
+                "--auto-target-credentials")
+            #expect(created.status == 0, "\(created.stderr)")
+            _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated")
+            try await body(scenario, sandbox)
+        }
+    }
+
+    /// Creates a plan (which must become Ready), starts it, and waits for its migration to end.
+    static func migrate(_ scenario: Scenario, plan: String, _ arguments: [String], seconds: Double = 90) async throws -> Migration {
+        let created = try scenario.mtv(["create", "plan", plan, "--source", "my-ec2"] + arguments)
+        #expect(created.status == 0 && created.stdout.contains("The plan is Ready."), "\(created.stdout)\(created.stderr)")
+        let started = try scenario.mtv("start", "plan", plan)
+        #expect(started.status == 0, "\(started.stderr)")
+        return try await finished(scenario, plan: plan, seconds: seconds)
+    }
+
+    /// Waits until the plan's migration has completed.
+    static func finished(_ scenario: Scenario, plan: String, seconds: Double = 90) async throws -> Migration {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let migrations = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
+            if let done = migrations.first(where: { $0.spec.plan.name == plan && $0.status?.completed != nil }) { return done }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        let migrations = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
+        Issue.record("the migration of \(plan) did not finish: \(migrations.map { String(describing: $0.status) })")
+        throw CancellationError()
+    }
+
+    /// The AWS CLI's JSON answer.
+    static func aws(_ sandbox: AWSSandbox, _ scenario: Scenario, _ arguments: [String]) throws -> JSONValue {
+        let result = try sandbox.aws(arguments + ["--output", "json"], environment: scenario.environment.variables)
+        #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        return try JSONValue(parsing: Data(result.stdout.utf8))
+    }
+
+    /// Snapshots and volumes the AWS CLI finds by slide 16's vmID tag.
+    static func tagged(_ sandbox: AWSSandbox, _ scenario: Scenario, _ instance: String) throws -> (snapshots: [JSONValue], volumes: [JSONValue]) {
+        let filter = "Name=tag:forklift.konveyor.io/vmID,Values=\(instance)"
+        let snapshots = try aws(sandbox, scenario, ["describe-snapshots", "--filters", filter])["Snapshots"]?.arrayValue ?? []
+        let volumes = try aws(sandbox, scenario, ["describe-volumes", "--filters", filter])["Volumes"]?.arrayValue ?? []
+        return (snapshots, volumes)
+    }
+
+    static func tags(_ resource: JSONValue) -> [String: String] {
+        Dictionary((resource["Tags"]?.arrayValue ?? []).compactMap { tag in
+            tag["Key"]?.stringValue.map { ($0, tag["Value"]?.stringValue ?? "") }
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
+    static func vm(_ scenario: Scenario, _ namespace: String, _ name: String) async throws -> JSONValue {
+        try await scenario.client.get(.virtualMachines, name: name, namespace: namespace)
+    }
+
+    @Test("a stopped single-disk instance becomes a Halted VM; the snapshots go, the new volume keeps slide 16's tags")
+    func stoppedSingleDisk() async throws {
+        try await Self.withSandbox { scenario, sandbox in
+            let id = try #require(sandbox.instances["web-2"])
+            let migration = try await Self.migrate(scenario, plan: "migrate-webserver", [
+                "--vms", id, "--target-namespace", "\(scenario.namespace)-vms", "--default-target-network", "default",
+                "--default-target-storage-class", "gp3-csi",
+            ])
+            #expect(migration.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: migration.status))")
+            let status = try #require(migration.status?.vms?.first)
+            #expect(status.phase == "Completed" && status.error == nil && status.newName == "web-2")
+            #expect(status.pipeline.allSatisfy { $0.phase == "Completed" }, "\(status.pipeline)")
+
+            let namespace = "\(scenario.namespace)-vms"
+            let vm = try await Self.vm(scenario, namespace, "web-2")
+            #expect(vm[path: ["spec", "runStrategy"]] == "Halted")
+            let domain = try #require(vm[path: ["spec", "template", "spec", "domain"]])
+            #expect(domain[path: ["cpu", "cores"]]?.intValue.map { $0 * (domain[path: ["cpu", "threads"]]?.intValue ?? 1) } == 2)
+            #expect(domain[path: ["memory", "guest"]] == "4096Mi")  // t3.medium: 2 vCPU, 4 GiB
+            #expect(vm[path: ["spec", "template", "spec", "nodeSelector", "topology.kubernetes.io/zone"]] == "us-east-1c")
+
+            let claims = try await scenario.client.list(PersistentVolumeClaim.self, namespace: namespace,
+                options: ListOptions(labelSelector: "forklift.konveyor.io/plan=migrate-webserver")).items
+            #expect(claims.count == 1)
+            #expect(claims.allSatisfy { $0.status?["phase"] == "Bound" })
+            #expect(claims.first?.metadata.ownerReferences?.first?.kind == "VirtualMachine")
+
+            let (snapshots, volumes) = try Self.tagged(sandbox, scenario, id)
+            #expect(snapshots.isEmpty, "no migration snapshot remains: \(snapshots)")
+            #expect(volumes.count == 1)
+            let tags = Self.tags(try #require(volumes.first))
+            #expect(tags["forklift.konveyor.io/vm-name"] == "web-2")
+            #expect(tags["forklift.konveyor.io/volume"]?.hasPrefix("vol-") == true)
+            #expect(tags["forklift.konveyor.io/snapshot"]?.hasPrefix("snap-") == true)
+            #expect(volumes.first?["AvailabilityZone"] == "us-east-1c")
+
+            let pods = try scenario.mtv("get", "plan", "migrate-webserver")
+            #expect(pods.stdout.contains("Succeeded"), "\(pods.stdout)")
+        }
+    }
+
+    @Test("a running multi-disk, multi-NIC instance is stopped, migrated with both disks and NICs, and its VM runs")
+    func runningMultiDiskMultiNIC() async throws {
+        try await Self.withSandbox { scenario, sandbox in
+            let id = try #require(sandbox.instances["web-1"])
+            let instance = try Self.aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])
+            let first = try #require(instance[path: ["Reservations"]]?.arrayValue?.first?["Instances"]?.arrayValue?.first)
+            let subnet = try #require(first["SubnetId"]?.stringValue)
+            let vpc = try #require(first["VpcId"]?.stringValue)
+            let subnets = try Self.aws(sandbox, scenario, ["describe-subnets", "--filters", "Name=vpc-id,Values=\(vpc)"])
+            let other = try #require(subnets["Subnets"]?.arrayValue?.compactMap { $0["SubnetId"]?.stringValue }.first { $0 != subnet })
+            let eni = try Self.aws(sandbox, scenario, ["create-network-interface", "--subnet-id", other])
+            let eniID = try #require(eni[path: ["NetworkInterface", "NetworkInterfaceId"]]?.stringValue)
+            _ = try Self.aws(sandbox, scenario, ["attach-network-interface", "--network-interface-id", eniID,
+                "--instance-id", id, "--device-index", "1"])
+            // The next inventory pass sees the second NIC.
+            var nics = 0
+            for _ in 0..<40 where nics < 2 {
+                try await Task.sleep(nanoseconds: 250_000_000)
+                let seen = try scenario.inventory("ec2-instance", "my-ec2", "-q", "where id = '\(id)'", "-o", "json")
+                nics = (try? JSONValue(parsing: Data(seen.stdout.utf8)))?.arrayValue?.first?["nics"]?.arrayValue?.count ?? 0
+            }
+            #expect(nics == 2)
+            let namespace = "\(scenario.namespace)-multi"
+            let migration = try await Self.migrate(scenario, plan: "multi", [
+                "--vms", "web-1", "--target-namespace", namespace,
+                "--network-pairs", "\(subnet):default,\(other):\(namespace)/backend",
+            ])
+            #expect(migration.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: migration.status))")
+            #expect(migration.status?.vms?.first?.restorePowerState == "On")
+
+            let state = try Self.aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])
+            #expect(state[path: ["Reservations"]]?.arrayValue?.first?["Instances"]?.arrayValue?.first?[path: ["State", "Name"]] == "stopped")
+            let vm = try await Self.vm(scenario, namespace, "web-1")
+            #expect(vm[path: ["spec", "runStrategy"]] == "Always")
+            let devices = try #require(vm[path: ["spec", "template", "spec", "domain", "devices"]])
+            #expect(devices["disks"]?.arrayValue?.count == 2)
+            #expect(devices["disks"]?.arrayValue?.first?["bootOrder"] == 1)
+            let interfaces = devices["interfaces"]?.arrayValue ?? []
+            #expect(interfaces.count == 2)
+            #expect(interfaces.allSatisfy { $0["macAddress"]?.stringValue?.isEmpty == false })
+            let networks = vm[path: ["spec", "template", "spec", "networks"]]?.arrayValue ?? []
+            #expect(networks.last?[path: ["multus", "networkName"]] == .string("\(namespace)/backend"))
+            #expect(try Self.tagged(sandbox, scenario, id).snapshots.isEmpty)
+            #expect(try Self.tagged(sandbox, scenario, id).volumes.count == 2)
+        }
+    }
+
+    @Test("a Windows instance with --skip-guest-conversion --use-compatibility-mode gets SATA, E1000E and USB, no conversion pod")
+    func windowsCompatibility() async throws {
+        try await Self.withSandbox { scenario, sandbox in
+            let id = try #require(sandbox.instances["win-1"])
+            let namespace = "\(scenario.namespace)-legacy"
+            let migration = try await Self.migrate(scenario, plan: "migrate-legacy", [
+                "--vms", id, "--target-namespace", namespace, "--skip-guest-conversion", "--use-compatibility-mode",
+            ])
+            #expect(migration.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: migration.status))")
+            #expect(migration.status?.vms?.first?.pipeline.contains { $0.name == "ImageConversion" } == false)
+            let vm = try await Self.vm(scenario, namespace, "win-1")
+            let domain = try #require(vm[path: ["spec", "template", "spec", "domain"]])
+            #expect(domain[path: ["devices", "disks"]]?.arrayValue?.allSatisfy { $0[path: ["disk", "bus"]] == "sata" } == true)
+            #expect(domain[path: ["devices", "interfaces"]]?.arrayValue?.first?["model"] == "e1000e")
+            #expect(domain[path: ["devices", "inputs"]]?.arrayValue?.first?["bus"] == "usb")
+            #expect(domain[path: ["features", "hyperv", "relaxed"]] != nil)
+            #expect(domain[path: ["memory", "guest"]] == "16384Mi")  // m5.xlarge: 4 vCPU, 16 GiB
+            let pods = try await scenario.client.listAll(.pods, namespace: namespace).items
+            #expect(pods.isEmpty, "no conversion pod when conversion is skipped")
+        }
+    }
+
+    @Test("a plan of several VMs migrates them at once; AWS calls per VM by action are recorded")
+    func severalVMs() async throws {
+        try await Self.withSandbox { scenario, sandbox in
+            let unnamed = try #require(sandbox.instances.keys.first { $0.hasPrefix("i-") })
+            try await ControlAPI.call("POST", sandbox.control.appending(path: "calls/reset"))
+            let migration = try await Self.migrate(scenario, plan: "many", [
+                "--vms", "web-1,web-2,\(unnamed)", "--target-namespace", "\(scenario.namespace)-many",
+            ])
+            #expect(migration.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: migration.status))")
+            #expect(migration.status?.vms?.count == 3)
+            let started = (migration.status?.vms ?? []).compactMap(\.started)
+            #expect(Set(started).count <= 2, "the VMs start together")
+            let calls = try await sandbox.calls()
+            let migrationActions = ["StopInstances", "CreateSnapshots", "CreateVolume", "DeleteSnapshot", "CreateTags"]
+            var perVM: [String: Double] = [:]
+            for action in migrationActions { perVM[action] = Double(calls[action] ?? 0) / 3 }
+            print("AWS calls per VM (3 VMs, 4 disks, 1 running): \(perVM.filter { $0.value > 0 }.sorted { $0.key < $1.key })")
+            #expect(calls["CreateSnapshots"] == 3, "one CreateSnapshots per instance")
+            #expect(calls["CreateVolume"] == 4, "one CreateVolume per disk")
+            #expect(calls["StopInstances"] == 1, "only the running instance is stopped")
+            #expect(calls["DeleteSnapshot"] == 4)
+        }
+    }
+}

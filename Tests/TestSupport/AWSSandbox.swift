@@ -1,0 +1,64 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A moto of a test's own behind an EC2 proxy of its own (state delays, call counters, faults), seeded with the
+/// fixture fleet: migrations stop and change instances, which the shared environment's fleet must not see.
+public final class AWSSandbox: @unchecked Sendable {
+    public let moto: MotoServer
+    private let proxy: ManagedProcess
+    /// The proxy's address: what providers and the AWS CLI use.
+    public let url: URL
+    /// The proxy's control API.
+    public let control: URL
+    /// Fleet instance IDs by Name tag (the unnamed one by its ID).
+    public let instances: [String: String]
+
+    /// Starts moto and the proxy (`stateDelays` like `stop=1,snapshot=2,volume=1`) and seeds the fleet.
+    public init(stateDelays: String = "stop=0.5,snapshot=1,volume=0.5") async throws {
+        moto = try await MotoServer()
+        let directory = FileManager.default.temporaryDirectory.appending(path: "sandbox-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        do {
+            proxy = try ManagedProcess(
+                ["scripts/ec2-proxy", "--upstream", moto.url.absoluteString, "--port", "0", "--port-file",
+                    "\(directory)/port", "--state-delays", stateDelays, "--seed", "1"],
+                log: "\(directory)/proxy.log")
+            let port = try await proxy.waitForFile("\(directory)/port").trimmingCharacters(in: .whitespacesAndNewlines)
+            url = URL(string: "http://127.0.0.1:\(port)")!
+            control = url.appending(path: "__proxy")
+            let seeded = try ProcessRunner.run(["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"])
+            guard seeded.status == 0, let data = seeded.stdout.data(using: .utf8),
+                let fleet = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let found = fleet["instances"] as? [String: [String: Any]]
+            else {
+                throw ControlAPIError(status: 0, body: "seed-fleet failed: \(seeded.stderr)", url: url)
+            }
+            instances = found.compactMapValues { $0["id"] as? String }
+        } catch {
+            moto.stop()
+            throw error
+        }
+    }
+
+    /// Stops the proxy and moto by their PIDs.
+    public func stop() {
+        proxy.stop(signal: SIGINT)
+        moto.stop()
+    }
+
+    /// Calls of each EC2 Action since the last reset.
+    public func calls() async throws -> [String: Int] {
+        let value = try await ControlAPI.call("GET", control.appending(path: "calls")) as? [String: Any]
+        return (value?["by_action"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.intValue }
+    }
+
+    /// The AWS CLI against this sandbox; returns its standard output (text output).
+    public func aws(_ arguments: [String], environment: [String: String]) throws -> ProcessRunner.Result {
+        var environment = environment
+        environment["AWS_ENDPOINT_URL"] = url.absoluteString
+        return try ProcessRunner.run(["aws", "ec2"] + arguments, environment: environment)
+    }
+}
