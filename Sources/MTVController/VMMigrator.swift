@@ -37,6 +37,7 @@ struct VMMigrator: Sendable {
                 switch try await run(phase, &vm, observations) {
                 case .next:
                     await context.memory.clearFailures(key)
+                    CrashHook.shared.reach("phase", key: "\(key) done")
                     enter(&vm, context.itinerary.next(after: phase))
                 case .wait:
                     let since = await context.memory.firstSeen(key)

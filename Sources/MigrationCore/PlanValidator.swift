@@ -51,7 +51,7 @@ public struct PlanValidator: Sendable {
         "MigrationTypeNotValid", "VMNotFound", "DuplicateVM", "VMHasNoEBSVolumes", "VMNetworksNotMapped",
         "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", "VMArchitectureNotSupported",
         "TargetZoneHasNoNodes", "VMMultiplePodNetworks", "TargetNameNotValid", "VMInstanceStore",
-        "EncryptedVolumeKey", "VMPoweredOn",
+        "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid",
     ]
 
     /// Runs every check; Critical conditions block the plan, Warn ones do not.
@@ -63,6 +63,10 @@ public struct PlanValidator: Sendable {
         }
         if plan.spec.warm == true {
             found.critical("MigrationTypeNotValid", "NotSupported", "warm migration is not supported for EC2 yet", item: nil)
+        }
+        if !TargetName.isValid(plan.spec.targetNamespace) {
+            found.critical("TargetNamespaceNotValid", "NotValid",
+                "target namespace '\(plan.spec.targetNamespace)' is not a valid namespace name (a DNS-1123 label)", item: nil)
         }
         checkStorageClasses(&found)
         checkZone(&found)

@@ -208,3 +208,190 @@ struct MigrationEndToEndTests {
         }
     }
 }
+
+extension MigrationEndToEndTests {
+    /// Checks that a failed or canceled VM left nothing behind: no snapshot or volume tagged with its
+    /// instance (other than the source's own), no PVC, PV, pod or VM of the migration.
+    static func nothingLeft(_ scenario: Scenario, _ sandbox: AWSSandbox, instance: String, namespace: String) async throws {
+        let (snapshots, volumes) = try tagged(sandbox, scenario, instance)
+        #expect(snapshots.isEmpty, "snapshots left: \(snapshots)")
+        #expect(volumes.isEmpty, "volumes left: \(volumes)")
+        for resource in [ResourceType.persistentVolumeClaims, .pods, .virtualMachines] {
+            let items = (try? await scenario.client.listAll(resource, namespace: namespace).items) ?? []
+            #expect(items.isEmpty, "\(resource.kind) left: \(items.count)")
+        }
+        let volumesLeft = try await scenario.client.listAll(.persistentVolumes,
+            options: ListOptions(labelSelector: "forklift.konveyor.io/vmID=\(instance)")).items
+        #expect(volumesLeft.isEmpty, "PVs left: \(volumesLeft.count)")
+    }
+
+    static func instanceState(_ sandbox: AWSSandbox, _ scenario: Scenario, _ id: String) throws -> String? {
+        try aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])[path: ["Reservations"]]?.arrayValue?.first?["Instances"]?
+            .arrayValue?.first?[path: ["State", "Name"]]?.stringValue
+    }
+
+    @Test("a failing conversion pod fails the VM with its log tail, removes snapshots and volumes, and restarts the source")
+    func conversionFails() async throws {
+        try await Self.withSandbox { scenario, sandbox in
+            let id = try #require(sandbox.instances["web-1"])
+            let namespace = "\(scenario.namespace)-conv"
+            try await ControlAPI.call("POST", scenario.environment.fakeKubeControl.appending(path: "pods/fail"), [
+                "namespace": namespace, "exitCode": 1, "log": "virt-v2v: error: inspection could not detect the source guest\n",
+            ])
+            let migration = try await Self.migrate(scenario, plan: "conv", ["--vms", "web-1", "--target-namespace", namespace])
+            #expect(migration.status?.conditions?.isTrue("Failed") == true)
+            let vm = try #require(migration.status?.vms?.first)
+            #expect(vm.error?.phase == "ConvertGuest")
+            #expect(vm.error?.reasons.first?.contains("inspection could not detect the source guest") == true, "\(String(describing: vm.error))")
+            try await Self.nothingLeft(scenario, sandbox, instance: id, namespace: namespace)
+            #expect(["running", "pending"].contains(try Self.instanceState(sandbox, scenario, id) ?? ""), "the source runs again")
+            let plan = try await scenario.client.get(Plan.self, name: "conv", namespace: scenario.namespace)
+            #expect(plan.status?.conditions?.isTrue("Failed") == true)
+        }
+    }
+
+    @Test("a permanent AWS error mid-pipeline fails the VM at once with the code and the call, and cleans up")
+    func permanentAWSError() async throws {
+        try await Self.withSandbox { scenario, sandbox in
+            let id = try #require(sandbox.instances["web-2"])
+            let namespace = "\(scenario.namespace)-perm"
+            try await ControlAPI.call("POST", sandbox.control.appending(path: "calls/reset"))
+            try await ControlAPI.call("POST", sandbox.control.appending(path: "faults"), [
+                "action": "CreateVolume", "code": "UnauthorizedOperation", "count": 1,
+                "message": "You are not authorized to perform this operation.",
+            ])
+            let migration = try await Self.migrate(scenario, plan: "perm", ["--vms", "web-2", "--target-namespace", namespace])
+            let vm = try #require(migration.status?.vms?.first)
+            #expect(vm.error?.phase == "CreateVolumes")
+            let reason = vm.error?.reasons.first ?? ""
+            #expect(reason.contains("UnauthorizedOperation") && reason.contains("CreateVolume"), "\(reason)")
+            let calls = try await sandbox.calls()
+            #expect(calls["CreateVolume"] == 1, "a permanent error is not retried")
+            try await Self.nothingLeft(scenario, sandbox, instance: id, namespace: namespace)
+            #expect(try Self.instanceState(sandbox, scenario, id) == "stopped", "it was stopped before and stays so")
+        }
+    }
+
+    @Test("cancel mid-pipeline stops the VM's migration and removes its snapshots")
+    func cancelMidPipeline() async throws {
+        try await Self.withSandbox(stateDelays: "stop=0.5,snapshot=30,volume=0.5") { scenario, sandbox in
+            let id = try #require(sandbox.instances["web-2"])
+            let namespace = "\(scenario.namespace)-cancel"
+            let created = try scenario.mtv("create", "plan", "cancel-me", "--source", "my-ec2", "--vms", "web-2",
+                "--target-namespace", namespace)
+            #expect(created.status == 0, "\(created.stderr)")
+            #expect(try scenario.mtv("start", "plan", "cancel-me").status == 0)
+            let deadline = Date().addingTimeInterval(30)
+            var phase = ""
+            while Date() < deadline, phase != "WaitForSnapshots" {
+                try await Task.sleep(nanoseconds: 200_000_000)
+                let migrations = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
+                phase = migrations.first?.status?.vms?.first?.phase ?? ""
+            }
+            #expect(phase == "WaitForSnapshots")
+            let unknown = try scenario.mtv("cancel", "plan", "cancel-me", "--vms", "no-such-vm")
+            #expect(unknown.status != 0 && unknown.stderr.contains("not in plan"), "\(unknown.stderr)")
+            let canceled = try scenario.mtv("cancel", "plan", "cancel-me", "--vms", "web-2")
+            #expect(canceled.status == 0, "\(canceled.stderr)")
+            let migration = try await Self.finished(scenario, plan: "cancel-me")
+            #expect(migration.status?.conditions?.isTrue("Canceled") == true, "\(String(describing: migration.status?.conditions))")
+            #expect(migration.status?.vms?.first?.conditions?.isTrue("Canceled") == true)
+            try await Self.nothingLeft(scenario, sandbox, instance: id, namespace: namespace)
+        }
+    }
+
+    @Test("bad input: an unready plan, a terminated instance, a target namespace that cannot be created")
+    func badInput() async throws {
+        try await Self.withSandbox { scenario, sandbox in
+            let arm = try scenario.mtv("create", "plan", "arm", "--source", "my-ec2", "--vms", "arm-1")
+            #expect(arm.status == 0)
+            let refused = try scenario.mtv("start", "plan", "arm")
+            #expect(refused.status != 0 && refused.stderr.contains("is not ready") && refused.stderr.contains("arm64"),
+                "\(refused.stderr)")
+            #expect(try await scenario.client.list(Migration.self, namespace: scenario.namespace).items.isEmpty)
+            #expect(try scenario.mtv("start", "plan", "nothing").stderr.contains("not found"))
+            #expect(try scenario.mtv("cancel", "plan", "arm", "--vms", "arm-1").stderr.contains("no running migration"))
+
+            // A terminated instance: the plan stops being Ready, and start refuses it.
+            let unnamed = try #require(sandbox.instances.keys.first { $0.hasPrefix("i-") })
+            let created = try scenario.mtv("create", "plan", "gone", "--source", "my-ec2", "--vms", unnamed)
+            #expect(created.stdout.contains("The plan is Ready."), "\(created.stdout)")
+            _ = try Self.aws(sandbox, scenario, ["terminate-instances", "--instance-ids", unnamed])
+            _ = try await PlanEndToEndTests.validated(scenario, "gone") { $0.status?.conditions?.isTrue("Ready") == false }
+            let gone = try scenario.mtv("start", "plan", "gone")
+            #expect(gone.status != 0 && gone.stderr.contains("VMNotFound"), "\(gone.stderr)")
+
+            // The target namespace cannot be created: the VM fails with the reason and nothing is left.
+            let namespace = "\(scenario.namespace)-forbidden"
+            try await ControlAPI.call("POST", scenario.environment.fakeKubeControl.appending(path: "faults"), [
+                "method": "POST", "resource": "namespaces", "bodyName": namespace, "status": 403, "count": -1,
+                "message": "namespaces is forbidden: User cannot create namespaces",
+            ])
+            let migration = try await Self.migrate(scenario, plan: "forbidden", ["--vms", "web-2", "--target-namespace", namespace])
+            let vm = try #require(migration.status?.vms?.first)
+            #expect(vm.error?.reasons.first?.contains("cannot create the target namespace") == true, "\(String(describing: vm.error))")
+            try await Self.nothingLeft(scenario, sandbox, instance: try #require(sandbox.instances["web-2"]), namespace: namespace)
+        }
+    }
+}
+
+extension MigrationEndToEndTests {
+    @Test("killed after every phase change and after every AWS create, restarted controllers finish with one set of everything")
+    func restartBetweenPhases() async throws {
+        let sandbox = try await AWSSandbox()
+        defer { sandbox.stop() }
+        let state = FileManager.default.temporaryDirectory.appending(path: "crash-\(UUID().uuidString)").path
+        try await Scenario.with(controller: false) { scenario in
+            let start = {
+                try await ControllerProcess(environment: scenario.environment, namespace: scenario.namespace,
+                    extraArguments: ["--inventory-interval", "1"],
+                    extraEnvironment: ["MTV_TEST_CRASH_POINTS": "phase,create", "MTV_TEST_CRASH_STATE": state])
+            }
+            var controller = try await start()
+            let mtv = { (arguments: [String]) throws -> ProcessRunner.Result in
+                try scenario.mtv(arguments, extraEnvironment: ["MTV_INVENTORY_URL": controller.url.absoluteString])
+            }
+            let id = try #require(sandbox.instances["web-1"])
+            let namespace = "\(scenario.namespace)-restart"
+            _ = try mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--username",
+                scenario.sourceKey, "--password", scenario.sourceSecret, "--url", sandbox.url.absoluteString,
+                "--auto-target-credentials"])
+            _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated")
+            let created = try mtv(["create", "plan", "restart", "--source", "my-ec2", "--vms", "web-1", "--target-namespace", namespace])
+            #expect(created.stdout.contains("The plan is Ready."), "\(created.stdout)\(created.stderr)")
+            #expect(try mtv(["start", "plan", "restart"]).status == 0)
+
+            var restarts = 0
+            let deadline = Date().addingTimeInterval(200)
+            var migration: Migration?
+            while Date() < deadline {
+                migration = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items.first
+                if migration?.status?.completed != nil { break }
+                if !controller.process.isRunning {
+                    restarts += 1
+                    controller = try await start()
+                }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            controller.process.stop()
+            let crashes = ((try? String(contentsOfFile: state, encoding: .utf8)) ?? "").split(separator: "\n")
+            print("controller restarts: \(restarts); crash points: \(crashes.count)")
+            #expect(migration?.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: migration?.status))")
+            // Each phase's action (done, not yet recorded), each recorded phase change, and each AWS create.
+            #expect(restarts >= 20, "a crash at every point")
+            #expect(crashes.contains { $0.hasPrefix("create") && $0.hasSuffix("/snapshots") })
+            #expect(crashes.filter { $0.hasSuffix("/volume") }.count == 2)
+
+            let (snapshots, volumes) = try Self.tagged(sandbox, scenario, id)
+            #expect(snapshots.isEmpty, "no migration snapshot remains")
+            #expect(volumes.count == 2, "exactly one new volume per source volume: \(volumes.count)")
+            let calls = try await sandbox.calls()
+            #expect(calls["CreateSnapshots"] == 1, "one snapshot set")
+            let claims = try await scenario.client.listAll(.persistentVolumeClaims, namespace: namespace).items
+            let pvs = try await scenario.client.listAll(.persistentVolumes,
+                options: ListOptions(labelSelector: "forklift.konveyor.io/vmID=\(id)")).items
+            let vms = try await scenario.client.listAll(.virtualMachines, namespace: namespace).items
+            #expect(claims.count == 2 && pvs.count == 2 && vms.count == 1)
+        }
+    }
+}

@@ -3,11 +3,12 @@
     POST   /__fake/faults          {"method": "PUT", "path": "^/apis/forklift.konveyor.io/", "status": 409,
                                     "count": 1, "reason": "...", "message": "...", "retryAfter": 1,
                                     "verb": "update", "resource": "plans/status", "namespace": "ns", "name": "x",
-                                    "delay": 0.5, "reset": false}
+                                    "delay": 0.5, "reset": false, "bodyName": "x"}
            The next `count` (default 1; -1 = until cleared) API requests that match every given field get an error
            Status with that code (429 adds Retry-After), after `delay` seconds; with `reset` the connection is
            closed without an answer; `delay` alone only slows requests down. `path` is a regex matched at the
-           start of the URL path, so a plain prefix works. Answers {"id": N}.
+           start of the URL path, so a plain prefix works; `bodyName` matches the metadata.name of the request
+           body (a create names its object there). Answers {"id": N}.
     GET    /__fake/faults          the armed faults        DELETE /__fake/faults      clear them
     GET    /__fake/watches         open watch streams
     POST   /__fake/drop-watches    {"path": "regex"} (optional): close open watch streams; answers {"dropped": N}
@@ -53,7 +54,7 @@ class Fault:
         if self.code is None and not self.delay and not self.reset:
             raise ValueError("a fault needs status, delay or reset")
 
-    def matches(self, info):
+    def matches(self, info, body_name=None):
         spec = self.spec
         resource = f"{info.plural}/{info.subresource}" if info.subresource else info.plural
         return ((not self.method or self.method == info.method)
@@ -61,7 +62,8 @@ class Fault:
                 and (not spec.get("verb") or spec["verb"] == info.verb)
                 and (not spec.get("resource") or spec["resource"] == resource)
                 and (not spec.get("namespace") or spec["namespace"] == info.namespace)
-                and (not spec.get("name") or spec["name"] == info.name))
+                and (not spec.get("name") or spec["name"] == info.name)
+                and (not spec.get("bodyName") or spec["bodyName"] == body_name))
 
     def error(self, rt, info):
         """The ApiError this fault answers with, worded like the real one for that code."""
@@ -108,11 +110,11 @@ class Faults:
         with self._lock:
             return [f.describe() for f in self._faults]
 
-    def take(self, info):
+    def take(self, info, body_name=None):
         """The first fault matching the request, consuming one of its uses."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(info):
+                if fault.matches(info, body_name):
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)

@@ -124,7 +124,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             identity = self._authenticate()
             self._user = identity.username
-            self._inject_fault(info)
+            self._inject_fault(info, raw)
             attrs = info.attributes()
             if not self.app.auth.allowed(identity.username, identity.groups, attrs):
                 raise errors.forbidden(self.app.auth.forbidden_message(identity, attrs),
@@ -205,8 +205,14 @@ class Handler(BaseHTTPRequestHandler):
                 return identity
         raise errors.unauthorized()
 
-    def _inject_fault(self, info):
-        fault = self.app.faults.take(info)
+    def _inject_fault(self, info, raw=b""):
+        body_name = None
+        if raw and raw.strip():
+            try:
+                body_name = ((json.loads(raw) or {}).get("metadata") or {}).get("name")
+            except (ValueError, AttributeError):
+                body_name = None
+        fault = self.app.faults.take(info, body_name)
         if fault is None:
             return
         if fault.delay:

@@ -97,3 +97,12 @@ def test_config_and_object_dump(kube, ns):
     dump = kube.control("GET", f"objects?resource=plans.forklift.konveyor.io&namespace={ns}")
     assert [o["metadata"]["name"] for o in dump["objects"]["plans.forklift.konveyor.io"]] == ["dumped"]
     assert kube.request("GET", "/__fake/nothing-here", token=None).status == 404
+
+
+def test_body_name_narrows_a_fault_to_one_created_object(kube, ns):
+    kube.control("POST", "faults", {"method": "POST", "path": f"^{PLANS.format(ns=ns)}$", "bodyName": "blocked",
+                                    "status": 403, "count": -1})
+    assert kube.request("POST", PLANS.format(ns=ns), plan("other")).status == 201
+    refused = kube.request("POST", PLANS.format(ns=ns), plan("blocked"))
+    assert refused.status == 403 and refused.json["reason"] == "Forbidden"
+    assert len(kube.control("GET", "faults")["faults"]) == 1, "a count of -1 stays armed"
