@@ -31,7 +31,7 @@ python-test: build-debug
 
 ## demo: the slides 12-17 walkthrough on the local environment (moto + fake cluster + controller)
 demo: build
-	scripts/demo $(DEMO_DIR)
+	scripts/demo $(DEMO_ARGS) $(DEMO_DIR)
 
 ## install: copy the binaries to $(PREFIX)/bin (kubectl finds kubectl-mtv there)
 install: build

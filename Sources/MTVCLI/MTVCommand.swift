@@ -8,7 +8,7 @@ public struct MTVCommand: AsyncParsableCommand {
         version: MTVCommand.version,
         subcommands: [
             Create.self, Get.self, Describe.self, Patch.self, Delete.self, Start.self, Cancel.self, Archive.self, Unarchive.self,
-            Version.self,
+            Cleanup.self, Version.self,
         ])
 
     /// The plugin's version.

@@ -21,7 +21,35 @@ struct GetPlan: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "After listing, print each change.")
     var watch = false
 
+    @Flag(help: "Show each VM's pipeline (needs one plan name).")
+    var vms = false
+
+    @Flag(help: "Show each disk's transfer (needs one plan name).")
+    var disk = false
+
+    func validate() throws {
+        if vms || disk {
+            guard names.count == 1 else { throw ValidationError("--vms and --disk need exactly one plan name") }
+            guard output == .table else { throw ValidationError("--vms and --disk print tables; drop -o") }
+        }
+    }
+
     func run() async throws {
+        if vms || disk {
+            try await global.withClient { client, configuration in
+                repeat {
+                    let plan = try await client.get(Plan.self, name: names[0], namespace: configuration.namespace)
+                    if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
+                    var sections: [String] = []
+                    if vms { sections.append(PlanView.vmPipelines(plan)) }
+                    if disk { sections.append(PlanView.diskTransfers(plan)) }
+                    print(sections.joined(separator: "\n\n"))
+                    flushOutput()
+                    if watch { try await Task.sleep(nanoseconds: 1_000_000_000) }
+                } while watch
+            }
+            return
+        }
         try await global.withClient { client, configuration in
             let namespace = allNamespaces ? nil : configuration.namespace
             var plans = try await client.list(Plan.self, namespace: namespace).items
@@ -342,17 +370,7 @@ enum PlanView {
                 status?.started ?? "-", status?.completed ?? "-", status?.error?.reasons.joined(separator: "; ") ?? "-"])
         }
         out += ["", "VMs:"] + indent(vmTable.render())
-        if withVMs {
-            for status in statuses {
-                out += ["", "VM \(status.name ?? "") (\(status.id ?? "")): \(status.phase)"]
-                var steps = TableWriter(["STEP", "PHASE", "PROGRESS", "STARTED", "COMPLETED"])
-                for step in status.pipeline {
-                    let progress = step.progress.total > 0 ? "\(step.progress.completed * 100 / step.progress.total)%" : "-"
-                    steps.add([step.name, step.phase ?? "-", progress, step.started ?? "-", step.completed ?? "-"])
-                }
-                out += indent(steps.render())
-            }
-        }
+        if withVMs { out += ["", vmPipelines(plan)] }
         var conditions = TableWriter(["TYPE", "STATUS", "CATEGORY", "MESSAGE"])
         for condition in plan.status?.conditions ?? [] {
             conditions.add([condition.type, condition.status, condition.category, condition.message ?? ""])
@@ -362,6 +380,50 @@ enum PlanView {
             out += ["  \(condition.type):"] + (condition.items ?? []).map { "    - \($0)" }
         }
         return out.joined(separator: "\n")
+    }
+
+    /// Each VM's pipeline: step, phase, progress, start, end and duration, with the VM's error.
+    static func vmPipelines(_ plan: Plan) -> String {
+        guard let statuses = plan.status?.migration?.vms, !statuses.isEmpty else {
+            return "No migration information found. Details will be available after the plan starts running."
+        }
+        var out: [String] = []
+        for status in statuses {
+            let outcome = status.conditions.flatMap { conditions in
+                ["Succeeded", "Failed", "Canceled"].first { conditions.isTrue($0) }
+            } ?? (status.completed == nil ? "Running" : "Completed")
+            out.append("VM \(status.name ?? "") (\(status.id ?? "")) -> \(status.newName ?? "-"): \(status.phase), \(outcome)")
+            var steps = TableWriter(["STEP", "PHASE", "PROGRESS", "STARTED", "COMPLETED", "DURATION"])
+            for step in status.pipeline {
+                let progress = step.progress.total > 0 ? "\(step.progress.completed * 100 / step.progress.total)%" : "-"
+                steps.add([step.name, step.phase ?? "-", progress, step.started ?? "-", step.completed ?? "-",
+                    duration(step.started, step.completed)])
+            }
+            out += steps.render().split(separator: "\n").map { "  " + $0 }
+            for reason in status.error?.reasons ?? [] { out.append("  Error (\(status.error?.phase ?? "")): \(reason)") }
+            out.append("")
+        }
+        return out.joined(separator: "\n").trimmingCharacters(in: .newlines)
+    }
+
+    /// Each disk of DiskTransfer: source volume, new volume, progress and size.
+    static func diskTransfers(_ plan: Plan) -> String {
+        var table = TableWriter(["VM", "SOURCE VOLUME", "NEW VOLUME", "PROGRESS", "SIZE"])
+        for status in plan.status?.migration?.vms ?? [] {
+            for task in status.pipeline.first(where: { $0.name == "DiskTransfer" })?.tasks ?? [] {
+                let percent = task.progress.total > 0 ? "\(task.progress.completed * 100 / task.progress.total)%" : "-"
+                table.add([status.name ?? "", task.name, task.annotations?["volume"] ?? "-", percent, "\(task.progress.total) MB"])
+            }
+        }
+        return table.rows.isEmpty ? "No disk transfers yet." : table.render()
+    }
+
+    /// `1m05s` between two timestamps (to now while running), `-` before the start.
+    static func duration(_ start: String?, _ end: String?) -> String {
+        let formatter = ISO8601DateFormatter()
+        guard let start = start.flatMap(formatter.date(from:)) else { return "-" }
+        let seconds = Int((end.flatMap(formatter.date(from:)) ?? Date()).timeIntervalSince(start))
+        return seconds >= 60 ? "\(seconds / 60)m\(String(format: "%02d", seconds % 60))s" : "\(seconds)s"
     }
 
     static func setArchived(_ archived: Bool, names: [String], global: GlobalOptions) async throws {

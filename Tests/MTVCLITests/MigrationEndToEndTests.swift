@@ -12,12 +12,12 @@ import Testing
 struct MigrationEndToEndTests {
     /// A scenario with a provider `my-ec2` over a fresh sandbox, its inventory collected.
     static func withSandbox(
-        stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", controllerEnvironment: [String: String] = [:],
+        stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", extra: Int = 0, inventoryInterval: Double = 1,
         _ body: (Scenario, AWSSandbox) async throws -> Void
     ) async throws {
-        let sandbox = try await AWSSandbox(stateDelays: stateDelays)
+        let sandbox = try await AWSSandbox(stateDelays: stateDelays, extra: extra)
         defer { sandbox.stop() }
-        try await Scenario.with(controllerArguments: ["--inventory-interval", "1"], controllerEnvironment: controllerEnvironment) { scenario in
+        try await Scenario.with(controllerArguments: ["--inventory-interval", "\(inventoryInterval)"]) { scenario in
             let created = try scenario.mtv("create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
                 "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url", sandbox.url.absoluteString,
                 "--auto-target-credentials")
@@ -110,8 +110,26 @@ struct MigrationEndToEndTests {
             #expect(tags["forklift.konveyor.io/snapshot"]?.hasPrefix("snap-") == true)
             #expect(volumes.first?["AvailabilityZone"] == "us-east-1c")
 
-            let pods = try scenario.mtv("get", "plan", "migrate-webserver")
-            #expect(pods.stdout.contains("Succeeded"), "\(pods.stdout)")
+            let listed = try scenario.mtv("get", "plan", "migrate-webserver")
+            #expect(listed.stdout.contains("Succeeded"), "\(listed.stdout)")
+            let pipelines = try scenario.mtv("get", "plan", "migrate-webserver", "--vms", "--disk")
+            #expect(pipelines.stdout.contains("DiskTransfer") && pipelines.stdout.contains("-> web-2"), "\(pipelines.stdout)")
+
+            // Orphans of an interrupted attempt, found by tag; the migrated VM's volume is in use and stays.
+            let volumeID = try #require(volumes.first?["VolumeId"]?.stringValue)
+            let orphanTags = "Tags=[{Key=forklift.konveyor.io/migration-uid,Value=gone-attempt},{Key=forklift.konveyor.io/vmID,Value=\(id)}]"
+            let orphanSnapshot = try Self.aws(sandbox, scenario, ["create-snapshot", "--volume-id", volumeID,
+                "--tag-specifications", "ResourceType=snapshot,\(orphanTags)"])["SnapshotId"]?.stringValue
+            let orphanVolume = try Self.aws(sandbox, scenario, ["create-volume", "--availability-zone", "us-east-1c", "--size", "1",
+                "--tag-specifications", "ResourceType=volume,\(orphanTags)"])["VolumeId"]?.stringValue
+            let preview = try scenario.mtv("cleanup", "--provider", "my-ec2", "--dry-run")
+            #expect(preview.status == 0, "\(preview.stderr)")
+            for orphan in [orphanSnapshot, orphanVolume] { #expect(preview.stdout.contains(orphan ?? "?"), "\(preview.stdout)") }
+            #expect(!preview.stdout.contains(volumeID), "a volume bound as a PV is in use")
+            let cleaned = try scenario.mtv("cleanup", "--provider", "my-ec2")
+            #expect(cleaned.stdout.components(separatedBy: "deleted").count == 3, "\(cleaned.stdout)")
+            let after = try Self.tagged(sandbox, scenario, id)
+            #expect(after.snapshots.isEmpty && after.volumes.map { $0["VolumeId"]?.stringValue } == [volumeID])
         }
     }
 
@@ -392,6 +410,32 @@ extension MigrationEndToEndTests {
                 options: ListOptions(labelSelector: "forklift.konveyor.io/vmID=\(id)")).items
             let vms = try await scenario.client.listAll(.virtualMachines, namespace: namespace).items
             #expect(claims.count == 2 && pvs.count == 2 && vms.count == 1)
+        }
+    }
+}
+
+extension MigrationEndToEndTests {
+    @Test("a 10-VM, 2-disk plan: every VM migrates; AWS calls per VM by action are printed and stay near the minimum")
+    func tenVMs() async throws {
+        // One inventory pass only, so the proxy's counters hold the migration's calls alone.
+        try await Self.withSandbox(extra: 10, inventoryInterval: 600) { scenario, sandbox in
+            try await ControlAPI.call("POST", sandbox.control.appending(path: "calls/reset"))
+            let migration = try await Self.migrate(scenario, plan: "bench", [
+                "--vms", "where label.fleet = 'bench'", "--target-namespace", "\(scenario.namespace)-bench",
+            ], seconds: 150)
+            #expect(migration.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: migration.status?.conditions))")
+            let vms = migration.status?.vms ?? []
+            #expect(vms.count == 10)
+            let calls = try await sandbox.calls()
+            let total = calls.values.reduce(0, +)
+            var report = "AWS calls for a 10-VM, 2-disk plan (per VM):"
+            for (action, count) in calls.sorted(by: { $0.key < $1.key }) {
+                report += "\n  \(action.padding(toLength: 20, withPad: " ", startingAt: 0)) \(count) (\(Double(count) / 10))"
+            }
+            report += "\n  total                \(total) (\(Double(total) / 10))"
+            print(report)
+            #expect(calls["CreateSnapshots"] == 10 && calls["CreateVolume"] == 20 && calls["DeleteSnapshot"] == 20)
+            #expect(Double(total) / 10 <= 8, "at most 8 AWS calls per VM with 2 volumes")
         }
     }
 }

@@ -16,8 +16,9 @@ public final class AWSSandbox: @unchecked Sendable {
     /// Fleet instance IDs by Name tag (the unnamed one by its ID).
     public let instances: [String: String]
 
-    /// Starts moto and the proxy (`stateDelays` like `stop=1,snapshot=2,volume=1`) and seeds the fleet.
-    public init(stateDelays: String = "stop=0.5,snapshot=1,volume=0.5") async throws {
+    /// Starts moto and the proxy (`stateDelays` like `stop=1,snapshot=2,volume=1`) and seeds the fleet, plus
+    /// `extra` instances `bench-NNNN` (tag fleet=bench) with two volumes each.
+    public init(stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", extra: Int = 0) async throws {
         moto = try await MotoServer()
         let directory = FileManager.default.temporaryDirectory.appending(path: "sandbox-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -29,7 +30,8 @@ public final class AWSSandbox: @unchecked Sendable {
             let port = try await proxy.waitForFile("\(directory)/port").trimmingCharacters(in: .whitespacesAndNewlines)
             url = URL(string: "http://127.0.0.1:\(port)")!
             control = url.appending(path: "__proxy")
-            let seeded = try ProcessRunner.run(["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"])
+            let seeded = try ProcessRunner.run(["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"]
+                + (extra > 0 ? ["--extra", "\(extra)", "--extra-volumes", "2"] : []))
             guard seeded.status == 0, let data = seeded.stdout.data(using: .utf8),
                 let fleet = try JSONSerialization.jsonObject(with: data) as? [String: Any],
                 let found = fleet["instances"] as? [String: [String: Any]]
