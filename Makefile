@@ -6,7 +6,7 @@ RELEASE   := .build/release
 DEBUG     := .build/debug
 DEMO_DIR  ?= .devenv/demo
 
-.PHONY: all build build-debug test swift-test python-test demo install uninstall deps format lint clean \
+.PHONY: all build build-debug test swift-test python-test chaos bench demo install uninstall deps format lint clean \
 	devenv-up devenv-down
 
 all: build
@@ -28,6 +28,11 @@ swift-test: build-debug
 
 python-test: build-debug
 	MTV_BIN_DIR=$(CURDIR)/$(DEBUG) $(PYTHON) -m pytest
+
+## chaos: the long chaos runs (20-VM plans; random SIGKILLs, 30 % AWS faults, API faults), three times in a row
+chaos: build-debug
+	for run in 1 2 3; do echo "chaos run $$run"; MTV_CHAOS=full scripts/with-devenv $(SWIFT) test --skip-build \
+		--filter ChaosTests || exit 1; done
 
 ## demo: the slides 12-17 walkthrough on the local environment (moto + fake cluster + controller)
 demo: build

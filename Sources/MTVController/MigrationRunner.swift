@@ -21,9 +21,12 @@ public actor MigrationRunner {
     let maxInFlight: Int
     private var informers: [Informer] = []
     private let wake = WakeSignal()
-    /// Work this process started and must not look up again (see `VMMigrator`).
+    /// Phase clocks and transient failure counts.
     let memory = MigrationMemory()
     var clientCache: [String: (source: EC2Client, target: EC2Client)] = [:]
+    /// The status this process last wrote for each migration (by UID). The runner is the only writer of a
+    /// Migration's status, so this is never older than the cache, which may lag behind a write.
+    private var written: [String: Migration.Status] = [:]
 
     /// The shortest and longest pause between ticks, in seconds.
     static let fastInterval = 0.05
@@ -96,7 +99,8 @@ public actor MigrationRunner {
         let migration: Migration = try raw.decode()
         guard migration.metadata.deletionTimestamp == nil, let uid = migration.metadata.uid else { return false }
         let namespace = migration.metadata.namespace ?? ""
-        var status = migration.status ?? Migration.Status()
+        var status = written[uid] ?? migration.status ?? Migration.Status()
+        guard status.completed == nil else { return false }
         let before = status
         let plan: Plan
         do {
@@ -226,6 +230,7 @@ public actor MigrationRunner {
         guard status != before else { return }
         _ = try await client.patch(.migrations, name: migration.metadata.name ?? "", namespace: migration.metadata.namespace,
             .merge(["status": try JSONValue(encoding: status)]), subresource: "status")
+        if let uid = migration.metadata.uid { written[uid] = status }
         for vm in status.vms ?? [] where before.vms?.first(where: { $0.id == vm.id })?.phase != vm.phase {
             CrashHook.shared.reach("phase", key: "\(migration.metadata.uid ?? "")/\(vm.id ?? "")/\(vm.phase)")
         }
@@ -235,32 +240,25 @@ public actor MigrationRunner {
     func persistNow(_ vm: VMStatus, migrationUID: String) async throws {
         for informer in informers {
             for raw in await informer.list() where raw[path: ["metadata", "uid"]]?.stringValue == migrationUID {
-                var migration: Migration = try raw.decode()
-                let latest = try await client.get(Migration.self, name: migration.metadata.name ?? "",
-                    namespace: migration.metadata.namespace)
-                migration = latest
-                var status = migration.status ?? Migration.Status()
+                let migration: Migration = try raw.decode()
+                var status = written[migrationUID] ?? migration.status ?? Migration.Status()
                 guard let index = status.vms?.firstIndex(where: { $0.id == vm.id }) else { return }
                 status.vms?[index] = vm
                 _ = try await client.patch(.migrations, name: migration.metadata.name ?? "",
                     namespace: migration.metadata.namespace, .merge(["status": ["vms": try JSONValue(encoding: status.vms)]]),
                     subresource: "status")
+                written[migrationUID] = status
                 return
             }
         }
     }
 }
 
-/// What this process knows that the status does not keep: snapshot requests it persisted itself (so it may send
-/// them without looking for an earlier attempt's snapshots), when each phase was first seen (for deadlines; a
-/// restart starts them again), and consecutive transient failures per phase.
+/// What this process knows that the status does not keep: when each phase was first seen (for deadlines; a
+/// restart starts them again) and consecutive transient failures per phase.
 actor MigrationMemory {
-    private var requested: Set<String> = []
     private var seen: [String: Date] = [:]
     private var failures: [String: Int] = [:]
-
-    func markRequested(_ key: String) { requested.insert(key) }
-    func wasRequestedHere(_ key: String) -> Bool { requested.contains(key) }
 
     /// When this process first saw the key (now, the first time).
     func firstSeen(_ key: String) -> Date {

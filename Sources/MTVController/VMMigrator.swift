@@ -62,7 +62,8 @@ struct VMMigrator: Sendable {
 
     static func isTransient(_ error: any Error) -> Bool {
         switch error {
-        case let error as AWSError: return error.isRetryable
+        case let error as AWSError:
+            return error.isRetryable || [AWSError.retryBudgetExhaustedCode, AWSError.deadlineExceededCode].contains(error.code)
         case let error as KubernetesError: return error.code == 0 || error.code == 409 || error.code == 429 || error.code >= 500
         case is MigrationContext.NotReady: return true
         default: return false
@@ -222,15 +223,16 @@ struct VMMigrator: Sendable {
         ]
     }
 
-    /// One CreateSnapshots per instance (crash-consistent). The request is persisted first; after a restart an
-    /// earlier request's snapshots are found by tag instead of being made twice.
+    /// One CreateSnapshots per instance (crash-consistent). The request is persisted first; when a request is
+    /// already on record (a restart, or a status write that failed after the call), its snapshots are looked up
+    /// by tag instead of being made twice.
     private func createSnapshots(_ vm: inout VMStatus) async throws -> Outcome {
         guard context.snapshotIDs(of: vm).isEmpty else { return .next }
         let id = vm.id ?? ""
         let key = "\(context.migrationUID)/\(id)/snapshots"
         let step = vm.pipeline.firstIndex { $0.name == Step.createSnapshots.rawValue }
         var snapshots: [(volume: String, snapshot: String)] = []
-        if let step, vm.pipeline[step].annotations?["requested"] != nil, !(await context.memory.wasRequestedHere(key)) {
+        if let step, vm.pipeline[step].annotations?["requested"] != nil {
             snapshots = try await context.source.describeSnapshots(filters: [
                 EC2Filter("tag:\(MigrationLabels.migrationUID)", [context.migrationUID]), EC2Filter("tag:\(MigrationLabels.vmID)", [id]),
             ]).map { ($0.volumeID ?? "", $0.snapshotID) }
@@ -239,7 +241,6 @@ struct VMMigrator: Sendable {
             if let step {
                 vm.pipeline[step].annotations = (vm.pipeline[step].annotations ?? [:]).merging(["requested": Timestamp.now()]) { _, new in new }
             }
-            await context.memory.markRequested(key)
             try await context.persist(vm)
             let made = try await context.source.createSnapshots(
                 instanceID: id, description: "Forklift migration snapshot for VM \(vm.name ?? id) (\(id))",

@@ -13,9 +13,15 @@ struct InventoryEndToEndTests {
     /// A ready provider over the fleet in moto's default account, with a collecting controller.
     static func withInventory(_ body: (Scenario, [String: String]) async throws -> Void) async throws {
         let environment = try #require(LocalEnvironment.current)
-        let seeded = try ProcessRunner.run([
+        // Suites run in parallel and share this fleet; one that finds another's seeding half done is refused
+        // (exit 3) and tries again once that seeding has finished.
+        var seeded = try ProcessRunner.run([
             "scripts/seed-fleet", "--endpoint", environment.awsEndpoint.absoluteString, "--json",
         ])
+        for _ in 0..<30 where seeded.status == 3 {
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            seeded = try ProcessRunner.run(["scripts/seed-fleet", "--endpoint", environment.awsEndpoint.absoluteString, "--json"])
+        }
         #expect(seeded.status == 0, "\(seeded.stderr)")
         let fleet = try JSONValue(parsing: Data(seeded.stdout.utf8))
         var ids: [String: String] = [:]
