@@ -285,6 +285,12 @@ public final class KubernetesClient: Sendable {
             throw KubernetesError(
                 code: 0, reason: KubernetesError.Reason.timeout, message: "no answer within \(timeout)s",
                 request: "\(method.rawValue) \(path)")
+        } catch let error as NIOSSLError {
+            throw KubernetesError(
+                code: 0, reason: KubernetesError.Reason.tls,
+                message: "TLS with \(configuration.server.absoluteString) failed (\(error)): the server's certificate is "
+                    + "not trusted; set the cluster's certificate-authority in the kubeconfig",
+                request: "\(method.rawValue) \(path)")
         } catch {
             throw KubernetesError(
                 code: 0, reason: KubernetesError.Reason.connection,

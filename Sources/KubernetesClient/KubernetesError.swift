@@ -33,7 +33,7 @@ public struct KubernetesError: Error, Sendable, Equatable, CustomStringConvertib
     public var isUnauthorized: Bool { code == 401 }
 
     /// Worth another attempt: throttling, server errors, timeouts and broken connections.
-    public var isRetryable: Bool { [0, 429, 500, 502, 503, 504].contains(code) }
+    public var isRetryable: Bool { [0, 429, 500, 502, 503, 504].contains(code) && reason != Reason.tls }
 
     /// The `Status` reasons Kubernetes uses.
     public enum Reason {
@@ -49,6 +49,8 @@ public struct KubernetesError: Error, Sendable, Equatable, CustomStringConvertib
         public static let badRequest = "BadRequest"
         public static let connection = "ConnectionError"
         public static let timeout = "Timeout"
+        /// The server's certificate is not trusted (or the TLS handshake failed); retrying cannot help.
+        public static let tls = "TLSError"
     }
 
     /// Builds the error from a response body (a `Status` object when the server sent one).
