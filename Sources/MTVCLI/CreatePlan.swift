@@ -114,6 +114,12 @@ struct CreatePlan: AsyncParsableCommand {
             throw ValidationError("--target-power-state must be on, off or auto")
         }
         guard !vms.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--vms is empty") }
+        if let network = defaultTargetNetwork {
+            let parts = network.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count <= 2, parts.allSatisfy(Names.isValidObjectName) else {
+                throw ValidationError("--default-target-network '\(network)' is not default, a network attachment name or namespace/name")
+            }
+        }
         guard waitTimeout >= 0 else { throw ValidationError("--wait-timeout cannot be negative") }
         try DryRunOutput.check(output, dryRun: dryRun)
     }

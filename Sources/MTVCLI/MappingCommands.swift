@@ -192,7 +192,7 @@ struct DeleteMapping: AsyncParsableCommand {
     var kind: MappingKind
 
     @Argument(help: "Mapping names.")
-    var names: [String]
+    var names: [String] = []
 
     func validate() throws {
         guard !names.isEmpty else { throw ValidationError("name the mappings to delete") }

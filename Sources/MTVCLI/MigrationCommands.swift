@@ -11,7 +11,7 @@ struct StartPlan: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Plan names.")
-    var names: [String]
+    var names: [String] = []
 
     @Flag(help: "Print the Migrations instead of creating them.")
     var dryRun = false

@@ -114,7 +114,7 @@ struct ArchivePlan: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Plan names.")
-    var names: [String]
+    var names: [String] = []
 
     func validate() throws {
         guard !names.isEmpty else { throw ValidationError("name the plans to archive") }
@@ -132,7 +132,7 @@ struct UnarchivePlan: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Plan names.")
-    var names: [String]
+    var names: [String] = []
 
     func validate() throws {
         guard !names.isEmpty else { throw ValidationError("name the plans to unarchive") }
@@ -152,7 +152,7 @@ struct DeletePlan: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     @Argument(help: "Plan names.")
-    var names: [String]
+    var names: [String] = []
 
     @Flag(help: "Delete at once, without archiving first.")
     var skipArchive = false
