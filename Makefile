@@ -29,6 +29,11 @@ swift-test: build-debug
 python-test: build-debug
 	MTV_BIN_DIR=$(CURDIR)/$(DEBUG) $(PYTHON) -m pytest
 
+## bench: figures for a 100-instance plan, the inventory and queries (bench/results/latest.md); never part of test
+bench: build
+	$(SWIFT) build -c release --product mtv-bench
+	$(PYTHON) bench/run $(BENCH_ARGS)
+
 ## chaos: the long chaos runs (20-VM plans; random SIGKILLs, 30 % AWS faults, API faults), three times in a row
 chaos: build-debug
 	for run in 1 2 3; do echo "chaos run $$run"; MTV_CHAOS=full scripts/with-devenv $(SWIFT) test --skip-build \

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "kubectl-mtv", targets: ["kubectl-mtv"]),
         .executable(name: "mtv-controller", targets: ["mtv-controller"]),
+        .executable(name: "mtv-bench", targets: ["mtv-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
@@ -108,6 +109,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Benchmarks that print figures (`make bench`).
+        .executableTarget(name: "mtv-bench", dependencies: ["InventoryQuery", "MTVAPI"]),
 
         // Shared test helpers: the local environment (moto, proxy, fake cluster) and process runners.
         .target(

@@ -9,6 +9,7 @@ public actor ControllerMetrics {
         "mtv_plan_reconciles_total": "Plan validations by result.",
         "mtv_inventory_passes_total": "Inventory collection passes by result.",
         "mtv_providers_ready": "EC2 providers whose connection test passed.",
+        "mtv_inventory_pass_seconds": "Duration of the last successful inventory pass, by provider.",
     ]
 
     /// Creates empty metrics.

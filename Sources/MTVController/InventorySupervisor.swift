@@ -58,8 +58,10 @@ public actor InventorySupervisor: InventoryProviderSource {
     private func loop(key: String, collector: Collector) async {
         while !Task.isCancelled {
             do {
+                let started = Date()
                 let summary = try await collector.collect()
                 await metrics.increment("mtv_inventory_passes_total", labels: ["result": "success"])
+                await metrics.set("mtv_inventory_pass_seconds", Date().timeIntervalSince(started), labels: ["provider": key])
                 let first = (state[key]?.passes ?? 0) == 0
                 state[key]?.passes += 1
                 state[key]?.lastError = nil
