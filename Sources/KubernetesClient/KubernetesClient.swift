@@ -44,6 +44,9 @@ public final class KubernetesClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration(tlsConfiguration: tls)
         httpConfiguration.timeout = .init(connect: .seconds(10), read: nil)
         httpConfiguration.httpVersion = .http1Only
+        // Every watch holds an HTTP/1 connection for its lifetime; the default of 8 per host would leave a
+        // controller's ordinary requests queued behind its watches.
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         credentials = RequestCredentials(configuration.authentication)
     }

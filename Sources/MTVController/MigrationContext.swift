@@ -43,9 +43,9 @@ struct MigrationContext: Sendable {
         guard try runner.store.passes(provider: entry.uid) > 0 else {
             throw NotReady(description: "the inventory of \(sourceKey) has not been collected yet")
         }
-        let networkMap = try await runner.client.get(NetworkMap.self, name: plan.spec.map.network.name ?? "",
+        let networkMap = try await runner.cached(NetworkMap.self, name: plan.spec.map.network.name ?? "",
             namespace: plan.spec.map.network.namespace ?? namespace)
-        let storageMap = try await runner.client.get(StorageMap.self, name: plan.spec.map.storage.name ?? "",
+        let storageMap = try await runner.cached(StorageMap.self, name: plan.spec.map.storage.name ?? "",
             namespace: plan.spec.map.storage.namespace ?? namespace)
         var records: [String: JSONValue] = [:]
         for vm in plan.spec.vms {

@@ -20,6 +20,8 @@ public actor MigrationRunner {
     /// VMs of one migration past Started and not yet Completed, at most.
     let maxInFlight: Int
     private var informers: [Informer] = []
+    /// Caches of Plans and maps, so a tick reads them without a request.
+    private var caches: [ResourceType: [Informer]] = [:]
     private let wake = WakeSignal()
     /// Phase clocks and transient failure counts.
     let memory = MigrationMemory()
@@ -28,9 +30,11 @@ public actor MigrationRunner {
     /// Migration's status, so this is never older than the cache, which may lag behind a write.
     private var written: [String: Migration.Status] = [:]
 
-    /// The shortest and longest pause between ticks, in seconds.
+    /// The pause between ticks, in seconds: short right after something moved, growing to `waitingInterval`
+    /// while VMs wait on AWS, and to `idleInterval` after a minute without change.
     static let fastInterval = 0.05
-    static let slowInterval = 1.0
+    static let waitingInterval = 0.5
+    static let idleInterval = 5.0
 
     /// Creates a runner.
     public init(
@@ -50,13 +54,27 @@ public actor MigrationRunner {
     public func run() async {
         for namespace in namespaces {
             informers.append(Informer(client: client, resource: .migrations, namespace: namespace))
+            for resource in [ResourceType.plans, .networkMaps, .storageMaps] {
+                caches[resource, default: []].append(Informer(client: client, resource: resource, namespace: namespace))
+            }
         }
+        for informer in caches.values.joined() { await informer.start() }
         await withTaskGroup(of: Void.self) { group in
             for informer in informers {
                 group.addTask {
                     let events = await informer.events()
                     await informer.start()
-                    for await _ in events { await self.wake.signal() }
+                    // A new Migration or a changed spec (a cancel) wakes the loop; the runner's own status
+                    // writes do not, or every write would start the next tick at once.
+                    for await event in events {
+                        switch event {
+                        case .added: await self.wake.signal()
+                        case .updated(let old, let new)
+                        where old[path: ["metadata", "generation"]] != new[path: ["metadata", "generation"]]:
+                            await self.wake.signal()
+                        default: continue
+                        }
+                    }
                 }
             }
             group.addTask { await self.loop() }
@@ -69,12 +87,13 @@ public actor MigrationRunner {
     }
 
     private func shutdown() async {
-        for informer in informers { await informer.stop() }
+        for informer in informers + caches.values.joined() { await informer.stop() }
         await wake.close()
     }
 
     private func loop() async {
         var interval = Self.fastInterval
+        var lastMove = Date()
         while !Task.isCancelled {
             var moved = false
             for informer in informers {
@@ -89,12 +108,14 @@ public actor MigrationRunner {
                     }
                 }
             }
-            interval = moved ? Self.fastInterval : min(interval * 2, Self.slowInterval)
+            if moved { lastMove = Date() }
+            let ceiling = Date().timeIntervalSince(lastMove) < 60 ? Self.waitingInterval : Self.idleInterval
+            interval = moved ? Self.fastInterval : min(interval * 2, ceiling)
             guard await wake.wait(seconds: interval) else { return }
         }
     }
 
-    /// One tick of one migration; returns whether anything moved.
+    /// One tick of one migration; returns whether a VM changed phase (or the migration started or ended).
     func drive(_ raw: JSONValue) async throws -> Bool {
         let migration: Migration = try raw.decode()
         guard migration.metadata.deletionTimestamp == nil, let uid = migration.metadata.uid else { return false }
@@ -104,7 +125,7 @@ public actor MigrationRunner {
         let before = status
         let plan: Plan
         do {
-            plan = try await client.get(Plan.self, name: migration.spec.plan.name ?? "",
+            plan = try await cached(Plan.self, name: migration.spec.plan.name ?? "",
                 namespace: migration.spec.plan.namespace ?? namespace)
         } catch let error as KubernetesError where error.isNotFound {
             finish(&status, outcome: "Failed", message: "plan \(migration.spec.plan.name ?? "") does not exist")
@@ -186,7 +207,8 @@ public actor MigrationRunner {
                 + (failed > 0 ? ", \(failed) failed" : "") + (canceledCount > 0 ? ", \(canceledCount) canceled" : ""))
         }
         try await persist(migration, status, before: before)
-        return status != before
+        // Only a VM entering a phase calls for a quick next tick; progress alone waits for the usual interval.
+        return (status.vms ?? []).map(\.phase) != (before.vms ?? []).map(\.phase)
     }
 
     /// Starts a migration: target names, each VM's pipeline, and the Running condition.
@@ -234,6 +256,14 @@ public actor MigrationRunner {
         for vm in status.vms ?? [] where before.vms?.first(where: { $0.id == vm.id })?.phase != vm.phase {
             CrashHook.shared.reach("phase", key: "\(migration.metadata.uid ?? "")/\(vm.id ?? "")/\(vm.phase)")
         }
+    }
+
+    /// An object from the caches when they have it, else from the API server.
+    func cached<T: KubernetesObject>(_ type: T.Type, name: String, namespace: String) async throws -> T {
+        for informer in caches[T.resourceType] ?? [] {
+            if let hit = await informer.get(name: name, namespace: namespace) { return try hit.decode() }
+        }
+        return try await client.get(T.self, name: name, namespace: namespace)
     }
 
     /// Writes one VM's status at once (before an AWS call that must not be repeated after a crash).

@@ -21,6 +21,11 @@ public actor PlanReconciler {
     private var plans: [Informer] = []
     private var maps: [Informer] = []
     private var migrations: [Informer] = []
+    /// The last validation of each plan, reused while nothing it depends on changed (a migration's progress
+    /// alone re-mirrors the status without validating again).
+    private var validations: [String: (generation: Int64?, at: Date, conditions: [Condition])] = [:]
+    /// Plans whose maps or inventory changed since their last validation.
+    private var stale: Set<String> = []
 
     /// Condition types the reconciler owns besides the validator's (the executor owns the rest).
     static let ownTypes: Set<String> = [
@@ -55,7 +60,13 @@ public actor PlanReconciler {
         await withTaskGroup(of: Void.self) { group in
             for informer in plans { group.addTask { await self.follow(informer) { [ProviderReconciler.key(of: $0)] } } }
             for informer in maps {
-                group.addTask { await self.follow(informer) { await self.users(ofMap: $0).map(ProviderReconciler.key(of:)) } }
+                group.addTask {
+                    await self.follow(informer) { map in
+                        let keys = await self.users(ofMap: map).map(ProviderReconciler.key(of:))
+                        await self.markStale(keys)
+                        return keys
+                    }
+                }
             }
             for informer in migrations { group.addTask { await self.follow(informer) { [Self.planKey(of: $0)] } } }
             if let inventoryChanges {
@@ -93,6 +104,10 @@ public actor PlanReconciler {
             }
             for key in await affected(object) { await queue.add(key) }
         }
+    }
+
+    private func markStale(_ keys: [String]) {
+        stale.formUnion(keys)
     }
 
     /// The `namespace/name` of a migration's plan.
@@ -138,7 +153,10 @@ public actor PlanReconciler {
                 let planNamespace = plan[path: ["metadata", "namespace"]]?.stringValue ?? ""
                 let source = plan[path: ["spec", "provider", "source"]]
                 let key = "\(source?["namespace"]?.stringValue ?? planNamespace)/\(source?["name"]?.stringValue ?? "")"
-                if key == providerKey { await queue.add(ProviderReconciler.key(of: plan)) }
+                if key == providerKey {
+                    markStale([ProviderReconciler.key(of: plan)])
+                    await queue.add(ProviderReconciler.key(of: plan))
+                }
             }
         }
     }
@@ -148,11 +166,23 @@ public actor PlanReconciler {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         var cached: JSONValue?
         for informer in plans { if let hit = await informer.get(name: parts[1], namespace: parts[0]) { cached = hit } }
-        guard let raw = cached else { return nil }
+        guard let raw = cached else {
+            validations[key] = nil
+            return nil
+        }
         let plan: Plan = try raw.decode()
         guard plan.metadata.deletionTimestamp == nil else { return nil }
 
-        var conditions = try await evaluate(plan)
+        var conditions: [Condition]
+        if let last = validations[key], last.generation == plan.metadata.generation, !stale.contains(key),
+            Date().timeIntervalSince(last.at) < recheckInterval
+        {
+            conditions = last.conditions
+        } else {
+            stale.remove(key)
+            conditions = try await evaluate(plan)
+            validations[key] = (plan.metadata.generation, Date(), conditions)
+        }
         let latest = await latestMigration(of: plan)
         var migrationStatus: Plan.MigrationStatus?
         if let latest, let status = latest.status, status.started != nil {

@@ -302,27 +302,45 @@ struct VMMigrator: Sendable {
         return .next
     }
 
-    /// The target namespace, then a PVC and a pre-bound PV per disk; done when every PVC is Bound.
+    /// The target namespace, then a PVC and a pre-bound PV per disk (once: the DiskTransfer task records the
+    /// claim); done when every PVC is Bound.
     private func createPVsAndPVCs(_ vm: inout VMStatus) async throws -> Outcome {
         guard let builder = context.builder(for: vm) else { throw PermanentFailure(description: "no inventory record") }
         let namespace = context.plan.spec.targetNamespace
-        do {
-            _ = try await context.client.create(Namespace(name: namespace))
-        } catch let error as KubernetesError where error.isAlreadyExists {
-        } catch let error as KubernetesError where error.code == 403 || error.code == 422 {
-            throw PermanentFailure(description: "cannot create the target namespace \(namespace): \(error.message)")
-        }
+        let step = vm.pipeline.firstIndex { $0.name == Step.diskTransfer.rawValue }
+        let recorded = step.flatMap { vm.pipeline[$0].tasks }?.filter { $0.annotations?["pvc"] != nil }.count ?? 0
         let disks = context.disks(of: vm)
+        if recorded < disks.count {
+            do {
+                _ = try await context.client.create(Namespace(name: namespace))
+            } catch let error as KubernetesError where error.isAlreadyExists {
+            } catch let error as KubernetesError where error.code == 403 || error.code == 422 {
+                throw PermanentFailure(description: "cannot create the target namespace \(namespace): \(error.message)")
+            }
+            for disk in disks {
+                try await createOwned(.persistentVolumeClaims, builder.pvc(disk), namespace: namespace)
+                try await createOwned(.persistentVolumes, builder.pv(disk), namespace: nil)
+                annotate(&vm, .diskTransfer, task: disk.sourceVolumeID, ["pvc": builder.pvcName(disk)])
+            }
+        }
         var bound = 0
         for disk in disks {
-            let claim = try await createOwned(.persistentVolumeClaims, builder.pvc(disk), namespace: namespace)
-            _ = try await createOwned(.persistentVolumes, builder.pv(disk), namespace: nil)
+            let claim = try await context.client.get(.persistentVolumeClaims, name: builder.pvcName(disk), namespace: namespace)
             if claim[path: ["status", "phase"]]?.stringValue == "Bound" {
                 bound += 1
                 taskProgress(&vm, .diskTransfer, task: disk.sourceVolumeID, percent: 100)
             }
         }
         return bound == disks.count ? .next : .wait
+    }
+
+    /// Merges annotations into one task of a step.
+    private func annotate(_ vm: inout VMStatus, _ step: Step, task name: String, _ values: [String: String]) {
+        guard let index = vm.pipeline.firstIndex(where: { $0.name == step.rawValue }),
+            var tasks = vm.pipeline[index].tasks, let task = tasks.firstIndex(where: { $0.name == name })
+        else { return }
+        tasks[task].annotations = (tasks[task].annotations ?? [:]).merging(values) { _, new in new }
+        vm.pipeline[index].tasks = tasks
     }
 
     /// Creates an object this migration owns; returns the existing one when an earlier attempt made it, and
