@@ -56,7 +56,7 @@ public struct Controller: Service {
             inventoryChanges: inventory.changes, metrics: metrics, logger: logger)
         let migrations = MigrationRunner(
             client: client, namespaces: namespaces, registry: registry, store: inventory.store, metrics: metrics,
-            logger: logger, maxInFlight: configuration.maxInFlight)
+            logger: logger, maxInFlight: configuration.maxInFlight, conversionKVM: configuration.conversionKVM)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await providers.run(workers: configuration.workers) }
             group.addTask { await plans.run(workers: configuration.workers) }

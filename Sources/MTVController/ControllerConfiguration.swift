@@ -26,6 +26,8 @@ public struct ControllerConfiguration: Sendable {
     public var inventoryInterval = 10.0
     /// VMs of one migration in flight at once, at most (AWS limits may admit fewer).
     public var maxInFlight = 100
+    /// Whether conversion pods request `/dev/kvm` (hardware acceleration for virt-v2v).
+    public var conversionKVM = false
     /// The inventory's SQLite file; in memory when nil.
     public var inventoryDatabase: String?
 

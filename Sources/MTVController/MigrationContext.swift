@@ -24,6 +24,8 @@ struct MigrationContext: Sendable {
     let memory: MigrationMemory
     let logger: Logger
     let persist: @Sendable (VMStatus) async throws -> Void
+    /// Whether conversion pods request `/dev/kvm`.
+    let conversionKVM: Bool
 
     /// AWS allows 100 pending snapshots per account; admission keeps below it.
     static let pendingSnapshotLimit = 100
@@ -58,7 +60,8 @@ struct MigrationContext: Sendable {
             plan: plan, migrationUID: migrationUID, entry: entry, source: clients.source, target: clients.target,
             networkMap: networkMap, storageMap: storageMap, records: records, itinerary: itinerary, client: runner.client,
             store: runner.store, memory: runner.memory, logger: runner.logger,
-            persist: { vm in try await runner.persistNow(vm, migrationUID: migrationUID) })
+            persist: { vm in try await runner.persistNow(vm, migrationUID: migrationUID) },
+            conversionKVM: runner.conversionKVM)
     }
 
     /// The EBS disks of an instance, from the inventory.
@@ -104,9 +107,11 @@ struct MigrationContext: Sendable {
     /// A builder for one VM's Kubernetes objects.
     func builder(for vm: VMStatus) -> TargetBuilder? {
         guard let id = vm.id, let record = records[id] else { return nil }
-        return TargetBuilder(
+        var builder = TargetBuilder(
             plan: plan, migrationUID: migrationUID, record: record, targetName: vm.newName ?? id, zone: entry.config.targetAZ,
             networkMap: networkMap, storageMap: storageMap, sourceWasRunning: vm.restorePowerState == "On")
+        builder.requestKVM = conversionKVM
+        return builder
     }
 
     /// The disks of a VM with the snapshot and volume IDs recorded so far.

@@ -19,6 +19,8 @@ public actor MigrationRunner {
     let logger: Logger
     /// VMs of one migration past Started and not yet Completed, at most.
     let maxInFlight: Int
+    /// Whether conversion pods request `/dev/kvm`.
+    let conversionKVM: Bool
     private var informers: [Informer] = []
     /// Caches of Plans and maps, so a tick reads them without a request.
     private var caches: [ResourceType: [Informer]] = [:]
@@ -39,7 +41,7 @@ public actor MigrationRunner {
     /// Creates a runner.
     public init(
         client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, store: InventoryStore,
-        metrics: ControllerMetrics, logger: Logger, maxInFlight: Int = 100
+        metrics: ControllerMetrics, logger: Logger, maxInFlight: Int = 100, conversionKVM: Bool = false
     ) {
         self.client = client
         self.namespaces = namespaces
@@ -48,6 +50,7 @@ public actor MigrationRunner {
         self.metrics = metrics
         self.logger = logger
         self.maxInFlight = maxInFlight
+        self.conversionKVM = conversionKVM
     }
 
     /// Follows Migrations and runs them until cancelled.

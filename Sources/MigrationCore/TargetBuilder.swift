@@ -37,6 +37,9 @@ public struct TargetBuilder: Sendable {
     public var storageMap: StorageMap
     /// Whether the source instance was running (for runStrategy when the plan does not say).
     public var sourceWasRunning: Bool
+    /// Whether the conversion pod asks for `/dev/kvm` (hardware-accelerated libguestfs; needs KubeVirt's
+    /// device plugin on the nodes).
+    public var requestKVM = false
 
     /// The default virt-v2v image (Forklift's, with the in-place contract).
     public static let defaultConversionImage = "quay.io/kubev2v/forklift-virt-v2v:latest"
@@ -183,7 +186,9 @@ public struct TargetBuilder: Sendable {
                     ["name": "V2V_inPlace", "value": "1"],
                 ],
                 "volumeDevices": .array(disks.map { ["name": .string("disk-\($0.index)"), "devicePath": .string("/dev/block\($0.index)")] }),
-                "resources": ["requests": ["cpu": "1", "memory": "1Gi"], "limits": ["memory": "4Gi"]],
+                "resources": requestKVM
+                    ? ["requests": ["cpu": "1", "memory": "1Gi"], "limits": ["memory": "4Gi", "devices.kubevirt.io/kvm": "1"]]
+                    : ["requests": ["cpu": "1", "memory": "1Gi"], "limits": ["memory": "4Gi"]],
             ]],
             "volumes": .array(disks.map {
                 ["name": .string("disk-\($0.index)"), "persistentVolumeClaim": ["claimName": .string(pvcName($0))]]

@@ -50,6 +50,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "VMs of one migration in flight at once, at most.")
     var maxVmsInFlight = 100
 
+    @Flag(help: "Conversion pods request /dev/kvm (devices.kubevirt.io/kvm) for hardware-accelerated virt-v2v.")
+    var conversionKvm = false
+
     @Option(help: "The inventory's SQLite file (in memory when omitted).")
     var inventoryDb: String?
 
@@ -92,6 +95,7 @@ struct ControllerCommand: AsyncParsableCommand {
         configuration.workers = workers
         configuration.inventoryInterval = inventoryInterval
         configuration.maxInFlight = maxVmsInFlight
+        configuration.conversionKVM = conversionKvm
         configuration.inventoryDatabase = inventoryDb
 
         let kubernetes: KubernetesConfiguration
