@@ -23,7 +23,6 @@ struct MigrationContext: Sendable {
     let store: InventoryStore
     let memory: MigrationMemory
     let logger: Logger
-    let persist: @Sendable (VMStatus) async throws -> Void
     /// Whether conversion pods request `/dev/kvm`.
     let conversionKVM: Bool
 
@@ -60,7 +59,6 @@ struct MigrationContext: Sendable {
             plan: plan, migrationUID: migrationUID, entry: entry, source: clients.source, target: clients.target,
             networkMap: networkMap, storageMap: storageMap, records: records, itinerary: itinerary, client: runner.client,
             store: runner.store, memory: runner.memory, logger: runner.logger,
-            persist: { vm in try await runner.persistNow(vm, migrationUID: migrationUID) },
             conversionKVM: runner.conversionKVM)
     }
 
@@ -149,6 +147,8 @@ struct MigrationContext: Sendable {
         var volumes: [String: Volume] = [:]
         /// IDs AWS says do not exist.
         var missing: Set<String> = []
+        /// Instances whose snapshot request this tick recorded: they may be sent without a lookup.
+        var freshSnapshotRequests: Set<String> = []
     }
 
     /// One Describe call per resource kind for all VMs in flight (per ID only when the batch names a missing one).

@@ -168,7 +168,7 @@ public actor MigrationRunner {
             [Phase.createSnapshots.rawValue, Phase.waitForSnapshots.rawValue].contains($0.phase)
         }.reduce(0) { $0 + context.diskCount(of: $1) }
 
-        let observations = await context.observe(vms)
+        var observations = await context.observe(vms)
         let order = vms.indices.filter { vms[$0].completed == nil }
         var admitted: [Int] = []
         for index in order {
@@ -183,16 +183,35 @@ public actor MigrationRunner {
             }
             admitted.append(index)
         }
+        // Snapshot requests are recorded before they are sent (one status write for all of this tick's), so a
+        // crash after the call leaves a record that makes the next process look the snapshots up by tag.
+        let requesting = admitted.filter { index in
+            vms[index].phase == Phase.createSnapshots.rawValue && context.snapshotIDs(of: vms[index]).isEmpty
+                && vms[index].pipeline.first { $0.name == Step.createSnapshots.rawValue }?.annotations?["requested"] == nil
+        }
+        if !requesting.isEmpty {
+            let now = Timestamp.now()
+            for index in requesting {
+                guard let step = vms[index].pipeline.firstIndex(where: { $0.name == Step.createSnapshots.rawValue }) else { continue }
+                vms[index].pipeline[step].annotations = (vms[index].pipeline[step].annotations ?? [:]).merging(["requested": now]) { _, new in new }
+                observations.freshSnapshotRequests.insert(vms[index].id ?? "")
+            }
+            var marked = status
+            marked.vms = vms
+            try await persist(migration, marked, before: status)
+        }
         let current = vms
+        let seen = observations
+        let parallel = maxInFlight
         let results = await withTaskGroup(of: (Int, VMStatus).self) { group in
             var running = 0
             var results: [(Int, VMStatus)] = []
             for index in admitted {
-                if running >= 32, let done = await group.next() {
+                if running >= parallel, let done = await group.next() {
                     results.append(done)
                     running -= 1
                 }
-                group.addTask { (index, await migrator.advance(current[index], observations: observations)) }
+                group.addTask { (index, await migrator.advance(current[index], observations: seen)) }
                 running += 1
             }
             for await done in group { results.append(done) }
@@ -267,23 +286,6 @@ public actor MigrationRunner {
             if let hit = await informer.get(name: name, namespace: namespace) { return try hit.decode() }
         }
         return try await client.get(T.self, name: name, namespace: namespace)
-    }
-
-    /// Writes one VM's status at once (before an AWS call that must not be repeated after a crash).
-    func persistNow(_ vm: VMStatus, migrationUID: String) async throws {
-        for informer in informers {
-            for raw in await informer.list() where raw[path: ["metadata", "uid"]]?.stringValue == migrationUID {
-                let migration: Migration = try raw.decode()
-                var status = written[migrationUID] ?? migration.status ?? Migration.Status()
-                guard let index = status.vms?.firstIndex(where: { $0.id == vm.id }) else { return }
-                status.vms?[index] = vm
-                _ = try await client.patch(.migrations, name: migration.metadata.name ?? "",
-                    namespace: migration.metadata.namespace, .merge(["status": ["vms": try JSONValue(encoding: status.vms)]]),
-                    subresource: "status")
-                written[migrationUID] = status
-                return
-            }
-        }
     }
 }
 

@@ -100,7 +100,7 @@ struct VMMigrator: Sendable {
             return .next
 
         case .createSnapshots:
-            return try await createSnapshots(&vm)
+            return try await createSnapshots(&vm, fresh: seen.freshSnapshotRequests.contains(id))
 
         case .waitForSnapshots:
             let snapshots = context.snapshotIDs(of: vm)
@@ -223,25 +223,23 @@ struct VMMigrator: Sendable {
         ]
     }
 
-    /// One CreateSnapshots per instance (crash-consistent). The request is persisted first; when a request is
-    /// already on record (a restart, or a status write that failed after the call), its snapshots are looked up
-    /// by tag instead of being made twice.
-    private func createSnapshots(_ vm: inout VMStatus) async throws -> Outcome {
+    /// One CreateSnapshots per instance (crash-consistent). The runner records the request before this runs
+    /// (`fresh`); a request on record from an earlier tick (a restart, or a status write that failed after the
+    /// call) means its snapshots are looked up by tag instead of being made twice.
+    private func createSnapshots(_ vm: inout VMStatus, fresh: Bool) async throws -> Outcome {
         guard context.snapshotIDs(of: vm).isEmpty else { return .next }
         let id = vm.id ?? ""
         let key = "\(context.migrationUID)/\(id)/snapshots"
-        let step = vm.pipeline.firstIndex { $0.name == Step.createSnapshots.rawValue }
+        guard let step = vm.pipeline.firstIndex(where: { $0.name == Step.createSnapshots.rawValue }),
+            vm.pipeline[step].annotations?["requested"] != nil
+        else { return .wait }  // the next tick records the request first
         var snapshots: [(volume: String, snapshot: String)] = []
-        if let step, vm.pipeline[step].annotations?["requested"] != nil {
+        if !fresh {
             snapshots = try await context.source.describeSnapshots(filters: [
                 EC2Filter("tag:\(MigrationLabels.migrationUID)", [context.migrationUID]), EC2Filter("tag:\(MigrationLabels.vmID)", [id]),
             ]).map { ($0.volumeID ?? "", $0.snapshotID) }
         }
         if snapshots.isEmpty {
-            if let step {
-                vm.pipeline[step].annotations = (vm.pipeline[step].annotations ?? [:]).merging(["requested": Timestamp.now()]) { _, new in new }
-            }
-            try await context.persist(vm)
             let made = try await context.source.createSnapshots(
                 instanceID: id, description: "Forklift migration snapshot for VM \(vm.name ?? id) (\(id))",
                 tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: tags(vm))])
@@ -250,10 +248,8 @@ struct VMMigrator: Sendable {
         }
         let wanted = Set(context.disks(ofInstance: id).map(\.sourceVolumeID))
         guard !snapshots.isEmpty else { throw PermanentFailure(description: "CreateSnapshots returned no snapshot for \(id)") }
-        if let step {
-            vm.pipeline[step].tasks = snapshots.filter { wanted.isEmpty || wanted.contains($0.volume) }.map {
-                PipelineStep.Task(name: $0.volume, progress: .init(total: 1, completed: 0), annotations: ["snapshot": $0.snapshot])
-            }
+        vm.pipeline[step].tasks = snapshots.filter { wanted.isEmpty || wanted.contains($0.volume) }.map {
+            PipelineStep.Task(name: $0.volume, progress: .init(total: 1, completed: 0), annotations: ["snapshot": $0.snapshot])
         }
         return .next
     }
