@@ -161,28 +161,11 @@ public actor MigrationRunner {
             }
         }
 
-        // Admission: bounded VMs in flight, and pending snapshots within the account's limit.
-        let inFlight = vms.filter { $0.completed == nil && $0.phase != Phase.started.rawValue }.count
-        var slots = max(0, maxInFlight - inFlight)
-        var pendingSnapshots = vms.filter {
-            [Phase.createSnapshots.rawValue, Phase.waitForSnapshots.rawValue].contains($0.phase)
-        }.reduce(0) { $0 + context.diskCount(of: $1) }
-
         var observations = await context.observe(vms)
-        let order = vms.indices.filter { vms[$0].completed == nil }
-        var admitted: [Int] = []
-        for index in order {
-            if vms[index].phase == Phase.started.rawValue {
-                guard slots > 0 else { continue }
-                slots -= 1
-            }
-            if vms[index].phase == Phase.createSnapshots.rawValue, context.snapshotIDs(of: vms[index]).isEmpty {
-                let disks = context.diskCount(of: vms[index])
-                guard pendingSnapshots + disks <= MigrationContext.pendingSnapshotLimit || pendingSnapshots == 0 else { continue }
-                pendingSnapshots += disks
-            }
-            admitted.append(index)
-        }
+        let admitted = Admission.select(vms.map { vm in
+            Admission.Candidate(phase: Phase(rawValue: vm.phase) ?? .started, disks: context.diskCount(of: vm),
+                snapshotsRequested: !context.snapshotIDs(of: vm).isEmpty, completed: vm.completed != nil)
+        }, maxInFlight: maxInFlight, pendingSnapshotLimit: MigrationContext.pendingSnapshotLimit)
         // Snapshot requests are recorded before they are sent (one status write for all of this tick's), so a
         // crash after the call leaves a record that makes the next process look the snapshots up by tag.
         let requesting = admitted.filter { index in

@@ -151,3 +151,29 @@ struct TargetBuilderTests {
         #expect(throws: TargetBuilder.BuildError.self) { try builder.virtualMachine(Self.disks(builder)) }
     }
 }
+
+@Suite("Admission")
+struct AdmissionTests {
+    @Test("VMs past Started are bounded by the in-flight setting")
+    func inFlight() {
+        let vms = (0..<10).map { _ in Admission.Candidate(phase: .started, disks: 2, snapshotsRequested: false) }
+            + [Admission.Candidate(phase: .waitForVolumes, disks: 2, snapshotsRequested: true)]
+        #expect(Admission.select(vms, maxInFlight: 4, pendingSnapshotLimit: 100) == [0, 1, 2, 10])
+    }
+
+    @Test("snapshot requests wait while pending snapshots would pass the account limit, and never deadlock")
+    func pendingSnapshots() {
+        // 75 two-disk VMs ready to request their snapshots and nothing pending: 50 go (100 snapshots).
+        let waiting = (0..<75).map { _ in Admission.Candidate(phase: .createSnapshots, disks: 2, snapshotsRequested: false) }
+        #expect(Admission.select(waiting, maxInFlight: 100, pendingSnapshotLimit: 100).count == 50)
+        // 40 pending two-disk VMs leave room for 10 more.
+        let pending = (0..<40).map { _ in Admission.Candidate(phase: .waitForSnapshots, disks: 2, snapshotsRequested: true) }
+        #expect(Admission.select(pending + waiting, maxInFlight: 200, pendingSnapshotLimit: 100).count == 40 + 10)
+        // A VM with more disks than the limit goes alone.
+        let huge = [Admission.Candidate(phase: .createSnapshots, disks: 120, snapshotsRequested: false)]
+        #expect(Admission.select(huge + waiting, maxInFlight: 100, pendingSnapshotLimit: 100) == [0])
+        // Completed VMs are ignored.
+        let done = [Admission.Candidate(phase: .completed, disks: 2, snapshotsRequested: true, completed: true)]
+        #expect(Admission.select(done, maxInFlight: 1, pendingSnapshotLimit: 100).isEmpty)
+    }
+}
