@@ -78,7 +78,8 @@ struct ChaosTests {
     func randomKills() async throws {
         let count = Self.full ? 20 : 5
         let kills = Self.full ? 10 : 4
-        let sandbox = try await AWSSandbox(stateDelays: "stop=1,snapshot=3,volume=1", extra: count)
+        let sandbox = try await AWSSandbox(stateDelays: Self.full ? "stop=2,snapshot=8,volume=3" : "stop=1,snapshot=3,volume=1",
+            extra: count)
         defer { sandbox.stop() }
         try await Scenario.with(controller: false) { scenario in
             let start = {
@@ -89,13 +90,13 @@ struct ChaosTests {
             try await Self.startPlan(scenario, sandbox, inventoryURL: controller.url, plan: "kills")
             var generator = SystemRandomNumberGenerator()
             var killed = 0
-            var nextKill = Date().addingTimeInterval(Double.random(in: 0.5...2.5, using: &generator))
+            var nextKill = Date().addingTimeInterval(Double.random(in: 0.5...2, using: &generator))
             try await Self.waitFinished(scenario, plan: "kills", seconds: Self.full ? 400 : 180) {
                 guard killed < kills, Date() > nextKill else { return }
                 controller.process.crash()
                 killed += 1
                 controller = try await start()
-                nextKill = Date().addingTimeInterval(Double.random(in: 1...3.5, using: &generator))
+                nextKill = Date().addingTimeInterval(Double.random(in: 0.5...2, using: &generator))
             }
             controller.process.stop()
             print("chaos: \(killed) SIGKILLs during a \(count)-VM plan")
