@@ -215,6 +215,22 @@ public final class KubernetesClient: Sendable {
         ).decode()
     }
 
+    /// `update` of the current object, read again and retried when someone else wrote in between (a controller's
+    /// status write changes the resourceVersion too); `modify` sees the fresh object each time.
+    public func update<T: KubernetesObject>(
+        _ type: T.Type, name: String, namespace: String?, attempts: Int = 5, _ modify: (inout T) throws -> Void
+    ) async throws -> T {
+        var attempt = 1
+        while true {
+            let current = try await get(T.self, name: name, namespace: namespace)
+            do {
+                return try await update(current, modify)
+            } catch let error as KubernetesError where error.isConflict && attempt < attempts {
+                attempt += 1
+            }
+        }
+    }
+
     /// Deletes a typed object.
     public func delete<T: KubernetesObject>(_ object: T, options: DeleteOptions = DeleteOptions()) async throws {
         try await delete(

@@ -101,9 +101,11 @@ struct CancelPlan: AsyncParsableCommand {
             guard let running = migrations.first(where: { $0.spec.plan.name == name && $0.status?.completed == nil }) else {
                 throw CLIError("plan \(name) has no running migration to cancel")
             }
-            var cancel = running.spec.cancel ?? []
-            for vm in selected where !cancel.contains(where: { $0.id == vm.id }) { cancel.append(Plan.VM(id: vm.id, name: vm.name)) }
-            _ = try await client.update(running) { $0.spec.cancel = cancel }
+            _ = try await client.update(Migration.self, name: running.metadata.name ?? "", namespace: namespace) { migration in
+                var cancel = migration.spec.cancel ?? []
+                for vm in selected where !cancel.contains(where: { $0.id == vm.id }) { cancel.append(Plan.VM(id: vm.id, name: vm.name)) }
+                migration.spec.cancel = cancel
+            }
             print("migration/\(running.metadata.name ?? ""): canceling " + selected.compactMap(\.name).joined(separator: ", "))
         }
     }

@@ -78,7 +78,7 @@ struct PatchProvider: AsyncParsableCommand {
                     secret.data = data
                 }
             }
-            _ = try await client.update(provider) { provider in
+            _ = try await client.update(Provider.self, name: name, namespace: provider.metadata.namespace) { provider in
                 if let newURL { provider.spec.url = newURL }
                 provider.spec.settings = settings
             }

@@ -172,7 +172,7 @@ struct DeletePlan: AsyncParsableCommand {
                 var plan = try await client.get(Plan.self, name: name, namespace: namespace)
                 if !skipArchive {
                     if plan.spec.archived != true {
-                        plan = try await client.update(plan) { $0.spec.archived = true }
+                        plan = try await client.update(Plan.self, name: name, namespace: namespace) { $0.spec.archived = true }
                     }
                     let deadline = Date().addingTimeInterval(timeout)
                     while plan.status?.conditions?.isTrue("Archived") != true {
@@ -265,7 +265,7 @@ struct PatchPlan: AsyncParsableCommand {
             if useCompatibilityMode == true, !skip {
                 throw CLIError("--use-compatibility-mode true needs guest conversion skipped (--skip-guest-conversion true)")
             }
-            _ = try await client.update(plan) { plan in
+            _ = try await client.update(Plan.self, name: name, namespace: configuration.namespace) { plan in
                 if let description { plan.spec.description = description }
                 if let targetNamespace { plan.spec.targetNamespace = targetNamespace }
                 if let targetPowerState { plan.spec.targetPowerState = targetPowerState }
@@ -429,8 +429,7 @@ enum PlanView {
     static func setArchived(_ archived: Bool, names: [String], global: GlobalOptions) async throws {
         try await global.withClient { client, configuration in
             for name in names {
-                let plan = try await client.get(Plan.self, name: name, namespace: configuration.namespace)
-                _ = try await client.update(plan) { $0.spec.archived = archived }
+                _ = try await client.update(Plan.self, name: name, namespace: configuration.namespace) { $0.spec.archived = archived }
                 print("plan/\(name) \(archived ? "archived" : "unarchived")")
             }
         }

@@ -102,7 +102,7 @@ struct AuthenticationTests {
         untrusting.certificateAuthority = nil
         let client = try KubernetesClient(configuration: untrusting, maxAttempts: 1)
         let failure = await #expect(throws: KubernetesError.self) { try await client.list(ResourceType.namespaces) }
-        #expect(failure?.reason == KubernetesError.Reason.connection)
+        #expect(failure?.reason == KubernetesError.Reason.tls, "a certificate problem is named and not retried")
         try await client.shutdown()
     }
 }

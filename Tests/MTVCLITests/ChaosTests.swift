@@ -88,15 +88,25 @@ struct ChaosTests {
             }
             var controller = try await start()
             try await Self.startPlan(scenario, sandbox, inventoryURL: controller.url, plan: "kills")
+            // Each kill comes at a random moment after the restarted controller has moved some VM to a new phase,
+            // so a loaded machine still sees every kill land while the plan runs.
             var generator = SystemRandomNumberGenerator()
             var killed = 0
-            var nextKill = Date().addingTimeInterval(Double.random(in: 0.5...2, using: &generator))
-            try await Self.waitFinished(scenario, plan: "kills", seconds: Self.full ? 400 : 180) {
-                guard killed < kills, Date() > nextKill else { return }
+            var seen = Set<String>()
+            var armedAt: Date?
+            try await Self.waitFinished(scenario, plan: "kills", seconds: Self.full ? 400 : 240) {
+                guard killed < kills else { return }
+                let migration = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items.first
+                let phases = Set((migration?.status?.vms ?? []).map { "\($0.id ?? "")/\($0.phase)" })
+                if armedAt == nil, !phases.isSubset(of: seen) {
+                    armedAt = Date().addingTimeInterval(Double.random(in: 0...1, using: &generator))
+                }
+                seen.formUnion(phases)
+                guard let at = armedAt, Date() > at else { return }
                 controller.process.crash()
                 killed += 1
+                armedAt = nil
                 controller = try await start()
-                nextKill = Date().addingTimeInterval(Double.random(in: 0.5...2, using: &generator))
             }
             controller.process.stop()
             print("chaos: \(killed) SIGKILLs during a \(count)-VM plan")
