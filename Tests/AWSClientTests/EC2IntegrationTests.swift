@@ -113,7 +113,7 @@ struct EC2IntegrationTests {
 
     @Test("CreateSnapshots snapshots every volume at once; tags find them; the waiter sees progress")
     func snapshotsOfAnInstance() async throws {
-        try await proxy.setTimings(["snapshot": 1.0])
+        try await proxy.setTimings(["snapshot": 3.0])  // long enough to be seen pending on a loaded machine
         defer { Task { try? await proxy.setTimings(["snapshot": 0]) } }
         let instance = fleet["web-1"]
         let tags = [Tag("forklift.konveyor.io/vmID", instance.id), Tag("forklift.konveyor.io/migration", "m-1")]

@@ -78,7 +78,7 @@ struct ChaosTests {
     func randomKills() async throws {
         let count = Self.full ? 20 : 5
         let kills = Self.full ? 10 : 4
-        let sandbox = try await AWSSandbox(stateDelays: Self.full ? "stop=2,snapshot=8,volume=3" : "stop=1,snapshot=3,volume=1",
+        let sandbox = try await AWSSandbox(stateDelays: Self.full ? "stop=2,snapshot=8,volume=3" : "stop=2,snapshot=6,volume=2",
             extra: count)
         defer { sandbox.stop() }
         try await Scenario.with(controller: false) { scenario in
@@ -99,7 +99,7 @@ struct ChaosTests {
                 let migration = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items.first
                 let phases = Set((migration?.status?.vms ?? []).map { "\($0.id ?? "")/\($0.phase)" })
                 if armedAt == nil, !phases.isSubset(of: seen) {
-                    armedAt = Date().addingTimeInterval(Double.random(in: 0...1, using: &generator))
+                    armedAt = Date().addingTimeInterval(Double.random(in: 0...0.3, using: &generator))
                 }
                 seen.formUnion(phases)
                 guard let at = armedAt, Date() > at else { return }
