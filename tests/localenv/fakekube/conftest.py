@@ -162,7 +162,7 @@ class FakeKube:
         assert 200 <= response.status < 300, response
         return response.json
 
-    def watch(self, path, headers=None, token="admin", timeout=30):  # generous: a loaded CI machine runs the Swift suites beside
+    def watch(self, path, headers=None, token="admin", timeout=30):  # generous: CI machines can be slow
         headers = dict(headers or {})
         if token == "admin":
             headers["Authorization"] = f"Bearer {self.token}"
