@@ -21,7 +21,7 @@ struct ChaosTests {
             "--auto-target-credentials"], extraEnvironment: env)
         #expect(provider.status == 0, "\(provider.stderr)")
         _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated", seconds: 60)
-        try await ControlAPI.call("POST", sandbox.control.appending(path: "calls/reset"))  // count the migration alone
+        try await sandbox.control.resetCalls()  // count the migration alone
         let created = try scenario.mtv(["create", "plan", plan, "--source", "my-ec2", "--vms", "where label.fleet = 'bench'",
             "--target-namespace", "\(scenario.namespace)-\(plan)"], extraEnvironment: env)
         #expect(created.stdout.contains("The plan is Ready."), "\(created.stdout)\(created.stderr)")
@@ -115,17 +115,16 @@ struct ChaosTests {
         defer { sandbox.stop() }
         try await Scenario.with(controllerArguments: ["--inventory-interval", "600"]) { scenario in
             let controller = try #require(scenario.controller)
-            try await ControlAPI.call("POST", sandbox.control.appending(path: "faults"), [
+            try await sandbox.control.armFault([
                 "action": "ec2:*", "code": "InternalError", "probability": probability * 2 / 3, "seed": 7,
             ])
-            try await ControlAPI.call("POST", sandbox.control.appending(path: "faults"), [
+            try await sandbox.control.armFault([
                 "action": "ec2:*", "kind": "reset", "probability": probability / 3, "seed": 11,
             ])
             try await Self.startPlan(scenario, sandbox, inventoryURL: controller.url, plan: "flaky")
             try await Self.waitFinished(scenario, plan: "flaky", seconds: 240) {}
-            let counters = try await ControlAPI.call("GET", sandbox.control.appending(path: "calls")) as? [String: Any]
-            let total = (counters?["total"] as? NSNumber)?.intValue ?? 0
-            let injected = (counters?["injected"] as? [String: Any])?.values.compactMap { ($0 as? NSNumber)?.intValue }.reduce(0, +) ?? 0
+            let total = try await sandbox.control.calls().values.reduce(0, +)
+            let injected = try await sandbox.control.injectedFaults().values.reduce(0, +)
             print("chaos: \(total) AWS calls, \(injected) answered with an injected fault, for \(count) VMs")
             try await Self.verify(scenario, sandbox, plan: "flaky", count: count)
             #expect(Double(total - injected) / Double(count) <= 10, "successful calls per VM stay near the fault-free 6.8")

@@ -34,7 +34,7 @@ struct SecurityTests {
                 outputs += [result.stdout, result.stderr]
             }
             // A migration that fails (a permanent AWS error) exercises the error paths too.
-            try await ControlAPI.call("POST", sandbox.control.appending(path: "faults"), [
+            try await sandbox.control.armFault([
                 "action": "CreateVolume", "code": "AuthFailure", "count": 1,
             ])
             let plan = try mtv(["create", "plan", "secret", "--source", "my-ec2", "--vms", "web-2"])

@@ -11,8 +11,8 @@ public final class AWSSandbox: @unchecked Sendable {
     private let proxy: ManagedProcess
     /// The proxy's address: what providers and the AWS CLI use.
     public let url: URL
-    /// The proxy's control API.
-    public let control: URL
+    /// The proxy's control API: faults and call counters.
+    public let control: ProxyControl
     /// Fleet instance IDs by Name tag (the unnamed one by its ID).
     public let instances: [String: String]
 
@@ -29,7 +29,7 @@ public final class AWSSandbox: @unchecked Sendable {
                 log: "\(directory)/proxy.log")
             let port = try await proxy.waitForFile("\(directory)/port").trimmingCharacters(in: .whitespacesAndNewlines)
             url = URL(string: "http://127.0.0.1:\(port)")!
-            control = url.appending(path: "__proxy")
+            control = ProxyControl(base: url.appending(path: "__proxy"))
             let seeded = try ProcessRunner.run(["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"]
                 + (extra > 0 ? ["--extra", "\(extra)", "--extra-volumes", "2"] : []))
             guard seeded.status == 0, let data = seeded.stdout.data(using: .utf8),
@@ -49,12 +49,6 @@ public final class AWSSandbox: @unchecked Sendable {
     public func stop() {
         proxy.stop(signal: SIGINT)
         moto.stop()
-    }
-
-    /// Calls of each EC2 Action since the last reset.
-    public func calls() async throws -> [String: Int] {
-        let value = try await ControlAPI.call("GET", control.appending(path: "calls")) as? [String: Any]
-        return (value?["by_action"] as? [String: Any] ?? [:]).compactMapValues { ($0 as? NSNumber)?.intValue }
     }
 
     /// The AWS CLI against this sandbox; returns its standard output (text output).

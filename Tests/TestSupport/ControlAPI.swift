@@ -91,6 +91,18 @@ public struct ProxyControl: Sendable {
         return counts.compactMapValues { ($0 as? NSNumber)?.intValue }
     }
 
+    /// Answers with an injected fault per Action so far.
+    public func injectedFaults() async throws -> [String: Int] {
+        let answer = try await ControlAPI.call("GET", base.appending(path: "calls"))
+        let counts = (answer as? [String: Any])?["injected"] as? [String: Any] ?? [:]
+        return counts.compactMapValues { ($0 as? NSNumber)?.intValue }
+    }
+
+    /// Zeroes the call counters and the log; faults and timings stay.
+    public func resetCalls() async throws {
+        try await ControlAPI.call("POST", base.appending(path: "calls/reset"))
+    }
+
     /// Sets how long state changes take, in seconds (`stop`, `start`, `snapshot`, `volume`).
     public func setTimings(_ timings: [String: Double]) async throws {
         try await ControlAPI.call("POST", base.appending(path: "timings"), timings)
