@@ -35,7 +35,7 @@ public actor MigrationRunner {
     /// The pause between ticks, in seconds: short right after something moved, growing to `waitingInterval`
     /// while VMs wait on AWS, and to `idleInterval` after a minute without change.
     static let fastInterval = 0.05
-    static let waitingInterval = 0.5
+    static let waitingInterval = 0.25
     static let idleInterval = 5.0
 
     /// Creates a runner.
@@ -62,31 +62,24 @@ public actor MigrationRunner {
             }
         }
         for informer in caches.values.joined() { await informer.start() }
-        await withTaskGroup(of: Void.self) { group in
-            for informer in informers {
-                group.addTask {
-                    let events = await informer.events()
-                    await informer.start()
-                    // A new Migration or a changed spec (a cancel) wakes the loop; the runner's own status
-                    // writes do not, or every write would start the next tick at once.
-                    for await event in events {
-                        switch event {
-                        case .added: await self.wake.signal()
-                        case .updated(let old, let new)
-                        where old[path: ["metadata", "generation"]] != new[path: ["metadata", "generation"]]:
-                            await self.wake.signal()
-                        default: continue
-                        }
+        let followers: [@Sendable () async -> Void] = informers.map { informer in
+            { @Sendable in
+                let events = await informer.events()
+                await informer.start()
+                // A new Migration or a changed spec (a cancel) wakes the loop; the runner's own status
+                // writes do not, or every write would start the next tick at once.
+                for await event in events {
+                    switch event {
+                    case .added: await self.wake.signal()
+                    case .updated(let old, let new)
+                    where old[path: ["metadata", "generation"]] != new[path: ["metadata", "generation"]]:
+                        await self.wake.signal()
+                    default: continue
                     }
                 }
             }
-            group.addTask { await self.loop() }
-            await withTaskCancellationHandler {
-                await group.waitForAll()
-            } onCancel: {
-                Task { await self.shutdown() }
-            }
         }
+        await runUntilCancelled(followers + [{ await self.loop() }], shutdown: { await self.shutdown() })
     }
 
     private func shutdown() async {

@@ -57,34 +57,27 @@ public actor PlanReconciler {
             maps.append(Informer(client: client, resource: .storageMaps, namespace: namespace))
             migrations.append(Informer(client: client, resource: .migrations, namespace: namespace))
         }
-        await withTaskGroup(of: Void.self) { group in
-            for informer in plans { group.addTask { await self.follow(informer) { [ProviderReconciler.key(of: $0)] } } }
-            for informer in maps {
-                group.addTask {
-                    await self.follow(informer) { map in
-                        let keys = await self.users(ofMap: map).map(ProviderReconciler.key(of:))
-                        await self.markStale(keys)
-                        return keys
-                    }
+        var tasks: [@Sendable () async -> Void] =
+            plans.map { informer in { @Sendable in await self.follow(informer) { [ProviderReconciler.key(of: $0)] } } }
+        tasks += maps.map { informer in
+            { @Sendable in
+                await self.follow(informer) { map in
+                    let keys = await self.users(ofMap: map).map(ProviderReconciler.key(of:))
+                    await self.markStale(keys)
+                    return keys
                 }
-            }
-            for informer in migrations { group.addTask { await self.follow(informer) { [Self.planKey(of: $0)] } } }
-            if let inventoryChanges {
-                group.addTask {
-                    for await providerKey in inventoryChanges { await self.enqueuePlans(source: providerKey) }
-                }
-            }
-            group.addTask {
-                await self.queue.process(workers: workers, kind: "plan", metrics: self.metrics, logger: self.logger) {
-                    try await self.reconcile($0)
-                }
-            }
-            await withTaskCancellationHandler {
-                await group.waitForAll()
-            } onCancel: {
-                Task { await self.shutdown() }
             }
         }
+        tasks += migrations.map { informer in { @Sendable in await self.follow(informer) { [Self.planKey(of: $0)] } } }
+        if let inventoryChanges {
+            tasks.append { for await providerKey in inventoryChanges { await self.enqueuePlans(source: providerKey) } }
+        }
+        tasks.append {
+            await self.queue.process(workers: workers, kind: "plan", metrics: self.metrics, logger: self.logger) {
+                try await self.reconcile($0)
+            }
+        }
+        await runUntilCancelled(tasks, shutdown: { await self.shutdown() })
     }
 
     private func shutdown() async {

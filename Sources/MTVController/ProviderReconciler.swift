@@ -43,24 +43,14 @@ public actor ProviderReconciler {
             providers.append(Informer(client: client, resource: .providers, namespace: namespace))
             secrets.append(Informer(client: client, resource: .secrets, namespace: namespace))
         }
-        await withTaskGroup(of: Void.self) { group in
-            for informer in providers {
-                group.addTask { await self.follow(informer, secrets: false) }
+        let followers: [@Sendable () async -> Void] =
+            providers.map { informer in { @Sendable in await self.follow(informer, secrets: false) } }
+            + secrets.map { informer in { @Sendable in await self.follow(informer, secrets: true) } }
+        await runUntilCancelled(followers + [{
+            await self.queue.process(workers: workers, kind: "provider", metrics: self.metrics, logger: self.logger) {
+                try await self.reconcile($0)
             }
-            for informer in secrets {
-                group.addTask { await self.follow(informer, secrets: true) }
-            }
-            group.addTask {
-                await self.queue.process(workers: workers, kind: "provider", metrics: self.metrics, logger: self.logger) {
-                    try await self.reconcile($0)
-                }
-            }
-            await withTaskCancellationHandler {
-                await group.waitForAll()
-            } onCancel: {
-                Task { await self.shutdown() }
-            }
-        }
+        }], shutdown: { await self.shutdown() })
     }
 
     private func shutdown() async {

@@ -92,3 +92,16 @@ extension WorkQueue {
         }
     }
 }
+
+/// Runs `tasks` side by side until every one returns; cancelling the caller runs `shutdown`, which must make them
+/// return (close queues, stop informers).
+func runUntilCancelled(_ tasks: [@Sendable () async -> Void], shutdown: @escaping @Sendable () async -> Void) async {
+    await withTaskGroup(of: Void.self) { group in
+        for task in tasks { group.addTask(operation: task) }
+        await withTaskCancellationHandler {
+            await group.waitForAll()
+        } onCancel: {
+            Task { await shutdown() }
+        }
+    }
+}

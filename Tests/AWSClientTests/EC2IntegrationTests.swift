@@ -91,7 +91,7 @@ struct EC2IntegrationTests {
 
     @Test("stop and start an instance; the waiter sees stopping, then stopped")
     func stopAndStart() async throws {
-        try await proxy.setTimings(["stop": 1.0])
+        try await proxy.setTimings(["stop": 3.0])  // long enough to be seen stopping on a loaded machine
         defer { Task { try? await proxy.setTimings(["stop": 0]) } }
         let id = fleet["web-1"].id
         let changes = try await ec2.stopInstances(ids: [id])

@@ -122,6 +122,10 @@ struct MigrationEndToEndTests {
                 "--tag-specifications", "ResourceType=snapshot,\(orphanTags)"])["SnapshotId"]?.stringValue
             let orphanVolume = try Self.aws(sandbox, scenario, ["create-volume", "--availability-zone", "us-east-1c", "--size", "1",
                 "--tag-specifications", "ResourceType=volume,\(orphanTags)"])["VolumeId"]?.stringValue
+            // An orphan is an available volume; the proxy keeps a new one "creating" for a moment.
+            let waited = try sandbox.aws(["wait", "volume-available", "--volume-ids", orphanVolume ?? "?"],
+                environment: scenario.environment.variables)
+            #expect(waited.status == 0, "\(waited.stderr)")
             let preview = try scenario.mtv("cleanup", "--provider", "my-ec2", "--dry-run")
             #expect(preview.status == 0, "\(preview.stderr)")
             for orphan in [orphanSnapshot, orphanVolume] { #expect(preview.stdout.contains(orphan ?? "?"), "\(preview.stdout)") }

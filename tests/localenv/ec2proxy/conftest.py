@@ -24,6 +24,7 @@ from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[3]
 PROXY = REPO / "scripts" / "ec2-proxy"
+MOTO = REPO / "scripts" / "moto-server"
 SEED = REPO / "scripts" / "seed-fleet"
 ACCOUNT = "123456789012"
 CLI_DELAYS = "stop=0,start=0,snapshot=0,volume=0"
@@ -72,22 +73,19 @@ def http_json(method: str, url: str, body=None, timeout: float = 10):
 
 class Moto:
     def __init__(self, tmp: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(tmp / "moto.log", "wb")
+        port_file = tmp / "moto.port"
         self.proc = subprocess.Popen(
-            ["moto_server", "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, str(MOTO), "-H", "127.0.0.1", "--port-file", str(port_file)],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=tmp,
         )
-        wait_for(self._up, 30, "moto_server")
+        self.port = int(wait_for(lambda: self._port(port_file), 30, "moto_server"))
+        self.url = f"http://127.0.0.1:{self.port}"
 
-    def _up(self) -> bool:
+    def _port(self, port_file: Path) -> str | None:
         if self.proc.poll() is not None:
             raise RuntimeError("moto_server exited")
-        with contextlib.suppress(OSError):
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                return True
-        return False
+        return port_file.read_text().strip() if port_file.exists() else None
 
     def reset(self) -> None:
         req = urllib.request.Request(self.url + "/moto-api/reset", data=b"", method="POST")

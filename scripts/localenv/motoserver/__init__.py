@@ -1,0 +1,76 @@
+"""moto's server with one lookup made proportional to what it looks up, and a port chosen without a race.
+
+moto answers ``Describe*`` by serialising every resource, and each resource reads its own tags through
+``TagBackend.describe_tags(filters={"resource-id": [id]})``, which scans every tag of every resource in the
+account. A page of 100 instances in a 2,000-instance, 4,000-volume fleet therefore matches millions of regular
+expressions, and one ``DescribeInstances`` call takes tens of seconds. ``index_single_resource_tags`` answers that
+exact query (one literal resource ID, no other filter) from the tag dictionary directly; the result is the same
+list in the same order, and every other query still goes through moto's own code.
+
+``--port 0 --port-file FILE`` lets the kernel pick the port and writes it once the server listens: a port picked
+beforehand by a test can be taken by another server of the same test run before moto binds it, and that server
+then answers in moto's place.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from typing import Any
+
+WILDCARDS = set("*?[]\\")
+
+
+def index_single_resource_tags() -> None:
+    """Replaces ``TagBackend.describe_tags`` by a wrapper with a direct path for one literal resource ID."""
+    from moto.ec2.models.tags import TagBackend
+    from moto.ec2.utils import EC2_PREFIX_TO_RESOURCE, get_prefix
+
+    scan = TagBackend.describe_tags
+
+    def describe_tags(self: TagBackend, filters: dict[str, list[str]] | None = None) -> list[dict[str, str]]:
+        ids = (filters or {}).get("resource-id")
+        if filters and len(filters) == 1 and ids and len(ids) == 1 and not WILDCARDS & set(ids[0]):
+            resource_id = ids[0]
+            resource_type = EC2_PREFIX_TO_RESOURCE.get(get_prefix(resource_id), "")
+            tags: dict[str, Any] = self.tags.get(resource_id, {})
+            return [{"resource_id": resource_id, "key": key, "value": value, "resource_type": resource_type}
+                    for key, value in tags.items()]
+        return scan(self, filters)
+
+    TagBackend.describe_tags = describe_tags  # type: ignore[method-assign]
+
+
+def serve_on_free_port(host: str, port_file: str) -> None:
+    """Serves moto's application on a port the kernel picks; writes the port to `port_file` once listening."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    server = make_server(host, 0, DomainDispatcherApplication(create_backend_app), threaded=True)
+    os.environ["MOTO_PORT"] = str(server.port)  # what moto puts in the URLs it returns
+    partial = f"{port_file}.partial"
+    with open(partial, "w") as handle:
+        handle.write(f"{server.port}\n")
+    os.replace(partial, port_file)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Runs ``moto_server`` with the same arguments (or on a free port with ``--port-file``), tag index in place."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("--port-file")
+    known, rest = parser.parse_known_args(argv)
+    index_single_resource_tags()
+    if known.port_file:
+        serve_on_free_port(known.host, known.port_file)
+    else:
+        from moto.server import main as serve
+
+        serve(argv)
