@@ -35,7 +35,7 @@ public actor MigrationRunner {
     /// The pause between ticks, in seconds: short right after something moved, growing to `waitingInterval`
     /// while VMs wait on AWS, and to `idleInterval` after a minute without change.
     static let fastInterval = 0.05
-    static let waitingInterval = 0.25
+    static let waitingInterval = 0.5
     static let idleInterval = 5.0
 
     /// Creates a runner.
@@ -66,13 +66,14 @@ public actor MigrationRunner {
             { @Sendable in
                 let events = await informer.events()
                 await informer.start()
-                // A new Migration or a changed spec (a cancel) wakes the loop; the runner's own status
+                // A new Migration, a changed spec (a cancel) or a deletion wakes the loop; the runner's own status
                 // writes do not, or every write would start the next tick at once.
                 for await event in events {
                     switch event {
                     case .added: await self.wake.signal()
                     case .updated(let old, let new)
-                    where old[path: ["metadata", "generation"]] != new[path: ["metadata", "generation"]]:
+                    where old[path: ["metadata", "generation"]] != new[path: ["metadata", "generation"]]
+                        || old[path: ["metadata", "deletionTimestamp"]] != new[path: ["metadata", "deletionTimestamp"]]:
                         await self.wake.signal()
                     default: continue
                     }
@@ -114,10 +115,15 @@ public actor MigrationRunner {
     /// One tick of one migration; returns whether a VM changed phase (or the migration started or ended).
     func drive(_ raw: JSONValue) async throws -> Bool {
         let migration: Migration = try raw.decode()
-        guard migration.metadata.deletionTimestamp == nil, let uid = migration.metadata.uid else { return false }
+        guard let uid = migration.metadata.uid else { return false }
         let namespace = migration.metadata.namespace ?? ""
+        let held = migration.metadata.finalizers?.contains(Self.finalizer) == true
+        let deleted = migration.metadata.deletionTimestamp != nil
         var status = written[uid] ?? migration.status ?? Migration.Status()
-        guard status.completed == nil else { return false }
+        guard status.completed == nil, !deleted || held else {
+            if held { try await release(migration) }
+            return false
+        }
         let before = status
         let plan: Plan
         do {
@@ -126,7 +132,12 @@ public actor MigrationRunner {
         } catch let error as KubernetesError where error.isNotFound {
             finish(&status, outcome: "Failed", message: "plan \(migration.spec.plan.name ?? "") does not exist")
             try await persist(migration, status, before: before)
+            try await release(migration)
             return true
+        }
+        if status.started == nil, deleted {
+            try await release(migration)  // deleted before it started: nothing to stop
+            return false
         }
         if status.started == nil {
             guard plan.status?.conditions?.isTrue("Ready") == true else {
@@ -137,6 +148,7 @@ public actor MigrationRunner {
                 return true
             }
             let context = try await MigrationContext.load(plan: plan, migrationUID: uid, runner: self)
+            try await hold(migration, plan: plan)
             try await admit(&status, context: context)
             try await persist(migration, status, before: before)
             return true
@@ -144,13 +156,17 @@ public actor MigrationRunner {
         let context = try await MigrationContext.load(plan: plan, migrationUID: uid, runner: self)
         var vms = status.vms ?? []
 
-        // Cancellations and archiving stop VMs that have not completed.
+        // Cancellations, archiving and deleting the plan or the migration stop VMs that have not completed.
         let canceled = Set((migration.spec.cancel ?? []).flatMap { [$0.id, $0.name].compactMap { $0 } })
+        let stopAll: String? =
+            deleted ? "the migration was deleted"
+            : plan.metadata.deletionTimestamp != nil ? "the plan was deleted"
+            : plan.spec.archived == true ? "the plan was archived" : nil
         let migrator = VMMigrator(context: context)
         for index in vms.indices where vms[index].completed == nil {
             let vm = vms[index]
-            if plan.spec.archived == true || canceled.contains(vm.id ?? "") || canceled.contains(vm.name ?? "") {
-                vms[index] = await migrator.cancel(vm, reason: plan.spec.archived == true ? "the plan was archived" : "canceled")
+            if let reason = stopAll ?? (canceled.contains(vm.id ?? "") || canceled.contains(vm.name ?? "") ? "canceled" : nil) {
+                vms[index] = await migrator.cancel(vm, reason: reason)
             }
         }
 
@@ -205,8 +221,37 @@ public actor MigrationRunner {
                 + (failed > 0 ? ", \(failed) failed" : "") + (canceledCount > 0 ? ", \(canceledCount) canceled" : ""))
         }
         try await persist(migration, status, before: before)
+        if status.completed != nil { try await release(migration) }
         // Only a VM entering a phase calls for a quick next tick; progress alone waits for the usual interval.
         return (status.vms ?? []).map(\.phase) != (before.vms ?? []).map(\.phase)
+    }
+
+    /// The finalizer a running Migration and its Plan carry, so that deleting either first stops the VMs in flight
+    /// and removes what they created in AWS and the cluster.
+    static let finalizer = "forklift.konveyor.io/ec2-migration"
+
+    /// Puts the finalizer on the migration and its plan before anything is created for them.
+    private func hold(_ migration: Migration, plan: Plan) async throws {
+        try await setFinalizer(Migration.self, migration.metadata, present: true)
+        try await setFinalizer(Plan.self, plan.metadata, present: true)
+    }
+
+    /// Takes the finalizer off a migration that has ended and off its plan (either may be gone already).
+    private func release(_ migration: Migration) async throws {
+        let namespace = migration.metadata.namespace
+        try await setFinalizer(Plan.self, ObjectMeta(name: migration.spec.plan.name,
+            namespace: migration.spec.plan.namespace ?? namespace), present: false)
+        try await setFinalizer(Migration.self, migration.metadata, present: false)
+    }
+
+    private func setFinalizer<T: KubernetesObject>(_ type: T.Type, _ metadata: ObjectMeta, present: Bool) async throws {
+        do {
+            _ = try await client.update(T.self, name: metadata.name ?? "", namespace: metadata.namespace) { object in
+                var finalizers = (object.metadata.finalizers ?? []).filter { $0 != Self.finalizer }
+                if present { finalizers.append(Self.finalizer) }
+                object.metadata.finalizers = finalizers.isEmpty ? nil : finalizers
+            }
+        } catch let error as KubernetesError where error.isNotFound && !present {}
     }
 
     /// Starts a migration: target names, each VM's pipeline, and the Running condition.
@@ -265,8 +310,8 @@ public actor MigrationRunner {
     }
 }
 
-/// What this process knows that the status does not keep: when each phase was first seen (for deadlines; a
-/// restart starts them again) and consecutive transient failures per phase.
+/// What this process knows that the status does not keep: when each phase was first seen (for phase deadlines; a
+/// restart starts them again, while step deadlines count from the status) and consecutive transient failures.
 actor MigrationMemory {
     private var seen: [String: Date] = [:]
     private var failures: [String: Int] = [:]

@@ -41,9 +41,12 @@ struct VMMigrator: Sendable {
                     enter(&vm, context.itinerary.next(after: phase))
                 case .wait:
                     let since = await context.memory.firstSeen(key)
-                    if Date().timeIntervalSince(since) > Itinerary.deadline(of: phase) {
-                        return await fail(vm, phase: phase, message: "\(phase.rawValue) did not finish within "
-                            + "\(Int(Itinerary.deadline(of: phase) / 60)) minutes")
+                    let stepStarted = vm.pipeline.first { $0.name == Itinerary.step(of: phase).rawValue }?.started
+                        .flatMap { ISO8601DateFormatter().date(from: $0) }
+                    if let overdue = Itinerary.overdue(phase, phaseElapsed: Date().timeIntervalSince(since),
+                        stepElapsed: stepStarted.map { Date().timeIntervalSince($0) })
+                    {
+                        return await fail(vm, phase: phase, message: overdue)
                     }
                     return vm
                 }

@@ -123,4 +123,23 @@ public struct Itinerary: Sendable, Equatable {
         default: 10 * 60
         }
     }
+
+    /// How long a step may take in all (seconds): the sum of its phases' deadlines. A step's start is kept in the
+    /// status, so this limit holds across controller restarts, while a phase's own starts again with each process.
+    public static func deadline(of step: Step) -> Double {
+        Phase.allCases.filter { Self.step(of: $0) == step }.map(deadline(of:)).reduce(0, +)
+    }
+
+    /// Why a VM waiting in `phase` has run out of time (nil while it has not): `phaseElapsed` seconds in the phase,
+    /// `stepElapsed` since its step started (nil when unknown).
+    public static func overdue(_ phase: Phase, phaseElapsed: Double, stepElapsed: Double?) -> String? {
+        if phaseElapsed > deadline(of: phase) {
+            return "\(phase.rawValue) did not finish within \(Int(deadline(of: phase) / 60)) minutes"
+        }
+        let step = step(of: phase)
+        if let stepElapsed, stepElapsed > deadline(of: step) {
+            return "\(step.rawValue) did not finish within \(Int(deadline(of: step) / 60)) minutes of its start"
+        }
+        return nil
+    }
 }

@@ -294,23 +294,28 @@ extension MigrationEndToEndTests {
         }
     }
 
+    /// Creates a one-VM plan, starts it and waits until the VM waits for its snapshots; returns its Migration.
+    static func startUntilSnapshotting(_ scenario: Scenario, plan: String, vm: String, namespace: String) async throws -> Migration? {
+        let created = try scenario.mtv("create", "plan", plan, "--source", "my-ec2", "--vms", vm, "--target-namespace", namespace)
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(try scenario.mtv("start", "plan", plan).status == 0)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let migration = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
+                .first { $0.spec.plan.name == plan }
+            if migration?.status?.vms?.first?.phase == "WaitForSnapshots" { return migration }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        Issue.record("plan \(plan) did not reach WaitForSnapshots")
+        return nil
+    }
+
     @Test("cancel mid-pipeline stops the VM's migration and removes its snapshots")
     func cancelMidPipeline() async throws {
         try await Self.withSandbox(stateDelays: "stop=0.5,snapshot=30,volume=0.5") { scenario, sandbox in
             let id = try #require(sandbox.instances["web-2"])
             let namespace = "\(scenario.namespace)-cancel"
-            let created = try scenario.mtv("create", "plan", "cancel-me", "--source", "my-ec2", "--vms", "web-2",
-                "--target-namespace", namespace)
-            #expect(created.status == 0, "\(created.stderr)")
-            #expect(try scenario.mtv("start", "plan", "cancel-me").status == 0)
-            let deadline = Date().addingTimeInterval(30)
-            var phase = ""
-            while Date() < deadline, phase != "WaitForSnapshots" {
-                try await Task.sleep(nanoseconds: 200_000_000)
-                let migrations = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
-                phase = migrations.first?.status?.vms?.first?.phase ?? ""
-            }
-            #expect(phase == "WaitForSnapshots")
+            _ = try await Self.startUntilSnapshotting(scenario, plan: "cancel-me", vm: "web-2", namespace: namespace)
             let unknown = try scenario.mtv("cancel", "plan", "cancel-me", "--vms", "no-such-vm")
             #expect(unknown.status != 0 && unknown.stderr.contains("not in plan"), "\(unknown.stderr)")
             let canceled = try scenario.mtv("cancel", "plan", "cancel-me", "--vms", "web-2")
@@ -319,6 +324,38 @@ extension MigrationEndToEndTests {
             #expect(migration.status?.conditions?.isTrue("Canceled") == true, "\(String(describing: migration.status?.conditions))")
             #expect(migration.status?.vms?.first?.conditions?.isTrue("Canceled") == true)
             try await Self.nothingLeft(scenario, sandbox, instance: id, namespace: namespace)
+        }
+    }
+
+    @Test("deleting a running migration or plan with kubectl stops its VM first and leaves nothing behind")
+    func deletedWithKubectl() async throws {
+        try await Self.withSandbox(stateDelays: "stop=0.5,snapshot=30,volume=0.5") { scenario, sandbox in
+            for (plan, vm, deleting) in [("drop-migration", "web-2", "migration"), ("drop-plan", "web-1", "plan")] {
+                let id = try #require(sandbox.instances[vm])
+                let namespace = "\(scenario.namespace)-\(plan)"
+                let migration = try #require(try await Self.startUntilSnapshotting(scenario, plan: plan, vm: vm, namespace: namespace))
+                let planObject = try await scenario.client.get(Plan.self, name: plan, namespace: scenario.namespace)
+                for finalizers in [migration.metadata.finalizers, planObject.metadata.finalizers] {
+                    #expect(finalizers == ["forklift.konveyor.io/ec2-migration"], "\(String(describing: finalizers))")
+                }
+                #expect(!(try Self.tagged(sandbox, scenario, id).snapshots.isEmpty), "snapshots are pending")
+                // kubectl waits for the object to be gone, which is after the controller has cleaned up.
+                let name = deleting == "plan" ? plan : migration.metadata.name ?? ""
+                let deleted = try ProcessRunner.run(["kubectl", "delete", deleting, name, "-n", scenario.namespace,
+                    "--timeout=60s"], environment: scenario.environment.variables)
+                #expect(deleted.status == 0, "\(deleted.stdout)\(deleted.stderr)")
+                try await Self.nothingLeft(scenario, sandbox, instance: id, namespace: namespace)
+                let state = try Self.instanceState(sandbox, scenario, id) ?? ""
+                #expect(vm == "web-1" ? ["running", "pending"].contains(state) : state == "stopped", "a source that ran runs again")
+                var left: [Migration] = []
+                for _ in 0..<50 {  // the garbage collector removes a deleted plan's migration soon after
+                    left = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
+                        .filter { $0.spec.plan.name == plan }
+                    if left.isEmpty { break }
+                    try await Task.sleep(nanoseconds: 200_000_000)
+                }
+                #expect(left.isEmpty, "the migration is gone too (deleted, or collected with its plan)")
+            }
         }
     }
 

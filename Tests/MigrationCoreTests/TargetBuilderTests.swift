@@ -69,6 +69,18 @@ struct TargetBuilderTests {
         #expect(lean.pipeline(diskMiB: 2048).first { $0.name == "DiskTransfer" }?.progress.total == 2048)
     }
 
+    @Test("deadlines: a phase's own, and its step's counted from the status so restarts cannot extend it")
+    func deadlines() {
+        #expect(Itinerary.deadline(of: Step.createSnapshots) == 10 * 60 + 6 * 3600)
+        #expect(Itinerary.overdue(.waitForSnapshots, phaseElapsed: 3600, stepElapsed: 3600) == nil)
+        #expect(Itinerary.overdue(.waitForSnapshots, phaseElapsed: 6 * 3600 + 1, stepElapsed: nil)
+            == "WaitForSnapshots did not finish within 360 minutes")
+        // A controller that restarted an hour ago sees the phase as young; the step's start says otherwise.
+        #expect(Itinerary.overdue(.waitForSnapshots, phaseElapsed: 3600, stepElapsed: 7 * 3600)
+            == "CreateSnapshots did not finish within 370 minutes of its start")
+        #expect(Itinerary.overdue(.waitForPowerOff, phaseElapsed: 60, stepElapsed: nil) == nil)
+    }
+
     @Test("PVC and PV: Block, the source size, EBS CSI with the new volume, pinned to the zone, bound to each other")
     func volumes() {
         let builder = Self.builder()
