@@ -10,14 +10,16 @@ public actor ControllerMetrics {
         "mtv_inventory_passes_total": "Inventory collection passes by result.",
         "mtv_providers_ready": "EC2 providers whose connection test passed.",
         "mtv_inventory_pass_seconds": "Duration of the last successful inventory pass, by provider.",
+        "mtv_migration_ticks_total": "Migration ticks (one Describe round and one advance of every VM in flight).",
+        "mtv_migration_tick_seconds_total": "Time spent in migration ticks.",
     ]
 
     /// Creates empty metrics.
     public init() {}
 
-    /// Adds one to a counter with the given labels.
-    public func increment(_ name: String, labels: [String: String] = [:]) {
-        counters[name, default: [:]][Self.key(labels), default: 0] += 1
+    /// Adds `amount` (one by default) to a counter with the given labels.
+    public func increment(_ name: String, by amount: Double = 1, labels: [String: String] = [:]) {
+        counters[name, default: [:]][Self.key(labels), default: 0] += amount
     }
 
     /// Sets a gauge.

@@ -31,6 +31,9 @@ public actor MigrationRunner {
     /// The status this process last wrote for each migration (by UID). The runner is the only writer of a
     /// Migration's status, so this is never older than the cache, which may lag behind a write.
     private var written: [String: Migration.Status] = [:]
+    /// Each migration's end-of-tick status write, still in flight while the runner sleeps; the migration's next
+    /// tick waits for it before acting, so what a tick did is on record before the next one builds on it.
+    private var writing: [String: Task<Void, any Error>] = [:]
 
     /// The pause between ticks, in seconds: short right after something moved, growing to `waitingInterval`
     /// while VMs wait on AWS, and to `idleInterval` after a minute without change.
@@ -94,8 +97,13 @@ public actor MigrationRunner {
         while !Task.isCancelled {
             var moved = false
             for informer in informers {
-                for raw in await informer.list() where raw[path: ["status", "completed"]] == nil {
+                // Running migrations, and ended ones still holding the finalizer (a crash before its release).
+                for raw in await informer.list()
+                where raw[path: ["status", "completed"]] == nil
+                    || raw[path: ["metadata", "finalizers"]]?.arrayValue?.contains(.string(Self.finalizer)) == true
+                {
                     let key = ProviderReconciler.key(of: raw)
+                    let started = ContinuousClock.now
                     do {
                         moved = try await drive(raw) || moved
                     } catch let error as MigrationContext.NotReady {
@@ -103,6 +111,10 @@ public actor MigrationRunner {
                     } catch {
                         logger.warning("migration tick failed; retrying", metadata: ["migration": "\(key)", "error": "\(error)"])
                     }
+                    let elapsed = (ContinuousClock.now - started).components
+                    await metrics.increment("mtv_migration_ticks_total")
+                    await metrics.increment("mtv_migration_tick_seconds_total",
+                        by: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
                 }
             }
             if moved { lastMove = Date() }
@@ -116,6 +128,7 @@ public actor MigrationRunner {
     func drive(_ raw: JSONValue) async throws -> Bool {
         let migration: Migration = try raw.decode()
         guard let uid = migration.metadata.uid else { return false }
+        try await writing.removeValue(forKey: uid)?.value
         let namespace = migration.metadata.namespace ?? ""
         let held = migration.metadata.finalizers?.contains(Self.finalizer) == true
         let deleted = migration.metadata.deletionTimestamp != nil
@@ -220,8 +233,13 @@ public actor MigrationRunner {
             finish(&status, outcome: outcome, message: "\(vms.count - failed - canceledCount) of \(vms.count) VMs migrated"
                 + (failed > 0 ? ", \(failed) failed" : "") + (canceledCount > 0 ? ", \(canceledCount) canceled" : ""))
         }
-        try await persist(migration, status, before: before)
-        if status.completed != nil { try await release(migration) }
+        if status.completed != nil {
+            try await persist(migration, status, before: before)
+            try await release(migration)
+        } else {
+            let final = status
+            writing[uid] = Task { try await self.persist(migration, final, before: before) }
+        }
         // Only a VM entering a phase calls for a quick next tick; progress alone waits for the usual interval.
         return (status.vms ?? []).map(\.phase) != (before.vms ?? []).map(\.phase)
     }

@@ -123,11 +123,15 @@ struct ChaosTests {
             ])
             try await Self.startPlan(scenario, sandbox, inventoryURL: controller.url, plan: "flaky")
             try await Self.waitFinished(scenario, plan: "flaky", seconds: 240) {}
-            let total = try await sandbox.control.calls().values.reduce(0, +)
+            let calls = try await sandbox.control.calls()
+            let total = calls.values.reduce(0, +)
             let injected = try await sandbox.control.injectedFaults().values.reduce(0, +)
-            print("chaos: \(total) AWS calls, \(injected) answered with an injected fault, for \(count) VMs")
+            print("chaos: \(total) AWS calls, \(injected) answered with an injected fault, for \(count) VMs: "
+                + calls.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             try await Self.verify(scenario, sandbox, plan: "flaky", count: count)
-            #expect(Double(total - injected) / Double(count) <= 10, "successful calls per VM stay near the fault-free 6.8")
+            // Fault-free, a 2-disk VM takes about 8 calls (6 of them creates, deletes and the stop; the rest batched
+            // polls, more of them on a loaded machine); retried polls add a few, a retry storm many more.
+            #expect(Double(total - injected) / Double(count) <= 12, "successful calls per VM stay near the fault-free 8")
             #expect(Double(injected) <= Double(total) * probability * 1.6, "every fault costs one retry, no storm")
         }
     }
