@@ -81,9 +81,9 @@ public struct InventoryService: Sendable {
         router.get("/providers/:type/:uid/:collection") { request, context in
             let provider = try await self.authorizedProvider(request, context)
             let kind = try Self.kind(context.parameters.get("collection") ?? "")
-            var records = try store.list(provider: provider.uid, kind: kind, name: request.uri.queryParameters.get("name"))
+            var records = try store.list(provider: provider.uid, kind: kind, name: Self.parameter("name", request))
             records = Self.filterLabels(records, request)
-            if let text = request.uri.queryParameters.get("query"), !text.isEmpty {
+            if let text = Self.parameter("query", request), !text.isEmpty {
                 records = try Self.select(records, query: text)
             }
             return Self.json(.array(records.map { Self.item($0, provider: provider) }))
@@ -155,15 +155,33 @@ public struct InventoryService: Sendable {
         return kind
     }
 
+    /// The query string's parameters decoded as HTML forms and Go's net/url decode them: `+` is a space and
+    /// `%XX` a byte (so curl's `--data-urlencode` and the upstream inventory's clients are understood).
+    static func formParameters(_ query: String?) -> [(String, String)] {
+        (query ?? "").split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (text: Substring) in
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    /// The first value of one query parameter.
+    static func parameter(_ name: String, _ request: Request) -> String? {
+        formParameters(request.uri.query).first { $0.0 == name }?.1
+    }
+
     static func detail(_ request: Request) -> Int {
-        let text = request.uri.queryParameters.get("detail") ?? "0"
+        let text = parameter("detail", request) ?? "0"
         return text == "all" ? 4 : Int(text) ?? 0
     }
 
     /// Keeps the records whose labels match every `label.<key>=<value>` parameter.
     static func filterLabels(_ records: [InventoryRecord], _ request: Request) -> [InventoryRecord] {
-        let wanted = request.uri.queryParameters.compactMap { (key, value) -> (String, String)? in
-            key.hasPrefix("label.") ? (String(key.dropFirst("label.".count)), String(value)) : nil
+        let wanted = formParameters(request.uri.query).compactMap { key, value -> (String, String)? in
+            key.hasPrefix("label.") ? (String(key.dropFirst("label.".count)), value) : nil
         }
         guard !wanted.isEmpty else { return records }
         return records.filter { record in wanted.allSatisfy { record.labels[$0.0] == $0.1 } }

@@ -37,14 +37,21 @@ struct InventoryReader {
         return InventoryReader(provider: found, base: base, token: try await client.bearerToken())
     }
 
+    /// `text` percent-encoded for a query string value: only unreserved characters stay as they are.
+    static func formEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn:
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
+    }
+
     /// The records of one collection (`vms`, `volumes`, `networks`, …), filtered on the server by `query`; each
     /// is the envelope's object with the envelope's id and name.
     func records(_ collection: String, query: String? = nil) async throws -> [JSONValue] {
         var components = URLComponents(
             url: base.appending(path: "providers/ec2/\(provider.metadata.uid ?? "")/\(collection)"),
             resolvingAgainstBaseURL: false)!
-        components.queryItems = [URLQueryItem(name: "detail", value: "4")]
-            + (query.map { [URLQueryItem(name: "query", value: $0)] } ?? [])
+        // Form encoding leaves `+` alone, but servers read it as a space: send it as %2B.
+        components.percentEncodedQueryItems = [URLQueryItem(name: "detail", value: "4")]
+            + (query.map { [URLQueryItem(name: "query", value: Self.formEncoded($0))] } ?? [])
         var request = HTTPClientRequest(url: components.url!.absoluteString)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         let response: HTTPClientResponse

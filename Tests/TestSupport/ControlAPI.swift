@@ -46,10 +46,12 @@ extension ControlAPI {
         return Int(response.status.code)
     }
 
-    /// GETs a plain-text answer.
-    public static func text(_ url: URL) async throws -> String {
-        let response = try await client.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
+    /// GETs a plain-text answer, with an optional bearer token.
+    public static func text(_ url: URL, bearer: String? = nil) async throws -> String {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        let response = try await client.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 16 << 20)
         return String(buffer: bytes)
     }
 }

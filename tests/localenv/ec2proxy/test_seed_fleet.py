@@ -129,3 +129,17 @@ def test_extra_instances_in_batches(proxy, ec2, helpers):
 def test_bad_arguments(proxy, helpers, args):
     r = seed(helpers, proxy.url, *args, check=False)
     assert r.returncode == 2
+
+
+def test_seeders_started_together_make_one_fleet(proxy, ec2, helpers):
+    argv = [sys.executable, str(helpers["seed"]), "--endpoint", proxy.url, "--json"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    reports = []
+    for run in runs:
+        out, err = run.communicate(timeout=180)
+        assert run.returncode == 0, err
+        reports.append(json.loads(out))
+    assert sorted(r["created"] for r in reports) == [False, False, True]
+    assert len({r["vpc"] for r in reports}) == 1
+    names = [name_of(i) for i in all_instances(ec2)]
+    assert sorted(n or "" for n in names) == sorted(n or "" for n in TABLE)
