@@ -7,7 +7,7 @@ expressions, and one ``DescribeInstances`` call takes tens of seconds. ``index_s
 exact query (one literal resource ID, no other filter) from the tag dictionary directly; the result is the same
 list in the same order, and every other query still goes through moto's own code.
 
-``--port 0 --port-file FILE`` lets the kernel pick the port and writes it once the server listens: a port picked
+``--port-file FILE`` (instead of ``-p PORT``) lets the kernel pick the port and writes it once the server listens: a port picked
 beforehand by a test can be taken by another server of the same test run before moto binds it, and that server
 then answers in moto's place.
 """
@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> None:
     known, rest = parser.parse_known_args(argv)
     index_single_resource_tags()
     if known.port_file:
+        if rest:
+            parser.error(f"with --port-file only -H/--host is understood, not {' '.join(rest)}")
         serve_on_free_port(known.host, known.port_file)
     else:
         from moto.server import main as serve
