@@ -4,7 +4,8 @@ import MTVAPI
 /// A local cache of one resource type kept current by list + watch, with change notifications.
 ///
 /// After a 410 Gone it lists again and reports the differences as ordinary events, so subscribers never miss a
-/// change and never see one twice.
+/// change and never see one twice. With a resync interval it also reports every cached object again as an update
+/// (old and new the same) that often, so work an event started and a subscriber lost is taken up again.
 public actor Informer {
     /// A change to the cache.
     public enum Event: Sendable {
@@ -19,31 +20,48 @@ public actor Informer {
     let resource: ResourceType
     let namespace: String?
     let options: ListOptions
+    let resyncInterval: Double?
     private var objects: [String: JSONValue] = [:]
     private var subscribers: [UUID: AsyncStream<Event>.Continuation] = [:]
     private var task: Task<Void, Never>?
+    private var resyncTask: Task<Void, Never>?
     private var synced = false
     /// Lists done so far (the first, plus one after each 410 Gone).
     public private(set) var listCount = 0
+    /// Resyncs done so far.
+    public private(set) var resyncCount = 0
 
-    /// Creates an informer; `start()` begins listing and watching.
-    public init(client: KubernetesClient, resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions()) {
+    /// Creates an informer; `start()` begins listing and watching. `resyncInterval` (seconds) re-reports the cache.
+    public init(
+        client: KubernetesClient, resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions(),
+        resyncInterval: Double? = nil
+    ) {
         self.client = client
         self.resource = resource
         self.namespace = namespace
         self.options = options
+        self.resyncInterval = resyncInterval.map { max($0, 0.1) }
     }
 
     /// Starts the list + watch loop (once).
     public func start() {
         guard task == nil else { return }
         task = Task { await self.run() }
+        if let resyncInterval {
+            resyncTask = Task {
+                while (try? await Task.sleep(nanoseconds: UInt64(resyncInterval * 1e9))) != nil {
+                    self.resync()
+                }
+            }
+        }
     }
 
     /// Stops watching and ends every subscription.
     public func stop() {
         task?.cancel()
         task = nil
+        resyncTask?.cancel()
+        resyncTask = nil
         for continuation in subscribers.values { continuation.finish() }
         subscribers.removeAll()
     }
@@ -90,9 +108,16 @@ public actor Informer {
                 return
             } catch {
                 failures += 1
-                try? await Task.sleep(nanoseconds: UInt64(min(10.0, 0.1 * pow(2, Double(failures))) * 1e9))
+                try? await KubernetesClient.reconnectBackoff.sleep(retry: failures)
             }
         }
+    }
+
+    /// Reports every cached object again, once the first list is in.
+    private func resync() {
+        guard synced else { return }
+        resyncCount += 1
+        for object in objects.values { emit(.updated(old: object, new: object)) }
     }
 
     private func replaceAll(_ items: [JSONValue]) {

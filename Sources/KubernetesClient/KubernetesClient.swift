@@ -18,6 +18,12 @@ public final class KubernetesClient: Sendable {
     let maxAttempts: Int
     /// How long an ordinary request may take, in seconds.
     let requestTimeout: Int64
+    /// The waits between attempts of one request.
+    static let requestBackoff = Backoff(base: 0.1, cap: 8)
+    /// The waits between attempts of a write that must land (`retrying`).
+    static let writeBackoff = Backoff(base: 0.25, cap: 10)
+    /// The waits before a watch or an informer connects again after a failure.
+    static let reconnectBackoff = Backoff(base: 0.2, cap: 10)
 
     /// Creates a client; throws when the TLS material does not parse.
     public init(
@@ -231,6 +237,39 @@ public final class KubernetesClient: Sendable {
         }
     }
 
+    /// Writes an object's status from `modify` until it lands: guarded by the resourceVersion of the copy it starts
+    /// from (`current`, a cached copy, or else a fresh read), read again after each failure, and retried for up to
+    /// `patience` seconds (see `retrying`). Nothing is sent when `modify` changes nothing.
+    public func updateStatus<T: KubernetesObject>(
+        _ type: T.Type, name: String, namespace: String?, current: T? = nil, patience: Double = 60,
+        isolation: isolated (any Actor)? = #isolation, _ modify: (inout T) throws -> Void
+    ) async throws -> T {
+        try await retrying(for: patience) { failures in
+            let cached = failures == 0 ? current : nil
+            let base = if let cached { cached } else { try await get(T.self, name: name, namespace: namespace) }
+            return try await update(base, subresource: "status", modify)
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, retrying conflicts and transient failures (5xx, 429, timeouts, broken
+    /// connections) with backoff for up to `patience` seconds; `attempt` gets the number of failures so far.
+    public func retrying<R>(
+        for patience: Double, isolation: isolated (any Actor)? = #isolation, _ attempt: (Int) async throws -> R
+    ) async throws -> R {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(patience * 1000))
+        var failures = 0
+        while true {
+            do {
+                return try await attempt(failures)
+            } catch let error as KubernetesError where error.isConflict || error.isRetryable {
+                guard ContinuousClock.now < deadline else { throw error }
+                failures += 1
+                logger.debug("retrying a write", metadata: ["request": "\(error.request)", "reason": "\(error.reason)"])
+                try await Self.writeBackoff.sleep(retry: failures)
+            }
+        }
+    }
+
     /// Deletes a typed object.
     public func delete<T: KubernetesObject>(_ object: T, options: DeleteOptions = DeleteOptions()) async throws {
         try await delete(
@@ -280,9 +319,8 @@ public final class KubernetesClient: Sendable {
                 // A create that timed out may have happened; only throttling and refusals are safe to repeat.
                 let safe = method != .POST || error.code == 429 || error.code == 503
                 guard error.isRetryable, safe, attempt < maxAttempts else { throw error }
-                let delay = min(8.0, 0.1 * pow(2, Double(attempt - 1))) * Double.random(in: 0.5...1)
                 logger.debug("retrying", metadata: ["request": "\(label)", "reason": "\(error.reason)"])
-                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                try await Self.requestBackoff.sleep(retry: attempt)
                 attempt += 1
             }
         }

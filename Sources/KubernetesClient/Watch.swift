@@ -127,8 +127,7 @@ extension KubernetesClient {
                     } catch {
                         failures += 1
                     }
-                    let delay = failures == 0 ? 0 : min(10.0, 0.1 * pow(2, Double(failures)))
-                    try? await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+                    try? await KubernetesClient.reconnectBackoff.sleep(retry: failures)
                 }
                 continuation.finish()
             }

@@ -82,9 +82,26 @@ extension Array where Element == Condition {
     public mutating func remove(type: String) {
         removeAll { $0.type == type }
     }
+
+    /// Makes `conditions` the only ones of the `owned` types, leaving other writers' conditions alone.
+    public mutating func replace(owned: Set<String>, with conditions: [Condition], now: String) {
+        let kept = Set(conditions.map(\.type))
+        removeAll { owned.contains($0.type) && !kept.contains($0.type) }
+        for condition in conditions { set(condition, now: now) }
+    }
 }
 
 // MARK: Provider
+
+/// The condition types of a Provider's status.
+public enum ProviderCondition {
+    public static let ready = "Ready"
+    public static let connectionTestSucceeded = "ConnectionTestSucceeded"
+    public static let connectionTestFailed = "ConnectionTestFailed"
+    public static let validationFailed = "ValidationFailed"
+    public static let inventoryCreated = "InventoryCreated"
+    public static let inventoryCollectionFailed = "InventoryCollectionFailed"
+}
 
 /// A source or target of migrations: an EC2 account and region, or the `host` cluster itself.
 public struct Provider: KubernetesObject, Equatable {

@@ -50,7 +50,8 @@ public struct Controller: Service {
         try await ensureHostProvider()
         let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
         let providers = ProviderReconciler(
-            client: client, namespaces: namespaces, registry: registry, metrics: metrics, logger: logger)
+            client: client, namespaces: namespaces, registry: registry, inventory: inventory, metrics: metrics,
+            logger: logger)
         let plans = PlanReconciler(
             client: client, namespaces: namespaces, registry: registry, store: inventory.store,
             inventoryChanges: inventory.changes, metrics: metrics, logger: logger)

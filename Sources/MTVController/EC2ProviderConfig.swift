@@ -6,7 +6,7 @@ import MTVAPI
 
 /// The AWS side of an EC2 provider, resolved from its Secret and settings: region, endpoints, and the source
 /// and target credentials (nil source credentials mean the controller's own AWS credential chain).
-public struct EC2ProviderConfig: Sendable {
+public struct EC2ProviderConfig: Sendable, Equatable {
     public var region: AWSRegion
     public var endpoint: URL
     public var stsEndpoint: URL

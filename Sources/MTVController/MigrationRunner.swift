@@ -311,8 +311,12 @@ public actor MigrationRunner {
 
     private func persist(_ migration: Migration, _ status: Migration.Status, before: Migration.Status) async throws {
         guard status != before else { return }
-        _ = try await client.patch(.migrations, name: migration.metadata.name ?? "", namespace: migration.metadata.namespace,
-            .merge(["status": try JSONValue(encoding: status)]), subresource: "status")
+        // The runner is the status's one writer, so a plain merge patch is safe; it must land before the next tick.
+        let patch = JSONValue.object(["status": try JSONValue(encoding: status)])
+        _ = try await client.retrying(for: 60) { _ in
+            try await client.patch(.migrations, name: migration.metadata.name ?? "",
+                namespace: migration.metadata.namespace, .merge(patch), subresource: "status")
+        }
         if let uid = migration.metadata.uid { written[uid] = status }
         for vm in status.vms ?? [] where before.vms?.first(where: { $0.id == vm.id })?.phase != vm.phase {
             CrashHook.shared.reach("phase", key: "\(migration.metadata.uid ?? "")/\(vm.id ?? "")/\(vm.phase)")

@@ -298,26 +298,25 @@ public actor PlanReconciler {
         return labels["node-role.kubernetes.io/control-plane"] == nil && labels["node-role.kubernetes.io/master"] == nil
     }
 
-    /// Replaces the conditions this reconciler owns, keeping the executor's and unchanged transition times.
+    /// Replaces the conditions this reconciler owns, keeping other writers' and unchanged transition times; the
+    /// write starts from the cached plan and is guarded by its resourceVersion, so a stale copy never wins.
     private func setConditions(_ plan: Plan, _ conditions: [Condition], migration: Plan.MigrationStatus?) async throws {
         let owned = Self.ownTypes.union(PlanValidator.conditionTypes)
-        let now = Timestamp.now()
-        var merged = (plan.status?.conditions ?? []).filter { old in
-            !owned.contains(old.type) || conditions.contains { $0.type == old.type }
+        let written = try await client.updateStatus(
+            Plan.self, name: plan.metadata.name ?? "", namespace: plan.metadata.namespace, current: plan
+        ) { current in
+            var status = current.status ?? Plan.Status()
+            var merged = status.conditions ?? []
+            merged.replace(owned: owned, with: conditions, now: Timestamp.now())
+            status.conditions = merged
+            status.observedGeneration = current.metadata.generation
+            if let migration { status.migration = migration }
+            current.status = status
         }
-        for condition in conditions { merged.set(condition, now: now) }
-        guard merged != plan.status?.conditions || plan.status?.observedGeneration != plan.metadata.generation
-            || (migration != nil && migration != plan.status?.migration)
-        else { return }
-        var status: JSONValue = [
-            "conditions": try JSONValue(encoding: merged), "observedGeneration": .number(Double(plan.metadata.generation ?? 0)),
-        ]
-        if let migration { status["migration"] = try JSONValue(encoding: migration) }
-        _ = try await client.patch(.plans, name: plan.metadata.name ?? "", namespace: plan.metadata.namespace,
-            .merge(["status": status]), subresource: "status")
-        let ready = merged.isTrue("Ready")
+        guard written.status != plan.status else { return }
+        let merged = written.status?.conditions ?? []
         logger.info("plan validated", metadata: [
-            "plan": "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")", "ready": "\(ready)",
+            "plan": "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")", "ready": "\(merged.isTrue("Ready"))",
             "blocking": "\(merged.filter { $0.category == Condition.Category.critical }.map(\.type))",
         ])
     }

@@ -5,52 +5,78 @@ import KubernetesClient
 import Logging
 import MTVAPI
 
-/// Keeps EC2 Providers' conditions true: validates each one's Secret, tests the connection with the source and
-/// target credentials, records the account IDs, and re-tests when the Provider or its Secret changes (and every
-/// `retestInterval`). Ready providers are published in the registry for the per-provider work.
+/// Keeps Providers' conditions true, as the one writer of their status: validates each EC2 provider's Secret, tests
+/// the connection with the source and target credentials, records the account IDs, and re-tests when the Provider
+/// or its Secret changes (and every `retestInterval`); the inventory supervisor's conditions are written here too.
+/// Reconciling is level-based: every pass (an event, a resync, the inventory's report) republishes a ready provider
+/// in the registry, which keeps its collector running, and writes the status when it differs from what it should be.
 public actor ProviderReconciler {
     let client: KubernetesClient
     let namespaces: [String?]
     let registry: ProviderRegistry
+    let inventory: InventorySupervisor?
     let metrics: ControllerMetrics
     let logger: Logger
     let retestInterval: Double
+    let resyncInterval: Double
     let queue = WorkQueue()
     private var providers: [Informer] = []
     private var secrets: [Informer] = []
-    private var lastTest: [String: (fingerprint: String, at: Date)] = [:]
+    /// The last connection test of each provider, reused until what it tested changes or `retestInterval` passes.
+    private var tests: [String: ConnectionTest] = [:]
+
+    /// What a connection test found for one provider generation and Secret version.
+    struct ConnectionTest {
+        var fingerprint: String
+        var at: Date
+        var outcome: Result<ConnectionTester.Accounts, ConnectionTester.Failure>
+    }
 
     /// The annotations that record which AWS accounts the credentials belong to.
     public static let sourceAccountAnnotation = "ec2.forklift.konveyor.io/source-account-id"
     public static let targetAccountAnnotation = "ec2.forklift.konveyor.io/target-account-id"
 
+    /// The condition types this reconciler writes (every other writer's stay as they are).
+    static let ownTypes = Set([
+        ProviderCondition.ready, ProviderCondition.connectionTestSucceeded, ProviderCondition.connectionTestFailed,
+        ProviderCondition.validationFailed,
+    ]).union(InventorySupervisor.conditionTypes)
+
     /// Creates a reconciler for the given namespaces (nil: all namespaces).
     public init(
-        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, metrics: ControllerMetrics,
-        logger: Logger, retestInterval: Double = 300
+        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, inventory: InventorySupervisor?,
+        metrics: ControllerMetrics, logger: Logger, retestInterval: Double = 300, resyncInterval: Double = 30
     ) {
         self.client = client
         self.namespaces = namespaces
         self.registry = registry
+        self.inventory = inventory
         self.metrics = metrics
         self.logger = logger
         self.retestInterval = retestInterval
+        self.resyncInterval = resyncInterval
     }
 
-    /// Watches Providers and Secrets and reconciles with `workers` in parallel until cancelled.
+    /// Watches Providers and Secrets, follows the inventory's reports, and reconciles with `workers` in parallel
+    /// until cancelled.
     public func run(workers: Int) async {
         for namespace in namespaces {
-            providers.append(Informer(client: client, resource: .providers, namespace: namespace))
+            providers.append(
+                Informer(client: client, resource: .providers, namespace: namespace, resyncInterval: resyncInterval))
             secrets.append(Informer(client: client, resource: .secrets, namespace: namespace))
         }
-        let followers: [@Sendable () async -> Void] =
+        var tasks: [@Sendable () async -> Void] =
             providers.map { informer in { @Sendable in await self.follow(informer, secrets: false) } }
             + secrets.map { informer in { @Sendable in await self.follow(informer, secrets: true) } }
-        await runUntilCancelled(followers + [{
+        if let reports = inventory?.reports {
+            tasks.append { for await key in reports { await self.queue.add(key) } }
+        }
+        tasks.append {
             await self.queue.process(workers: workers, kind: "provider", metrics: self.metrics, logger: self.logger) {
                 try await self.reconcile($0)
             }
-        }], shutdown: { await self.shutdown() })
+        }
+        await runUntilCancelled(tasks, shutdown: { await self.shutdown() })
     }
 
     private func shutdown() async {
@@ -100,7 +126,7 @@ public actor ProviderReconciler {
         for informer in providers { if let hit = await informer.get(name: name, namespace: namespace) { cached = hit } }
         guard let raw = cached else {
             await registry.remove(key: key, gone: true)
-            lastTest[key] = nil
+            tests[key] = nil
             return nil
         }
         let provider: Provider = try raw.decode()
@@ -108,27 +134,20 @@ public actor ProviderReconciler {
 
         switch provider.spec.type {
         case "openshift":
-            return try await reconcileHost(provider)
+            try await setStatus(provider, phase: "Ready", conditions: [
+                Condition(type: ProviderCondition.connectionTestSucceeded, category: Condition.Category.required,
+                    reason: "Tested", message: "The local cluster is the migration target."),
+                Condition(type: ProviderCondition.ready, category: Condition.Category.required, reason: "Ready",
+                    message: "The provider is ready."),
+            ])
+            return nil
         case "ec2":
             return try await reconcileEC2(provider, key: key)
         default:
-            try await setStatus(provider, phase: "ValidationFailed", conditions: [
-                Condition(type: "ValidationFailed", category: Condition.Category.critical, reason: "TypeNotSupported",
-                    message: "provider type '\(provider.spec.type)' is not handled by this controller (ec2, openshift)")
-            ])
+            try await fail(provider, reason: "TypeNotSupported",
+                message: "provider type '\(provider.spec.type)' is not handled by this controller (ec2, openshift)")
             return nil
         }
-    }
-
-    private func reconcileHost(_ provider: Provider) async throws -> Double? {
-        guard provider.status?.conditions?.isTrue("Ready") != true || provider.status?.observedGeneration != provider.metadata.generation
-        else { return nil }
-        try await setStatus(provider, phase: "Ready", conditions: [
-            Condition(type: "ConnectionTestSucceeded", category: Condition.Category.required, reason: "Tested",
-                message: "The local cluster is the migration target."),
-            Condition(type: "Ready", category: Condition.Category.required, reason: "Ready", message: "The provider is ready."),
-        ])
-        return nil
     }
 
     private func reconcileEC2(_ provider: Provider, key: String) async throws -> Double? {
@@ -138,10 +157,7 @@ public actor ProviderReconciler {
             try await fail(provider, reason: "SecretNotSet", message: "spec.secret names no Secret; set spec.secret.name")
             return nil
         }
-        let secret: Secret
-        do {
-            secret = try await client.get(Secret.self, name: secretName, namespace: secretNamespace)
-        } catch let error as KubernetesError where error.isNotFound {
+        guard let secret = try await secret(name: secretName, namespace: secretNamespace) else {
             await registry.remove(key: key)
             try await fail(provider, reason: "SecretNotFound",
                 message: "secret \(secretNamespace)/\(secretName) does not exist; create it or fix spec.secret")
@@ -157,15 +173,16 @@ public actor ProviderReconciler {
         }
 
         let fingerprint = "\(provider.metadata.generation ?? 0)/\(secret.metadata.resourceVersion ?? "")"
-        if let last = lastTest[key], last.fingerprint == fingerprint, Date().timeIntervalSince(last.at) < retestInterval,
-            provider.status?.observedGeneration == provider.metadata.generation
-        {
-            return retestInterval - Date().timeIntervalSince(last.at)
+        let test: ConnectionTest
+        if let last = tests[key], last.fingerprint == fingerprint, Date().timeIntervalSince(last.at) < retestInterval {
+            test = last
+        } else {
+            test = ConnectionTest(fingerprint: fingerprint, at: Date(),
+                outcome: await ConnectionTester(config: config, logger: logger).test())
+            tests[key] = test
         }
-        lastTest[key] = (fingerprint, Date())
-
-        let result = await ConnectionTester(config: config, logger: logger).test()
-        switch result {
+        let retest = max(0.1, retestInterval - Date().timeIntervalSince(test.at))
+        switch test.outcome {
         case .success(let accounts):
             await registry.set(key: key, uid: provider.metadata.uid ?? "", config: config, accounts: accounts)
             if provider.metadata.annotations?[Self.sourceAccountAnnotation] != accounts.source
@@ -179,48 +196,66 @@ public actor ProviderReconciler {
             }
             let mode = accounts.source == accounts.target ? "same account" : "cross-account: snapshots are shared"
             try await setStatus(provider, phase: "Ready", conditions: [
-                Condition(type: "ConnectionTestSucceeded", category: Condition.Category.required, reason: "Tested",
+                Condition(type: ProviderCondition.connectionTestSucceeded, category: Condition.Category.required,
+                    reason: "Tested",
                     message: "Connected to \(config.endpoint.host ?? "EC2") as account \(accounts.source) (target account \(accounts.target), \(mode))."),
-                Condition(type: "Ready", category: Condition.Category.required, reason: "Ready", message: "The provider is ready."),
+                Condition(type: ProviderCondition.ready, category: Condition.Category.required, reason: "Ready",
+                    message: "The provider is ready."),
             ], secretResourceVersion: secret.metadata.resourceVersion)
-            return retestInterval
+            return retest
         case .failure(let failure):
             await registry.remove(key: key)
             try await setStatus(provider, phase: "ConnectionFailed", conditions: [
-                Condition(type: "ConnectionTestFailed", category: Condition.Category.critical, reason: failure.code,
-                    message: failure.message, suggestion: failure.suggestion)
+                Condition(type: ProviderCondition.connectionTestFailed, category: Condition.Category.critical,
+                    reason: failure.code, message: failure.message, suggestion: failure.suggestion)
             ], secretResourceVersion: secret.metadata.resourceVersion)
-            return failure.transient ? 30 : retestInterval
+            return failure.transient ? min(30, retest) : retest
+        }
+    }
+
+    /// The provider's Secret, from the cache when it holds it (a Secret outside the watched namespaces, or one
+    /// the cache has not seen yet, is read from the API server); nil when it does not exist.
+    private func secret(name: String, namespace: String) async throws -> Secret? {
+        for informer in secrets {
+            if let hit = await informer.get(name: name, namespace: namespace) { return try hit.decode() }
+        }
+        do {
+            return try await client.get(Secret.self, name: name, namespace: namespace)
+        } catch let error as KubernetesError where error.isNotFound {
+            return nil
         }
     }
 
     private func fail(_ provider: Provider, reason: String, message: String) async throws {
         try await setStatus(provider, phase: "ValidationFailed", conditions: [
-            Condition(type: "ValidationFailed", category: Condition.Category.critical, reason: reason, message: message)
+            Condition(type: ProviderCondition.validationFailed, category: Condition.Category.critical, reason: reason,
+                message: message)
         ])
     }
 
-    /// Replaces the provider's conditions with `conditions` (keeping transition times of unchanged ones).
+    /// Makes the provider's status say `phase` with `conditions` and the inventory's view, replacing only the
+    /// condition types this reconciler owns (transition times of unchanged ones are kept). The write starts from
+    /// the cached copy and is guarded by its resourceVersion, so it never overwrites what it has not seen.
     private func setStatus(
         _ provider: Provider, phase: String, conditions: [Condition], secretResourceVersion: String? = nil
     ) async throws {
-        let now = Timestamp.now()
-        // Conditions of the given types are replaced, others of the reconciler dropped; the inventory's stay.
-        var merged = (provider.status?.conditions ?? []).filter { old in
-            old.type.hasPrefix("Inventory") || conditions.contains { $0.type == old.type }
+        let key = "\(provider.metadata.namespace ?? "")/\(provider.metadata.name ?? "")"
+        let desired = conditions + (await inventory?.conditions(key: key) ?? [])
+        let written = try await client.updateStatus(
+            Provider.self, name: provider.metadata.name ?? "", namespace: provider.metadata.namespace, current: provider
+        ) { current in
+            var status = current.status ?? Provider.Status()
+            var merged = status.conditions ?? []
+            merged.replace(owned: Self.ownTypes, with: desired, now: Timestamp.now())
+            status.phase = phase
+            status.conditions = merged
+            status.observedGeneration = current.metadata.generation
+            status.secretResourceVersion = secretResourceVersion ?? status.secretResourceVersion
+            current.status = status
         }
-        for condition in conditions { merged.set(condition, now: now) }
-        var status = provider.status ?? Provider.Status()
-        status.phase = phase
-        status.conditions = merged
-        status.observedGeneration = provider.metadata.generation
-        status.secretResourceVersion = secretResourceVersion ?? status.secretResourceVersion
-        guard status != provider.status else { return }
-        _ = try await client.patch(.providers, name: provider.metadata.name ?? "", namespace: provider.metadata.namespace,
-            .merge(["status": try JSONValue(encoding: status)]), subresource: "status")
-        logger.info("provider status", metadata: [
-            "provider": "\(provider.metadata.namespace ?? "")/\(provider.metadata.name ?? "")", "phase": "\(phase)",
-        ])
+        if written.status != provider.status {
+            logger.info("provider status", metadata: ["provider": "\(key)", "phase": "\(phase)"])
+        }
     }
 
     static func key(of object: JSONValue) -> String {

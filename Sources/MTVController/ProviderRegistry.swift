@@ -4,7 +4,7 @@ import Foundation
 /// The EC2 providers that passed their connection test, with what the per-provider work needs to reach AWS.
 public actor ProviderRegistry {
     /// One ready provider.
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, Equatable {
         public var key: String
         public var uid: String
         public var config: EC2ProviderConfig
@@ -21,13 +21,12 @@ public actor ProviderRegistry {
         self.metrics = metrics
     }
 
-    /// Publishes a ready provider (a changed configuration restarts its collector).
+    /// Publishes a ready provider and makes sure its collector runs (a changed configuration restarts it).
     public func set(key: String, uid: String, config: EC2ProviderConfig, accounts: ConnectionTester.Accounts) async {
-        let changed = entries[key].map { $0.uid != uid || $0.accounts != accounts || $0.config.endpoint != config.endpoint }
         let entry = Entry(key: key, uid: uid, config: config, accounts: accounts)
         entries[key] = entry
         await metrics?.set("mtv_providers_ready", Double(entries.count))
-        await inventory?.ensure(entry, restart: changed ?? false)
+        await inventory?.ensure(entry)
     }
 
     /// Withdraws a provider that failed (`gone: false`) or was deleted (`gone: true`, its inventory is dropped).

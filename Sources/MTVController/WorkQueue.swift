@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 import Logging
 
 /// A queue of object keys for reconcilers: a key waits at most once, a key being worked on is not handed out
@@ -10,6 +11,8 @@ public actor WorkQueue {
     private var dirty: Set<String> = []
     private var waiters: [CheckedContinuation<String?, Never>] = []
     private var closed = false
+    /// Consecutive failed reconciles per key, for the retry backoff.
+    private var failures: [String: Int] = [:]
 
     /// Creates an empty queue.
     public init() {}
@@ -58,6 +61,17 @@ public actor WorkQueue {
         if dirty.remove(key) != nil { add(key) }
     }
 
+    /// Counts one more failed reconcile of `key`; returns how long to wait before retrying it.
+    func failed(_ key: String, backoff: Backoff) -> Double {
+        failures[key, default: 0] += 1
+        return backoff.delay(retry: failures[key]!)
+    }
+
+    /// Forgets the failures of a key that reconciled.
+    func succeeded(_ key: String) {
+        failures[key] = nil
+    }
+
     /// Stops handing out keys and releases every waiting worker.
     public func close() {
         closed = true
@@ -68,9 +82,11 @@ public actor WorkQueue {
 
 extension WorkQueue {
     /// Hands keys to `workers` tasks running `reconcile` until the queue closes; a reconcile returns when to look
-    /// at the key again (nil: only on the next event), and one that throws is retried after `retryDelay` seconds.
+    /// at the key again (nil: only on the next event), and one that throws is retried with `retryBackoff`, waiting
+    /// longer after each consecutive failure of that key.
     func process(
-        workers: Int, kind: String, metrics: ControllerMetrics, logger: Logger, retryDelay: Double = 5,
+        workers: Int, kind: String, metrics: ControllerMetrics, logger: Logger,
+        retryBackoff: Backoff = Backoff(base: 0.5, cap: 30),
         reconcile: @escaping @Sendable (String) async throws -> Double?
     ) async {
         await withTaskGroup(of: Void.self) { group in
@@ -79,11 +95,15 @@ extension WorkQueue {
                     while let key = await self.next() {
                         do {
                             if let again = try await reconcile(key) { self.add(key, after: again) }
+                            await self.succeeded(key)
                             await metrics.increment("mtv_\(kind)_reconciles_total", labels: ["result": "success"])
                         } catch {
                             await metrics.increment("mtv_\(kind)_reconciles_total", labels: ["result": "error"])
-                            logger.warning("\(kind) reconcile failed; retrying", metadata: ["key": "\(key)", "error": "\(error)"])
-                            self.add(key, after: retryDelay)
+                            let delay = await self.failed(key, backoff: retryBackoff)
+                            logger.warning("\(kind) reconcile failed; retrying", metadata: [
+                                "key": "\(key)", "error": "\(error)", "retryIn": "\(String(format: "%.1f", delay))s",
+                            ])
+                            self.add(key, after: delay)
                         }
                         await self.done(key)
                     }

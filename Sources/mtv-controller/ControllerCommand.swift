@@ -113,7 +113,7 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         let metrics = ControllerMetrics()
         let supervisor = InventorySupervisor(
-            store: store, client: client, interval: inventoryInterval, metrics: metrics, logger: logger)
+            store: store, interval: inventoryInterval, metrics: metrics, logger: logger)
         let inventory = InventoryService(
             store: store, providers: supervisor, authorizer: KubernetesInventoryAuthorizer(client: client))
         let health = HealthState()

@@ -196,6 +196,44 @@ struct LiveClusterTests {
         }
     }
 
+    @Test("updateStatus from a stale copy keeps what another writer added, and outlasts 500s beyond one request's retries")
+    func updateStatusFromStaleCopy() async throws {
+        try await Cluster.with { cluster in
+            let plan = Plan(
+                metadata: ObjectMeta(name: "writers", namespace: cluster.namespace),
+                spec: Plan.Spec(
+                    provider: ProviderPair(source: ObjectReference(name: "a", namespace: "b"),
+                        destination: ObjectReference(name: "host", namespace: "b")),
+                    targetNamespace: "t", map: Plan.Maps(network: ObjectReference(name: "n", namespace: nil),
+                        storage: ObjectReference(name: "s", namespace: nil)), vms: [Plan.VM(id: "i-1")]))
+            let stale = try await cluster.client.create(plan)
+            let now = "2026-01-01T00:00:00Z"
+            // Another writer adds its condition after `stale` was read.
+            _ = try await cluster.client.updateStatus(Plan.self, name: "writers", namespace: cluster.namespace) {
+                var conditions = $0.status?.conditions ?? []
+                conditions.set(Condition(type: "Theirs", category: Condition.Category.advisory), now: now)
+                $0.status = Plan.Status(conditions: conditions)
+            }
+            // Seven 500s: more than one request retries (5 attempts), fewer than the write's patience covers.
+            let path = "/apis/forklift.konveyor.io/v1beta1/namespaces/\(cluster.namespace)/plans/writers/status"
+            try await cluster.fault(["method": "PATCH", "path": path, "status": 500, "count": 7])
+            let written = try await cluster.client.updateStatus(
+                Plan.self, name: "writers", namespace: cluster.namespace, current: stale
+            ) {
+                var conditions = $0.status?.conditions ?? []
+                conditions.replace(owned: ["Mine"], with: [Condition(type: "Mine", category: Condition.Category.advisory)],
+                    now: now)
+                $0.status = Plan.Status(conditions: conditions)
+            }
+            #expect(written.status?.conditions?.map(\.type).sorted() == ["Mine", "Theirs"])
+            let stored = try await cluster.client.get(Plan.self, name: "writers", namespace: cluster.namespace)
+            #expect(stored.status?.conditions?.map(\.type).sorted() == ["Mine", "Theirs"])
+            let armed = try await ControlAPI.call("GET", cluster.environment.fakeKubeControl.appending(path: "faults"))
+            let faults = try #require((armed as? [String: Any])?["faults"] as? [[String: Any]])
+            #expect(!faults.contains { $0["path"] as? String == path }, "every injected 500 was answered")
+        }
+    }
+
     @Test("delete honours preconditions and finalizers")
     func deletePreconditionsAndFinalizers() async throws {
         try await Cluster.with { cluster in

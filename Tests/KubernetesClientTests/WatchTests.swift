@@ -135,6 +135,28 @@ struct WatchTests {
         }
     }
 
+    @Test("an informer with a resync interval reports every cached object again, unchanged")
+    func informerResyncs() async throws {
+        try await Cluster.with { cluster in
+            _ = try await cluster.client.create(ResourceType.configMaps, cluster.configMap("a"))
+            _ = try await cluster.client.create(ResourceType.configMaps, cluster.configMap("b"))
+            let informer = Informer(client: cluster.client, resource: ResourceType.configMaps,
+                namespace: cluster.namespace, resyncInterval: 0.2)
+            let events = await informer.events()
+            await informer.start()
+            var resynced: [String] = []
+            for await event in events {
+                guard case .updated(let old, let new) = event else { continue }
+                #expect(old == new, "a resync reports the cached object as it is")
+                resynced.append(new[path: ["metadata", "name"]]?.stringValue ?? "")
+                if resynced.count == 4 { break }
+            }
+            #expect(resynced.sorted() == ["a", "a", "b", "b"])
+            #expect(await informer.resyncCount >= 2)
+            await informer.stop()
+        }
+    }
+
     @Test("a 200 KB object arrives whole through a watch")
     func largeObject() async throws {
         try await Cluster.with { cluster in
