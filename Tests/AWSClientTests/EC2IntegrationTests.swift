@@ -15,8 +15,8 @@ struct EC2IntegrationTests {
     let ec2: EC2Client
     let proxy: ProxyControl
 
-    init() throws {
-        fleet = try Fleet.seed(in: environment)
+    init() async throws {
+        fleet = try await Fleet.seed(in: environment)
         ec2 = try environment.ec2(account: fleet.account)
         proxy = ProxyControl(base: environment.proxyControl)
     }

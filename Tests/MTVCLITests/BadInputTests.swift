@@ -25,7 +25,7 @@ struct BadInputTests {
     @Test("at least 50 wrong invocations: each exits non-zero, says what is wrong, and changes nothing")
     func cliInvocations() async throws {
         try await InventoryEndToEndTests.withInventory { scenario, _ in
-            let plan = try scenario.mtv("create", "plan", "existing", "--source", "my-ec2", "--vms", "web-2")
+            let plan = try await scenario.mtv("create", "plan", "existing", "--source", "my-ec2", "--vms", "web-2")
             #expect(plan.status == 0, "\(plan.stderr)")
             let badFile = FileManager.default.temporaryDirectory.appending(path: "vms-\(UUID().uuidString).yaml").path
             try "name: [unclosed".write(toFile: badFile, atomically: true, encoding: .utf8)
@@ -106,11 +106,11 @@ struct BadInputTests {
             #expect(cases.count >= 50)
             let before = try await Self.state(scenario)
             for (arguments, hint) in cases {
-                let result = try scenario.mtv(arguments)
+                let result = try await scenario.mtv(arguments)
                 #expect(result.status != 0, "\(arguments) succeeded")
                 #expect(result.stderr.contains(hint), "\(arguments): \(result.stderr)")
             }
-            let unknown = try MTVCLI.run(["frobnicate"], environment: scenario.environment)
+            let unknown = try await MTVCLI.run(["frobnicate"], environment: scenario.environment)
             #expect(unknown.status != 0 && unknown.stderr.contains("frobnicate"), "\(unknown.stderr)")
             #expect(try await Self.state(scenario) == before, "nothing changed")
         }
@@ -139,7 +139,7 @@ struct BadInputTests {
                 \(extra)
                 """
             }
-            let maps = try scenario.mtv("create", "plan", "base", "--source", "my-ec2", "--vms", "web-2")
+            let maps = try await scenario.mtv("create", "plan", "base", "--source", "my-ec2", "--vms", "web-2")
             #expect(maps.status == 0)
             let manifests = [
                 plan("no-provider", source: "missing"), plan("no-vm", vm: "i-0000000000000dead"),
@@ -168,7 +168,7 @@ struct BadInputTests {
             var noMaps = manifests
             noMaps[4] = manifests[4].replacingOccurrences(of: "base-network-map", with: "missing-map")
             for manifest in noMaps {
-                let applied = try ProcessRunner.run(["kubectl", "apply", "-f", "-"], environment: scenario.environment.variables,
+                let applied = try await ProcessRunner.run(["kubectl", "apply", "-f", "-"], environment: scenario.environment.variables,
                     input: manifest)
                 #expect(applied.status == 0, "\(applied.stderr)")
             }

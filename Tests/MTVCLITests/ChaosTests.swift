@@ -16,16 +16,16 @@ struct ChaosTests {
         _ scenario: Scenario, _ sandbox: AWSSandbox, inventoryURL: URL, plan: String
     ) async throws {
         let env = ["MTV_INVENTORY_URL": inventoryURL.absoluteString]
-        let provider = try scenario.mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
+        let provider = try await scenario.mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
             "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url", sandbox.url.absoluteString,
             "--auto-target-credentials"], extraEnvironment: env)
         #expect(provider.status == 0, "\(provider.stderr)")
         _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated", seconds: 60)
         try await sandbox.control.resetCalls()  // count the migration alone
-        let created = try scenario.mtv(["create", "plan", plan, "--source", "my-ec2", "--vms", "where label.fleet = 'bench'",
+        let created = try await scenario.mtv(["create", "plan", plan, "--source", "my-ec2", "--vms", "where label.fleet = 'bench'",
             "--target-namespace", "\(scenario.namespace)-\(plan)"], extraEnvironment: env)
         #expect(created.stdout.contains("The plan is Ready."), "\(created.stdout)\(created.stderr)")
-        #expect(try scenario.mtv(["start", "plan", plan], extraEnvironment: env).status == 0)
+        #expect(try await scenario.mtv(["start", "plan", plan], extraEnvironment: env).status == 0)
     }
 
     /// Everything a finished migration of `count` two-disk VMs must leave, and nothing more.
@@ -38,7 +38,7 @@ struct ChaosTests {
             "failed: \(vms.filter { $0.error != nil }.map { "\($0.name ?? ""): \($0.error?.reasons ?? [])" })")
         let uid = try #require(migration.metadata.uid)
         let filter = "Name=tag:forklift.konveyor.io/migration-uid,Values=\(uid)"
-        let result = try sandbox.aws(["describe-volumes", "--filters", filter, "--output", "json"],
+        let result = try await sandbox.aws(["describe-volumes", "--filters", filter, "--output", "json"],
             environment: scenario.environment.variables)
         let volumes = (try JSONValue(parsing: Data(result.stdout.utf8)))["Volumes"]?.arrayValue ?? []
         let sources = volumes.compactMap { volume in
@@ -46,7 +46,7 @@ struct ChaosTests {
         }
         #expect(volumes.count == 2 * count, "one new volume per source volume: \(volumes.count)")
         #expect(Set(sources).count == sources.count, "no source volume has two new volumes")
-        let snapshots = try sandbox.aws(["describe-snapshots", "--filters", filter, "--output", "json"],
+        let snapshots = try await sandbox.aws(["describe-snapshots", "--filters", filter, "--output", "json"],
             environment: scenario.environment.variables)
         #expect((try JSONValue(parsing: Data(snapshots.stdout.utf8)))["Snapshots"]?.arrayValue?.isEmpty == true,
             "no migration snapshot remains")

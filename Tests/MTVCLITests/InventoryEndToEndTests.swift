@@ -14,7 +14,7 @@ struct InventoryEndToEndTests {
     static func withInventory(_ body: (Scenario, [String: String]) async throws -> Void) async throws {
         let environment = try #require(LocalEnvironment.current)
         // Suites run in parallel and share this fleet; seed-fleet's lock makes the later ones find it complete.
-        let seeded = try ProcessRunner.run([
+        let seeded = try await ProcessRunner.run([
             "scripts/seed-fleet", "--endpoint", environment.awsEndpoint.absoluteString, "--json",
         ])
         #expect(seeded.status == 0, "\(seeded.stderr)")
@@ -22,7 +22,7 @@ struct InventoryEndToEndTests {
         var ids: [String: String] = [:]
         for (key, value) in fleet["instances"]?.objectValue ?? [:] { ids[key] = value["id"]?.stringValue }
         try await Scenario.with(controllerArguments: ["--inventory-interval", "1"]) { scenario in
-            let created = try scenario.mtv(
+            let created = try await scenario.mtv(
                 "create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--username",
                 scenario.sourceKey, "--password", scenario.sourceSecret, "--auto-target-credentials")
             #expect(created.status == 0, "\(created.stderr)")
@@ -31,8 +31,8 @@ struct InventoryEndToEndTests {
         }
     }
 
-    func names(_ scenario: Scenario, _ query: String) throws -> [String] {
-        let result = try scenario.inventory("ec2-instance", "my-ec2", "-q", query, "-o", "json")
+    func names(_ scenario: Scenario, _ query: String) async throws -> [String] {
+        let result = try await scenario.inventory("ec2-instance", "my-ec2", "-q", query, "-o", "json")
         #expect(result.status == 0, "\(query): \(result.stderr)")
         return try JSONValue(parsing: Data(result.stdout.utf8)).arrayValue?.compactMap { $0["name"]?.stringValue } ?? []
     }
@@ -59,10 +59,10 @@ struct InventoryEndToEndTests {
                 ("where len(BlockDeviceMappings) + 1 > 2", ["web-1", "db-1"]),  // a literal '+' reaches the server
             ]
             for (query, expected) in cases {
-                #expect(Set(try names(scenario, query)) == expected, "\(query)")
+                #expect(Set(try await names(scenario, query)) == expected, "\(query)")
             }
-            #expect(try names(scenario, "where powerState = 'On' order by name") == ["arm-1", "db-1", "web-1"])
-            let projected = try scenario.inventory("ec2-instance", "my-ec2", "-q",
+            #expect(try await names(scenario, "where powerState = 'On' order by name") == ["arm-1", "db-1", "web-1"])
+            let projected = try await scenario.inventory("ec2-instance", "my-ec2", "-q",
                 "select name, InstanceType where label.Environment in ['production', 'staging'] order by name desc limit 2")
             let lines = projected.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
             #expect(lines.first == ["NAME", "INSTANCETYPE"])
@@ -78,7 +78,7 @@ struct InventoryEndToEndTests {
                 ("where 1 / 0 > 1", "division by zero"), ("where name ~= '['", "regular expression"),
             ]
             for (query, hint) in cases {
-                let result = try scenario.inventory("ec2-instance", "my-ec2", "-q", query)
+                let result = try await scenario.inventory("ec2-instance", "my-ec2", "-q", query)
                 #expect(result.status != 0, "\(query)")
                 #expect(result.stdout.isEmpty, "\(query): \(result.stdout)")
                 #expect(result.stderr.lowercased().contains(hint.lowercased()), "\(query): \(result.stderr)")
@@ -89,20 +89,20 @@ struct InventoryEndToEndTests {
     @Test("tables for instances, volumes, volume types and networks; the provider as argument or flag")
     func tables() async throws {
         try await Self.withInventory { scenario, ids in
-            let instances = try scenario.inventory("ec2-instance", "my-ec2")
+            let instances = try await scenario.inventory("ec2-instance", "my-ec2")
             #expect(instances.stdout.hasPrefix("NAME"))
             #expect(["web-1", "web-2", "db-1", "win-1", "arm-1"].allSatisfy(instances.stdout.contains))
-            let volumes = try scenario.inventory("ec2-volumes", "--provider", "my-ec2")
+            let volumes = try await scenario.inventory("ec2-volumes", "--provider", "my-ec2")
             #expect(volumes.stdout.contains("io1") && volumes.stdout.contains("500Gi"))
             #expect(volumes.stdout.contains(try #require(ids["db-1"])))
-            let types = try scenario.inventory("ec2-volume-type", "my-ec2")
+            let types = try await scenario.inventory("ec2-volume-type", "my-ec2")
             #expect(types.stdout.contains("gp3") && types.stdout.contains("MAX-IOPS"))
-            let networks = try scenario.inventory("ec2-network", "my-ec2", "-o", "json")
+            let networks = try await scenario.inventory("ec2-network", "my-ec2", "-o", "json")
             let kinds = try JSONValue(parsing: Data(networks.stdout.utf8)).arrayValue?.compactMap { $0["networkType"]?.stringValue }
             #expect(Set(kinds ?? []) == ["vpc", "subnet"])
-            let none = try scenario.inventory("ec2-instance", "my-ec2", "-q", "where name = 'nope'")
+            let none = try await scenario.inventory("ec2-instance", "my-ec2", "-q", "where name = 'nope'")
             #expect(none.stdout.contains("No EC2 instances found"))
-            let markdown = try scenario.inventory("ec2-instance", "my-ec2", "-o", "markdown", "-q", "where name = 'web-1'")
+            let markdown = try await scenario.inventory("ec2-instance", "my-ec2", "-o", "markdown", "-q", "where name = 'web-1'")
             #expect(markdown.stdout.hasPrefix("| NAME |"))
         }
     }
@@ -113,9 +113,9 @@ struct InventoryEndToEndTests {
             let ec2 = try scenario.environment.ec2(account: "123456789012")
             let volume = try await ec2.createVolume(CreateVolumeInput(availabilityZone: "us-east-1a", size: 1,
                 volumeType: "gp3", tagSpecifications: [TagSpecification(resourceType: "volume", tags: [Tag("Name", "short-lived")])]))
-            try await waitUntil { try scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID) }
+            try await waitUntil { try await scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID) }
             try await ec2.deleteVolume(id: volume.volumeID)
-            try await waitUntil { !(try scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID)) }
+            try await waitUntil { !(try await scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID)) }
         }
     }
 
@@ -141,13 +141,13 @@ struct InventoryEndToEndTests {
     @Test("a provider that is missing, not EC2 or not Ready gets a clear error")
     func providerProblems() async throws {
         try await Scenario.with(controller: false) { scenario in
-            let missing = try scenario.inventory("ec2-instance", "nope")
+            let missing = try await scenario.inventory("ec2-instance", "nope")
             #expect(missing.status != 0 && missing.stderr.contains("not found"))
-            _ = try scenario.mtv("create", "provider", "idle", "--type", "ec2", "--ec2-region", "us-east-1",
+            _ = try await scenario.mtv("create", "provider", "idle", "--type", "ec2", "--ec2-region", "us-east-1",
                 "--username", "a", "--password", "b", "--target-az", "us-east-1c", "--wait-timeout", "0")
-            let unready = try scenario.inventory("ec2-instance", "idle")
+            let unready = try await scenario.inventory("ec2-instance", "idle")
             #expect(unready.status != 0 && unready.stderr.contains("not ready"))
-            let unknown = try scenario.inventory("ec2-gadget", "idle")
+            let unknown = try await scenario.inventory("ec2-gadget", "idle")
             #expect(unknown.status != 0 && unknown.stderr.contains("ec2-instance"))
         }
     }

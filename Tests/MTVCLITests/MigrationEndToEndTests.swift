@@ -18,7 +18,7 @@ struct MigrationEndToEndTests {
         let sandbox = try await AWSSandbox(stateDelays: stateDelays, extra: extra)
         defer { sandbox.stop() }
         try await Scenario.with(controllerArguments: ["--inventory-interval", "\(inventoryInterval)"]) { scenario in
-            let created = try scenario.mtv("create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
+            let created = try await scenario.mtv("create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
                 "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url", sandbox.url.absoluteString,
                 "--auto-target-credentials")
             #expect(created.status == 0, "\(created.stderr)")
@@ -29,9 +29,9 @@ struct MigrationEndToEndTests {
 
     /// Creates a plan (which must become Ready), starts it, and waits for its migration to end.
     static func migrate(_ scenario: Scenario, plan: String, _ arguments: [String], seconds: Double = 90) async throws -> Migration {
-        let created = try scenario.mtv(["create", "plan", plan, "--source", "my-ec2"] + arguments)
+        let created = try await scenario.mtv(["create", "plan", plan, "--source", "my-ec2"] + arguments)
         #expect(created.status == 0 && created.stdout.contains("The plan is Ready."), "\(created.stdout)\(created.stderr)")
-        let started = try scenario.mtv("start", "plan", plan)
+        let started = try await scenario.mtv("start", "plan", plan)
         #expect(started.status == 0, "\(started.stderr)")
         return try await finished(scenario, plan: plan, seconds: seconds)
     }
@@ -50,17 +50,17 @@ struct MigrationEndToEndTests {
     }
 
     /// The AWS CLI's JSON answer.
-    static func aws(_ sandbox: AWSSandbox, _ scenario: Scenario, _ arguments: [String]) throws -> JSONValue {
-        let result = try sandbox.aws(arguments + ["--output", "json"], environment: scenario.environment.variables)
+    static func aws(_ sandbox: AWSSandbox, _ scenario: Scenario, _ arguments: [String]) async throws -> JSONValue {
+        let result = try await sandbox.aws(arguments + ["--output", "json"], environment: scenario.environment.variables)
         #expect(result.status == 0, "\(arguments): \(result.stderr)")
         return try JSONValue(parsing: Data(result.stdout.utf8))
     }
 
     /// Snapshots and volumes the AWS CLI finds by slide 16's vmID tag.
-    static func tagged(_ sandbox: AWSSandbox, _ scenario: Scenario, _ instance: String) throws -> (snapshots: [JSONValue], volumes: [JSONValue]) {
+    static func tagged(_ sandbox: AWSSandbox, _ scenario: Scenario, _ instance: String) async throws -> (snapshots: [JSONValue], volumes: [JSONValue]) {
         let filter = "Name=tag:forklift.konveyor.io/vmID,Values=\(instance)"
-        let snapshots = try aws(sandbox, scenario, ["describe-snapshots", "--filters", filter])["Snapshots"]?.arrayValue ?? []
-        let volumes = try aws(sandbox, scenario, ["describe-volumes", "--filters", filter])["Volumes"]?.arrayValue ?? []
+        let snapshots = try await aws(sandbox, scenario, ["describe-snapshots", "--filters", filter])["Snapshots"]?.arrayValue ?? []
+        let volumes = try await aws(sandbox, scenario, ["describe-volumes", "--filters", filter])["Volumes"]?.arrayValue ?? []
         return (snapshots, volumes)
     }
 
@@ -101,7 +101,7 @@ struct MigrationEndToEndTests {
             #expect(claims.allSatisfy { $0.status?["phase"] == "Bound" })
             #expect(claims.first?.metadata.ownerReferences?.first?.kind == "VirtualMachine")
 
-            let (snapshots, volumes) = try Self.tagged(sandbox, scenario, id)
+            let (snapshots, volumes) = try await Self.tagged(sandbox, scenario, id)
             #expect(snapshots.isEmpty, "no migration snapshot remains: \(snapshots)")
             #expect(volumes.count == 1)
             let tags = Self.tags(try #require(volumes.first))
@@ -110,29 +110,29 @@ struct MigrationEndToEndTests {
             #expect(tags["forklift.konveyor.io/snapshot"]?.hasPrefix("snap-") == true)
             #expect(volumes.first?["AvailabilityZone"] == "us-east-1c")
 
-            let listed = try scenario.mtv("get", "plan", "migrate-webserver")
+            let listed = try await scenario.mtv("get", "plan", "migrate-webserver")
             #expect(listed.stdout.contains("Succeeded"), "\(listed.stdout)")
-            let pipelines = try scenario.mtv("get", "plan", "migrate-webserver", "--vms", "--disk")
+            let pipelines = try await scenario.mtv("get", "plan", "migrate-webserver", "--vms", "--disk")
             #expect(pipelines.stdout.contains("DiskTransfer") && pipelines.stdout.contains("-> web-2"), "\(pipelines.stdout)")
 
             // Orphans of an interrupted attempt, found by tag; the migrated VM's volume is in use and stays.
             let volumeID = try #require(volumes.first?["VolumeId"]?.stringValue)
             let orphanTags = "Tags=[{Key=forklift.konveyor.io/migration-uid,Value=gone-attempt},{Key=forklift.konveyor.io/vmID,Value=\(id)}]"
-            let orphanSnapshot = try Self.aws(sandbox, scenario, ["create-snapshot", "--volume-id", volumeID,
+            let orphanSnapshot = try await Self.aws(sandbox, scenario, ["create-snapshot", "--volume-id", volumeID,
                 "--tag-specifications", "ResourceType=snapshot,\(orphanTags)"])["SnapshotId"]?.stringValue
-            let orphanVolume = try Self.aws(sandbox, scenario, ["create-volume", "--availability-zone", "us-east-1c", "--size", "1",
+            let orphanVolume = try await Self.aws(sandbox, scenario, ["create-volume", "--availability-zone", "us-east-1c", "--size", "1",
                 "--tag-specifications", "ResourceType=volume,\(orphanTags)"])["VolumeId"]?.stringValue
             // An orphan is an available volume; the proxy keeps a new one "creating" for a moment.
-            let waited = try sandbox.aws(["wait", "volume-available", "--volume-ids", orphanVolume ?? "?"],
+            let waited = try await sandbox.aws(["wait", "volume-available", "--volume-ids", orphanVolume ?? "?"],
                 environment: scenario.environment.variables)
             #expect(waited.status == 0, "\(waited.stderr)")
-            let preview = try scenario.mtv("cleanup", "--provider", "my-ec2", "--dry-run")
+            let preview = try await scenario.mtv("cleanup", "--provider", "my-ec2", "--dry-run")
             #expect(preview.status == 0, "\(preview.stderr)")
             for orphan in [orphanSnapshot, orphanVolume] { #expect(preview.stdout.contains(orphan ?? "?"), "\(preview.stdout)") }
             #expect(!preview.stdout.contains(volumeID), "a volume bound as a PV is in use")
-            let cleaned = try scenario.mtv("cleanup", "--provider", "my-ec2")
+            let cleaned = try await scenario.mtv("cleanup", "--provider", "my-ec2")
             #expect(cleaned.stdout.components(separatedBy: "deleted").count == 3, "\(cleaned.stdout)")
-            let after = try Self.tagged(sandbox, scenario, id)
+            let after = try await Self.tagged(sandbox, scenario, id)
             #expect(after.snapshots.isEmpty && after.volumes.map { $0["VolumeId"]?.stringValue } == [volumeID])
         }
     }
@@ -141,21 +141,21 @@ struct MigrationEndToEndTests {
     func runningMultiDiskMultiNIC() async throws {
         try await Self.withSandbox { scenario, sandbox in
             let id = try #require(sandbox.instances["web-1"])
-            let instance = try Self.aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])
+            let instance = try await Self.aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])
             let first = try #require(instance[path: ["Reservations"]]?.arrayValue?.first?["Instances"]?.arrayValue?.first)
             let subnet = try #require(first["SubnetId"]?.stringValue)
             let vpc = try #require(first["VpcId"]?.stringValue)
-            let subnets = try Self.aws(sandbox, scenario, ["describe-subnets", "--filters", "Name=vpc-id,Values=\(vpc)"])
+            let subnets = try await Self.aws(sandbox, scenario, ["describe-subnets", "--filters", "Name=vpc-id,Values=\(vpc)"])
             let other = try #require(subnets["Subnets"]?.arrayValue?.compactMap { $0["SubnetId"]?.stringValue }.first { $0 != subnet })
-            let eni = try Self.aws(sandbox, scenario, ["create-network-interface", "--subnet-id", other])
+            let eni = try await Self.aws(sandbox, scenario, ["create-network-interface", "--subnet-id", other])
             let eniID = try #require(eni[path: ["NetworkInterface", "NetworkInterfaceId"]]?.stringValue)
-            _ = try Self.aws(sandbox, scenario, ["attach-network-interface", "--network-interface-id", eniID,
+            _ = try await Self.aws(sandbox, scenario, ["attach-network-interface", "--network-interface-id", eniID,
                 "--instance-id", id, "--device-index", "1"])
             // The next inventory pass sees the second NIC.
             var nics = 0
             for _ in 0..<40 where nics < 2 {
                 try await Task.sleep(nanoseconds: 250_000_000)
-                let seen = try scenario.inventory("ec2-instance", "my-ec2", "-q", "where id = '\(id)'", "-o", "json")
+                let seen = try await scenario.inventory("ec2-instance", "my-ec2", "-q", "where id = '\(id)'", "-o", "json")
                 nics = (try? JSONValue(parsing: Data(seen.stdout.utf8)))?.arrayValue?.first?["nics"]?.arrayValue?.count ?? 0
             }
             #expect(nics == 2)
@@ -167,7 +167,7 @@ struct MigrationEndToEndTests {
             #expect(migration.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: migration.status))")
             #expect(migration.status?.vms?.first?.restorePowerState == "On")
 
-            let state = try Self.aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])
+            let state = try await Self.aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])
             #expect(state[path: ["Reservations"]]?.arrayValue?.first?["Instances"]?.arrayValue?.first?[path: ["State", "Name"]] == "stopped")
             let vm = try await Self.vm(scenario, namespace, "web-1")
             #expect(vm[path: ["spec", "runStrategy"]] == "Always")
@@ -179,8 +179,8 @@ struct MigrationEndToEndTests {
             #expect(interfaces.allSatisfy { $0["macAddress"]?.stringValue?.isEmpty == false })
             let networks = vm[path: ["spec", "template", "spec", "networks"]]?.arrayValue ?? []
             #expect(networks.last?[path: ["multus", "networkName"]] == .string("\(namespace)/backend"))
-            #expect(try Self.tagged(sandbox, scenario, id).snapshots.isEmpty)
-            #expect(try Self.tagged(sandbox, scenario, id).volumes.count == 2)
+            #expect(try await Self.tagged(sandbox, scenario, id).snapshots.isEmpty)
+            #expect(try await Self.tagged(sandbox, scenario, id).volumes.count == 2)
         }
     }
 
@@ -235,7 +235,7 @@ extension MigrationEndToEndTests {
     /// Checks that a failed or canceled VM left nothing behind: no snapshot or volume tagged with its
     /// instance (other than the source's own), no PVC, PV, pod or VM of the migration.
     static func nothingLeft(_ scenario: Scenario, _ sandbox: AWSSandbox, instance: String, namespace: String) async throws {
-        let (snapshots, volumes) = try tagged(sandbox, scenario, instance)
+        let (snapshots, volumes) = try await tagged(sandbox, scenario, instance)
         #expect(snapshots.isEmpty, "snapshots left: \(snapshots)")
         #expect(volumes.isEmpty, "volumes left: \(volumes)")
         for resource in [ResourceType.persistentVolumeClaims, .pods, .virtualMachines] {
@@ -247,8 +247,8 @@ extension MigrationEndToEndTests {
         #expect(volumesLeft.isEmpty, "PVs left: \(volumesLeft.count)")
     }
 
-    static func instanceState(_ sandbox: AWSSandbox, _ scenario: Scenario, _ id: String) throws -> String? {
-        try aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])[path: ["Reservations"]]?.arrayValue?.first?["Instances"]?
+    static func instanceState(_ sandbox: AWSSandbox, _ scenario: Scenario, _ id: String) async throws -> String? {
+        try await aws(sandbox, scenario, ["describe-instances", "--instance-ids", id])[path: ["Reservations"]]?.arrayValue?.first?["Instances"]?
             .arrayValue?.first?[path: ["State", "Name"]]?.stringValue
     }
 
@@ -266,7 +266,7 @@ extension MigrationEndToEndTests {
             #expect(vm.error?.phase == "ConvertGuest")
             #expect(vm.error?.reasons.first?.contains("inspection could not detect the source guest") == true, "\(String(describing: vm.error))")
             try await Self.nothingLeft(scenario, sandbox, instance: id, namespace: namespace)
-            #expect(["running", "pending"].contains(try Self.instanceState(sandbox, scenario, id) ?? ""), "the source runs again")
+            #expect(["running", "pending"].contains(try await Self.instanceState(sandbox, scenario, id) ?? ""), "the source runs again")
             let plan = try await scenario.client.get(Plan.self, name: "conv", namespace: scenario.namespace)
             #expect(plan.status?.conditions?.isTrue("Failed") == true)
         }
@@ -290,15 +290,15 @@ extension MigrationEndToEndTests {
             let calls = try await sandbox.control.calls()
             #expect(calls["CreateVolume"] == 1, "a permanent error is not retried")
             try await Self.nothingLeft(scenario, sandbox, instance: id, namespace: namespace)
-            #expect(try Self.instanceState(sandbox, scenario, id) == "stopped", "it was stopped before and stays so")
+            #expect(try await Self.instanceState(sandbox, scenario, id) == "stopped", "it was stopped before and stays so")
         }
     }
 
     /// Creates a one-VM plan, starts it and waits until the VM waits for its snapshots; returns its Migration.
     static func startUntilSnapshotting(_ scenario: Scenario, plan: String, vm: String, namespace: String) async throws -> Migration? {
-        let created = try scenario.mtv("create", "plan", plan, "--source", "my-ec2", "--vms", vm, "--target-namespace", namespace)
+        let created = try await scenario.mtv("create", "plan", plan, "--source", "my-ec2", "--vms", vm, "--target-namespace", namespace)
         #expect(created.status == 0, "\(created.stderr)")
-        #expect(try scenario.mtv("start", "plan", plan).status == 0)
+        #expect(try await scenario.mtv("start", "plan", plan).status == 0)
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             let migration = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
@@ -316,9 +316,9 @@ extension MigrationEndToEndTests {
             let id = try #require(sandbox.instances["web-2"])
             let namespace = "\(scenario.namespace)-cancel"
             _ = try await Self.startUntilSnapshotting(scenario, plan: "cancel-me", vm: "web-2", namespace: namespace)
-            let unknown = try scenario.mtv("cancel", "plan", "cancel-me", "--vms", "no-such-vm")
+            let unknown = try await scenario.mtv("cancel", "plan", "cancel-me", "--vms", "no-such-vm")
             #expect(unknown.status != 0 && unknown.stderr.contains("not in plan"), "\(unknown.stderr)")
-            let canceled = try scenario.mtv("cancel", "plan", "cancel-me", "--vms", "web-2")
+            let canceled = try await scenario.mtv("cancel", "plan", "cancel-me", "--vms", "web-2")
             #expect(canceled.status == 0, "\(canceled.stderr)")
             let migration = try await Self.finished(scenario, plan: "cancel-me")
             #expect(migration.status?.conditions?.isTrue("Canceled") == true, "\(String(describing: migration.status?.conditions))")
@@ -338,14 +338,14 @@ extension MigrationEndToEndTests {
                 for finalizers in [migration.metadata.finalizers, planObject.metadata.finalizers] {
                     #expect(finalizers == ["forklift.konveyor.io/ec2-migration"], "\(String(describing: finalizers))")
                 }
-                #expect(!(try Self.tagged(sandbox, scenario, id).snapshots.isEmpty), "snapshots are pending")
+                #expect(!(try await Self.tagged(sandbox, scenario, id).snapshots.isEmpty), "snapshots are pending")
                 // kubectl waits for the object to be gone, which is after the controller has cleaned up.
                 let name = deleting == "plan" ? plan : migration.metadata.name ?? ""
-                let deleted = try ProcessRunner.run(["kubectl", "delete", deleting, name, "-n", scenario.namespace,
+                let deleted = try await ProcessRunner.run(["kubectl", "delete", deleting, name, "-n", scenario.namespace,
                     "--timeout=60s"], environment: scenario.environment.variables)
                 #expect(deleted.status == 0, "\(deleted.stdout)\(deleted.stderr)")
                 try await Self.nothingLeft(scenario, sandbox, instance: id, namespace: namespace)
-                let state = try Self.instanceState(sandbox, scenario, id) ?? ""
+                let state = try await Self.instanceState(sandbox, scenario, id) ?? ""
                 #expect(vm == "web-1" ? ["running", "pending"].contains(state) : state == "stopped", "a source that ran runs again")
                 var left: [Migration] = []
                 for _ in 0..<50 {  // the garbage collector removes a deleted plan's migration soon after
@@ -362,22 +362,22 @@ extension MigrationEndToEndTests {
     @Test("bad input: an unready plan, a terminated instance, a target namespace that cannot be created")
     func badInput() async throws {
         try await Self.withSandbox { scenario, sandbox in
-            let arm = try scenario.mtv("create", "plan", "arm", "--source", "my-ec2", "--vms", "arm-1")
+            let arm = try await scenario.mtv("create", "plan", "arm", "--source", "my-ec2", "--vms", "arm-1")
             #expect(arm.status == 0)
-            let refused = try scenario.mtv("start", "plan", "arm")
+            let refused = try await scenario.mtv("start", "plan", "arm")
             #expect(refused.status != 0 && refused.stderr.contains("is not ready") && refused.stderr.contains("arm64"),
                 "\(refused.stderr)")
             #expect(try await scenario.client.list(Migration.self, namespace: scenario.namespace).items.isEmpty)
-            #expect(try scenario.mtv("start", "plan", "nothing").stderr.contains("not found"))
-            #expect(try scenario.mtv("cancel", "plan", "arm", "--vms", "arm-1").stderr.contains("no running migration"))
+            #expect(try await scenario.mtv("start", "plan", "nothing").stderr.contains("not found"))
+            #expect(try await scenario.mtv("cancel", "plan", "arm", "--vms", "arm-1").stderr.contains("no running migration"))
 
             // A terminated instance: the plan stops being Ready, and start refuses it.
             let unnamed = try #require(sandbox.instances.keys.first { $0.hasPrefix("i-") })
-            let created = try scenario.mtv("create", "plan", "gone", "--source", "my-ec2", "--vms", unnamed)
+            let created = try await scenario.mtv("create", "plan", "gone", "--source", "my-ec2", "--vms", unnamed)
             #expect(created.stdout.contains("The plan is Ready."), "\(created.stdout)")
-            _ = try Self.aws(sandbox, scenario, ["terminate-instances", "--instance-ids", unnamed])
+            _ = try await Self.aws(sandbox, scenario, ["terminate-instances", "--instance-ids", unnamed])
             _ = try await PlanEndToEndTests.validated(scenario, "gone") { $0.status?.conditions?.isTrue("Ready") == false }
-            let gone = try scenario.mtv("start", "plan", "gone")
+            let gone = try await scenario.mtv("start", "plan", "gone")
             #expect(gone.status != 0 && gone.stderr.contains("VMNotFound"), "\(gone.stderr)")
 
             // The target namespace cannot be created: the VM fails with the reason and nothing is left.
@@ -407,18 +407,18 @@ extension MigrationEndToEndTests {
                     extraEnvironment: ["MTV_TEST_CRASH_POINTS": "phase,create", "MTV_TEST_CRASH_STATE": state])
             }
             var controller = try await start()
-            let mtv = { (arguments: [String]) throws -> ProcessRunner.Result in
-                try scenario.mtv(arguments, extraEnvironment: ["MTV_INVENTORY_URL": controller.url.absoluteString])
+            let mtv = { (arguments: [String]) async throws -> ProcessRunner.Result in
+                try await scenario.mtv(arguments, extraEnvironment: ["MTV_INVENTORY_URL": controller.url.absoluteString])
             }
             let id = try #require(sandbox.instances["web-1"])
             let namespace = "\(scenario.namespace)-restart"
-            _ = try mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--username",
+            _ = try await mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--username",
                 scenario.sourceKey, "--password", scenario.sourceSecret, "--url", sandbox.url.absoluteString,
                 "--auto-target-credentials"])
             _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated")
-            let created = try mtv(["create", "plan", "restart", "--source", "my-ec2", "--vms", "web-1", "--target-namespace", namespace])
+            let created = try await mtv(["create", "plan", "restart", "--source", "my-ec2", "--vms", "web-1", "--target-namespace", namespace])
             #expect(created.stdout.contains("The plan is Ready."), "\(created.stdout)\(created.stderr)")
-            #expect(try mtv(["start", "plan", "restart"]).status == 0)
+            #expect(try await mtv(["start", "plan", "restart"]).status == 0)
 
             var restarts = 0
             let deadline = Date().addingTimeInterval(200)
@@ -441,7 +441,7 @@ extension MigrationEndToEndTests {
             #expect(crashes.contains { $0.hasPrefix("create") && $0.hasSuffix("/snapshots") })
             #expect(crashes.filter { $0.hasSuffix("/volume") }.count == 2)
 
-            let (snapshots, volumes) = try Self.tagged(sandbox, scenario, id)
+            let (snapshots, volumes) = try await Self.tagged(sandbox, scenario, id)
             #expect(snapshots.isEmpty, "no migration snapshot remains")
             #expect(volumes.count == 2, "exactly one new volume per source volume: \(volumes.count)")
             let calls = try await sandbox.control.calls()

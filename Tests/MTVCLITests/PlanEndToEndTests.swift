@@ -40,12 +40,12 @@ struct PlanEndToEndTests {
     func slide14() async throws {
         try await InventoryEndToEndTests.withInventory { scenario, ids in
             let web2 = try #require(ids["web-2"])
-            let byID = try scenario.mtv("create", "plan", "migrate-webserver", "--source", "my-ec2", "--target", "host",
+            let byID = try await scenario.mtv("create", "plan", "migrate-webserver", "--source", "my-ec2", "--target", "host",
                 "--vms", web2, "--target-namespace", "migrated-vms", "--default-target-network", "default",
                 "--default-target-storage-class", "gp3-csi")
             #expect(byID.status == 0, "\(byID.stderr)")
             #expect(byID.stdout.contains("The plan is Ready."), "\(byID.stdout)")
-            let byQuery = try scenario.mtv("create", "plan", "migrate-web-tier", "--source", "my-ec2", "--target", "host",
+            let byQuery = try await scenario.mtv("create", "plan", "migrate-web-tier", "--source", "my-ec2", "--target", "host",
                 "--vms", "where label.tier = 'web'", "--target-namespace", "web-vms")
             #expect(byQuery.status == 0, "\(byQuery.stderr)")
             #expect(byQuery.stderr.contains("Found 2 VM(s) matching the query"), "\(byQuery.stderr)")
@@ -69,11 +69,11 @@ struct PlanEndToEndTests {
             #expect(network.spec.map.count == 2)
             #expect(network.spec.map.map(\.destination.type) == ["pod", "ignored"])
 
-            let table = try scenario.mtv("get", "plans")
+            let table = try await scenario.mtv("get", "plans")
             #expect(table.stdout.contains("migrate-webserver") && table.stdout.contains("true"), "\(table.stdout)")
-            let described = try scenario.mtv("describe", "plan", "migrate-webserver")
+            let described = try await scenario.mtv("describe", "plan", "migrate-webserver")
             #expect(described.stdout.contains("gp3-csi") && described.stdout.contains(web2), "\(described.stdout)")
-            let mappings = try scenario.mtv("get", "mappings")
+            let mappings = try await scenario.mtv("get", "mappings")
             #expect(mappings.stdout.contains("Plan/migrate-webserver"), "\(mappings.stdout)")
         }
     }
@@ -81,7 +81,7 @@ struct PlanEndToEndTests {
     @Test("--dry-run -o yaml prints the plan and its mappings and creates nothing")
     func dryRun() async throws {
         try await InventoryEndToEndTests.withInventory { scenario, _ in
-            let result = try scenario.mtv("create", "plan", "dry", "--source", "my-ec2", "--vms", "web-1", "--dry-run", "-o", "yaml")
+            let result = try await scenario.mtv("create", "plan", "dry", "--source", "my-ec2", "--vms", "web-1", "--dry-run", "-o", "yaml")
             #expect(result.status == 0, "\(result.stderr)")
             for kind in ["kind: Plan", "kind: NetworkMap", "kind: StorageMap", "name: dry-network-map"] {
                 #expect(result.stdout.contains(kind), "\(kind)")
@@ -94,27 +94,27 @@ struct PlanEndToEndTests {
     func notReady() async throws {
         try await InventoryEndToEndTests.withInventory { scenario, _ in
             var expected: [(plan: String, condition: String)] = []
-            let arm = try scenario.mtv("create", "plan", "arm", "--source", "my-ec2", "--vms", "arm-1")
+            let arm = try await scenario.mtv("create", "plan", "arm", "--source", "my-ec2", "--vms", "arm-1")
             #expect(arm.status == 0 && arm.stdout.contains("VMArchitectureNotSupported"), "\(arm.stdout)\(arm.stderr)")
             expected.append(("arm", "VMArchitectureNotSupported"))
 
-            let unmapped = try scenario.mtv("create", "plan", "unmapped", "--source", "my-ec2", "--vms", "web-2",
+            let unmapped = try await scenario.mtv("create", "plan", "unmapped", "--source", "my-ec2", "--vms", "web-2",
                 "--network-pairs", "fixture-fleet-private-a:default")
             #expect(unmapped.status == 0, "\(unmapped.stderr)")
             expected.append(("unmapped", "VMNetworksNotMapped"))
 
-            let mapping = try scenario.mtv("create", "mapping", "storage", "ceph", "--source", "my-ec2",
+            let mapping = try await scenario.mtv("create", "mapping", "storage", "ceph", "--source", "my-ec2",
                 "--storage-pairs", "gp3:ocs-storagecluster-ceph-rbd")
             #expect(mapping.status == 0 && mapping.stderr.contains("not Ready"), "\(mapping.stderr)")
-            let ceph = try scenario.mtv("create", "plan", "ceph", "--source", "my-ec2", "--vms", "web-2", "--storage-mapping", "ceph")
+            let ceph = try await scenario.mtv("create", "plan", "ceph", "--source", "my-ec2", "--vms", "web-2", "--storage-mapping", "ceph")
             #expect(ceph.status == 0, "\(ceph.stderr)")
             expected.append(("ceph", "StorageClassNotEBS"))
 
-            let zoneProvider = try scenario.mtv("create", "provider", "zone-a", "--type", "ec2", "--ec2-region", "us-east-1",
+            let zoneProvider = try await scenario.mtv("create", "provider", "zone-a", "--type", "ec2", "--ec2-region", "us-east-1",
                 "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--target-az", "us-east-1a")
             #expect(zoneProvider.status == 0, "\(zoneProvider.stderr)")
             _ = try await scenario.waitFor(provider: "zone-a", condition: "InventoryCreated")
-            let zone = try scenario.mtv("create", "plan", "zone", "--source", "zone-a", "--vms", "web-2")
+            let zone = try await scenario.mtv("create", "plan", "zone", "--source", "zone-a", "--vms", "web-2")
             #expect(zone.status == 0, "\(zone.stderr)")
             expected.append(("zone", "TargetZoneHasNoNodes"))
 
@@ -123,7 +123,7 @@ struct PlanEndToEndTests {
                 let conditions = validated.status?.conditions ?? []
                 #expect(!conditions.isTrue("Ready"), "\(plan)")
                 #expect(conditions[type: condition]?.category == Condition.Category.critical, "\(plan): \(conditions)")
-                let described = try scenario.mtv("describe", "plan", plan)
+                let described = try await scenario.mtv("describe", "plan", plan)
                 #expect(described.stdout.contains(condition), "\(plan)")
             }
 
@@ -161,7 +161,7 @@ struct PlanEndToEndTests {
                 (["--source", "my-ec2", "--vms", "@/nonexistent/vms.yaml"], "cannot read"),
             ]
             for (arguments, hint) in cases {
-                let result = try scenario.mtv(["create", "plan", "bad"] + arguments)
+                let result = try await scenario.mtv(["create", "plan", "bad"] + arguments)
                 #expect(result.status != 0, "\(arguments)")
                 #expect(result.stderr.contains(hint), "\(arguments): \(result.stderr)")
             }
@@ -172,22 +172,22 @@ struct PlanEndToEndTests {
     @Test("archive, unarchive, patch and delete: delete archives first and removes the mappings the plan owns")
     func lifecycle() async throws {
         try await InventoryEndToEndTests.withInventory { scenario, _ in
-            let created = try scenario.mtv("create", "plan", "life", "--source", "my-ec2", "--vms", "web-2")
+            let created = try await scenario.mtv("create", "plan", "life", "--source", "my-ec2", "--vms", "web-2")
             #expect(created.status == 0, "\(created.stderr)")
-            let patched = try scenario.mtv("patch", "plan", "life", "--target-power-state", "on", "--target-labels", "team=a")
+            let patched = try await scenario.mtv("patch", "plan", "life", "--target-power-state", "on", "--target-labels", "team=a")
             #expect(patched.status == 0, "\(patched.stderr)")
             var plan = try await scenario.client.get(Plan.self, name: "life", namespace: scenario.namespace)
             #expect(plan.spec.targetPowerState == "on" && plan.spec.targetLabels == ["team": "a"])
-            #expect(try scenario.mtv("archive", "plan", "life").status == 0)
+            #expect(try await scenario.mtv("archive", "plan", "life").status == 0)
             plan = try await Self.validated(scenario, "life") { $0.status?.conditions?.isTrue("Archived") == true }
             #expect(plan.spec.archived == true)
-            #expect(try scenario.mtv("unarchive", "plan", "life").status == 0)
+            #expect(try await scenario.mtv("unarchive", "plan", "life").status == 0)
             plan = try await Self.validated(scenario, "life") { $0.status?.conditions?[type: "Archived"] == nil }
-            let deleted = try scenario.mtv("delete", "plan", "life")
+            let deleted = try await scenario.mtv("delete", "plan", "life")
             #expect(deleted.status == 0, "\(deleted.stderr)")
             #expect(deleted.stdout.contains("networkmap/life-network-map deleted"), "\(deleted.stdout)")
             #expect(try await Self.objects(scenario).isEmpty)
-            let again = try scenario.mtv("delete", "plan", "life")
+            let again = try await scenario.mtv("delete", "plan", "life")
             #expect(again.status != 0 && again.stderr.contains("not found"), "\(again.stderr)")
         }
     }
@@ -202,27 +202,27 @@ extension PlanEndToEndTests {
         try await Scenario.with(controllerArguments: ["--inventory-interval", "1"]) { scenario in
             var environment = scenario.environment.variables
             environment["AWS_ENDPOINT_URL"] = moto.url.absoluteString
-            let aws = { (arguments: [String]) throws -> String in
-                let result = try ProcessRunner.run(["aws", "ec2"] + arguments + ["--output", "text"], environment: environment)
+            let aws = { (arguments: [String]) async throws -> String in
+                let result = try await ProcessRunner.run(["aws", "ec2"] + arguments + ["--output", "text"], environment: environment)
                 #expect(result.status == 0, "\(arguments): \(result.stderr)")
                 return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            let seeded = try ProcessRunner.run(["scripts/seed-fleet", "--endpoint", moto.url.absoluteString])
+            let seeded = try await ProcessRunner.run(["scripts/seed-fleet", "--endpoint", moto.url.absoluteString])
             #expect(seeded.status == 0, "\(seeded.stderr)")
-            let template = try aws(["describe-instances", "--filters", "Name=tag:Name,Values=web-2",
+            let template = try await aws(["describe-instances", "--filters", "Name=tag:Name,Values=web-2",
                 "--query", "Reservations[0].Instances[0].[ImageId,SubnetId]"]).split(whereSeparator: \.isWhitespace).map(String.init)
-            let id = try aws(["run-instances", "--image-id", template[0], "--subnet-id", template[1], "--instance-type",
+            let id = try await aws(["run-instances", "--image-id", template[0], "--subnet-id", template[1], "--instance-type",
                 "t3.micro", "--tag-specifications", "ResourceType=instance,Tags=[{Key=Name,Value=ephemeral}]",
                 "--query", "Instances[0].InstanceId"])
-            let provider = try scenario.mtv("create", "provider", "own", "--type", "ec2", "--ec2-region", "us-east-1",
+            let provider = try await scenario.mtv("create", "provider", "own", "--type", "ec2", "--ec2-region", "us-east-1",
                 "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url", moto.url.absoluteString,
                 "--auto-target-credentials")
             #expect(provider.status == 0, "\(provider.stderr)")
             _ = try await scenario.waitFor(provider: "own", condition: "InventoryCreated")
-            let created = try scenario.mtv("create", "plan", "ephemeral", "--source", "own", "--vms", "ephemeral")
+            let created = try await scenario.mtv("create", "plan", "ephemeral", "--source", "own", "--vms", "ephemeral")
             #expect(created.status == 0, "\(created.stderr)")
             _ = try await Self.validated(scenario, "ephemeral") { $0.status?.conditions?.isTrue("Ready") == true }
-            _ = try aws(["terminate-instances", "--instance-ids", id])
+            _ = try await aws(["terminate-instances", "--instance-ids", id])
             let blocked = try await Self.validated(scenario, "ephemeral") { $0.status?.conditions?.isTrue("Ready") == false }
             #expect(blocked.status?.conditions?[type: "VMNotFound"]?.items?.first?.contains(id) == true)
         }

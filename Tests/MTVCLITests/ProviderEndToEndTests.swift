@@ -40,20 +40,20 @@ struct Scenario {
     }
 
     /// `kubectl mtv arguments…` in this scenario's namespace, reading this scenario's controller's inventory.
-    func mtv(_ arguments: String..., extraEnvironment: [String: String] = [:]) throws -> ProcessRunner.Result {
-        try mtv(arguments, extraEnvironment: extraEnvironment)
+    func mtv(_ arguments: String..., extraEnvironment: [String: String] = [:]) async throws -> ProcessRunner.Result {
+        try await mtv(arguments, extraEnvironment: extraEnvironment)
     }
 
     /// `kubectl mtv arguments…` with the arguments as an array.
-    func mtv(_ arguments: [String], extraEnvironment: [String: String] = [:]) throws -> ProcessRunner.Result {
+    func mtv(_ arguments: [String], extraEnvironment: [String: String] = [:]) async throws -> ProcessRunner.Result {
         let inventory = controller.map { ["MTV_INVENTORY_URL": $0.url.absoluteString] } ?? [:]
-        return try MTVCLI.run(arguments, namespace: namespace, environment: environment,
+        return try await MTVCLI.run(arguments, namespace: namespace, environment: environment,
             extraEnvironment: inventory.merging(extraEnvironment) { _, given in given })
     }
 
     /// `kubectl mtv get inventory …` against this scenario's controller.
-    func inventory(_ arguments: String...) throws -> ProcessRunner.Result {
-        try mtv(["get", "inventory"] + arguments)
+    func inventory(_ arguments: String...) async throws -> ProcessRunner.Result {
+        try await mtv(["get", "inventory"] + arguments)
     }
 
     /// Waits for the provider's conditions to include `type` (True), returning the provider.
@@ -79,7 +79,7 @@ struct ProviderEndToEndTests {
     @Test("slide 12: the provider becomes Ready within seconds; the target comes from the cluster")
     func slide12() async throws {
         try await Scenario.with { scenario in
-            let result = try scenario.mtv(
+            let result = try await scenario.mtv(
                 "create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--username",
                 scenario.sourceKey, "--password", scenario.sourceSecret, "--auto-target-credentials")
             #expect(result.status == 0, "\(result.stderr)")
@@ -100,13 +100,13 @@ struct ProviderEndToEndTests {
             #expect(secret.value("region") == "us-east-1")
             #expect(secret.metadata.ownerReferences?.first?.uid == provider.metadata.uid)
 
-            let table = try scenario.mtv("get", "provider")
+            let table = try await scenario.mtv("get", "provider")
             #expect(table.stdout.contains("my-ec2") && table.stdout.contains("Ready"))
-            let described = try scenario.mtv("describe", "provider", "my-ec2")
+            let described = try await scenario.mtv("describe", "provider", "my-ec2")
             #expect(described.stdout.contains("Setting target-az:"))
             #expect(described.stdout.contains("us-east-1c"))
             #expect(!described.stdout.contains(scenario.sourceSecret))
-            let json = try scenario.mtv("get", "provider", "my-ec2", "-o", "json")
+            let json = try await scenario.mtv("get", "provider", "my-ec2", "-o", "json")
             #expect(try JSONValue(parsing: Data(json.stdout.utf8))[path: ["spec", "type"]] == "ec2")
 
             let metrics = try await ControlAPI.text(try #require(scenario.controller).url.appending(path: "metrics"))
@@ -117,7 +117,7 @@ struct ProviderEndToEndTests {
             #expect(log.contains("provider status"))
             #expect(!log.contains(scenario.sourceSecret), "the controller log must not contain the secret key")
 
-            let deleted = try scenario.mtv("delete", "provider", "my-ec2")
+            let deleted = try await scenario.mtv("delete", "provider", "my-ec2")
             #expect(deleted.status == 0)
             let secrets = try await scenario.client.list(Secret.self, namespace: scenario.namespace).items
             #expect(secrets.isEmpty, "the owned Secret goes with its provider")
@@ -129,7 +129,7 @@ struct ProviderEndToEndTests {
         let (moto, keyID, _) = try await MotoServer.withSignatureChecking()
         defer { moto.stop() }
         try await Scenario.with { scenario in
-            let result = try scenario.mtv(
+            let result = try await scenario.mtv(
                 "create", "provider", "bad-keys", "--type", "ec2", "--ec2-region", "us-east-1", "--username", keyID,
                 "--password", "definitely-wrong-secret", "--url", moto.url.absoluteString, "--target-az", "us-east-1c")
             #expect(result.status == 0)
@@ -167,12 +167,12 @@ struct ProviderEndToEndTests {
     @Test("patch provider: a new region moves a default endpoint and the target zone; keys change in the owned Secret")
     func patchProvider() async throws {
         try await Scenario.with(controller: false) { scenario in
-            let created = try scenario.mtv(
+            let created = try await scenario.mtv(
                 "create", "provider", "moving", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "AKIAOLD",
                 "--password", "old-secret", "--url", "https://ec2.us-east-1.amazonaws.com", "--target-az", "us-east-1c",
                 "--wait-timeout", "0")
             #expect(created.status == 0, "\(created.stderr)")
-            let patched = try scenario.mtv("patch", "provider", "moving", "--ec2-region", "eu-west-1", "--username",
+            let patched = try await scenario.mtv("patch", "provider", "moving", "--ec2-region", "eu-west-1", "--username",
                 "AKIANEW", "--password", "new-secret")
             #expect(patched.status == 0, "\(patched.stderr)")
             let provider = try await scenario.client.get(Provider.self, name: "moving", namespace: scenario.namespace)
@@ -184,18 +184,18 @@ struct ProviderEndToEndTests {
             #expect(secret.value("url") == "https://ec2.eu-west-1.amazonaws.com")
             #expect(secret.value("accessKeyId") == "AKIANEW" && secret.value("secretAccessKey") == "new-secret")
 
-            let custom = try scenario.mtv(
+            let custom = try await scenario.mtv(
                 "create", "provider", "custom", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "A",
                 "--password", "B", "--target-az", "us-east-1c", "--wait-timeout", "0")
             #expect(custom.status == 0)
-            _ = try scenario.mtv("patch", "provider", "custom", "--target-az", "us-east-1b")
+            _ = try await scenario.mtv("patch", "provider", "custom", "--target-az", "us-east-1b")
             let kept = try await scenario.client.get(Provider.self, name: "custom", namespace: scenario.namespace)
             #expect(kept.spec.url == scenario.environment.awsEndpoint.absoluteString, "a custom endpoint stays")
             #expect(kept.spec.settings?["target-az"] == "us-east-1b")
 
-            let wrong = try scenario.mtv("patch", "provider", "custom", "--target-az", "eu-west-1a")
+            let wrong = try await scenario.mtv("patch", "provider", "custom", "--target-az", "eu-west-1a")
             #expect(wrong.status != 0 && wrong.stderr.contains("cross-region"))
-            let nothing = try scenario.mtv("patch", "provider", "custom")
+            let nothing = try await scenario.mtv("patch", "provider", "custom")
             #expect(nothing.status != 0 && nothing.stderr.contains("nothing to change"))
         }
     }
@@ -210,7 +210,7 @@ struct ProviderEndToEndTests {
             let watcher = try ManagedProcess(
                 ["kubectl", "mtv", "get", "provider", "-w", "-n", scenario.namespace], environment: environment, log: log)
             try await Task.sleep(nanoseconds: 1_500_000_000)
-            _ = try scenario.mtv("create", "provider", "watched", "--type", "ec2", "--ec2-region", "us-east-1",
+            _ = try await scenario.mtv("create", "provider", "watched", "--type", "ec2", "--ec2-region", "us-east-1",
                 "--username", "A", "--password", "B", "--target-az", "us-east-1c", "--wait-timeout", "0")
             var text = ""
             for _ in 0..<50 {
@@ -227,8 +227,8 @@ struct ProviderEndToEndTests {
     @Test("version and shell completion")
     func versionAndCompletion() async throws {
         try await Scenario.with(controller: false) { scenario in
-            #expect(try MTVCLI.run(["version"], environment: scenario.environment).stdout.contains("kubectl-mtv 0.1.0"))
-            let completion = try MTVCLI.run(["--generate-completion-script", "bash"], environment: scenario.environment)
+            #expect(try await MTVCLI.run(["version"], environment: scenario.environment).stdout.contains("kubectl-mtv 0.1.0"))
+            let completion = try await MTVCLI.run(["--generate-completion-script", "bash"], environment: scenario.environment)
             #expect(completion.status == 0)
             #expect(completion.stdout.contains("provider"))
         }
@@ -237,7 +237,7 @@ struct ProviderEndToEndTests {
     @Test("--dry-run prints the objects with credentials redacted and creates nothing")
     func dryRun() async throws {
         try await Scenario.with(controller: false) { scenario in
-            let result = try scenario.mtv(
+            let result = try await scenario.mtv(
                 "create", "provider", "preview", "--type", "ec2", "--ec2-region", "eu-west-1", "--username", "AKIAPREVIEW",
                 "--password", "preview-secret-value", "--target-az", "eu-west-1b", "--dry-run", "-o", "json")
             #expect(result.status == 0, "\(result.stderr)")
@@ -274,7 +274,7 @@ struct ProviderEndToEndTests {
     ])
     func badInput(arguments: [String], message: String) async throws {
         try await Scenario.with(controller: false) { scenario in
-            let result = try MTVCLI.run(arguments, namespace: scenario.namespace, environment: scenario.environment)
+            let result = try await MTVCLI.run(arguments, namespace: scenario.namespace, environment: scenario.environment)
             #expect(result.status != 0)
             #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
             #expect(result.stdout.isEmpty)
@@ -290,7 +290,7 @@ struct ProviderEndToEndTests {
                 "method": "POST", "path": "/apis/forklift.konveyor.io/v1beta1/namespaces/\(scenario.namespace)/providers",
                 "status": 422, "count": 1, "message": "injected",
             ])
-            let result = try scenario.mtv(
+            let result = try await scenario.mtv(
                 "create", "provider", "half", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a",
                 "--password", "b", "--target-az", "us-east-1c")
             #expect(result.status != 0)

@@ -15,7 +15,7 @@ struct ProviderStatusTests {
         try await sandbox.control.armFault([
             "action": "DescribeVolumes", "kind": "latency", "ms": [passSeconds * 1000, passSeconds * 1000],
         ])
-        let created = try scenario.mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
+        let created = try await scenario.mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
             "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url", sandbox.url.absoluteString,
             "--target-az", "us-east-1c", "--wait-timeout", "0"])
         #expect(created.status == 0, "\(created.stderr)")

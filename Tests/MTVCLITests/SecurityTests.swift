@@ -16,33 +16,33 @@ struct SecurityTests {
         let targetCanary = "target-canary-\(UUID().uuidString)"
         try await Scenario.with(controllerArguments: ["--inventory-interval", "1", "--log-level", "debug"]) { scenario in
             var outputs: [String] = []
-            func mtv(_ arguments: [String]) throws -> ProcessRunner.Result {
-                let result = try scenario.mtv(arguments)
+            func mtv(_ arguments: [String]) async throws -> ProcessRunner.Result {
+                let result = try await scenario.mtv(arguments)
                 outputs += [result.stdout, result.stderr]
                 return result
             }
             let keys = ["--username", "AKIACANARYSOURCE", "--password", canary, "--target-access-key-id", "AKIACANARYTARGET",
                 "--target-secret-access-key", targetCanary, "--url", sandbox.url.absoluteString, "--target-az", "us-east-1c"]
-            _ = try mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--dry-run"] + keys)
-            let created = try mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1"] + keys)
+            _ = try await mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--dry-run"] + keys)
+            let created = try await mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1"] + keys)
             #expect(created.status == 0, "\(created.stderr)")
             _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated")
             for arguments in [["get", "provider", "-o", "yaml"], ["describe", "provider", "my-ec2"], ["get", "provider", "-o", "wide"],
                 ["get", "inventory", "ec2-instance", "my-ec2", "-o", "json"]]
             {
-                let result = try scenario.mtv(arguments)
+                let result = try await scenario.mtv(arguments)
                 outputs += [result.stdout, result.stderr]
             }
             // A migration that fails (a permanent AWS error) exercises the error paths too.
             try await sandbox.control.armFault([
                 "action": "CreateVolume", "code": "AuthFailure", "count": 1,
             ])
-            let plan = try mtv(["create", "plan", "secret", "--source", "my-ec2", "--vms", "web-2"])
+            let plan = try await mtv(["create", "plan", "secret", "--source", "my-ec2", "--vms", "web-2"])
             #expect(plan.status == 0, "\(plan.stderr)")
-            _ = try mtv(["start", "plan", "secret"])
+            _ = try await mtv(["start", "plan", "secret"])
             _ = try await MigrationEndToEndTests.finished(scenario, plan: "secret")
-            _ = try mtv(["describe", "plan", "secret", "--with-vms"])
-            _ = try mtv(["get", "plan", "secret", "-o", "json"])
+            _ = try await mtv(["describe", "plan", "secret", "--with-vms"])
+            _ = try await mtv(["get", "plan", "secret", "-o", "json"])
 
             var places: [(String, String)] = outputs.enumerated().map { ("CLI output \($0.offset)", $0.element) }
             places.append(("controller log", try #require(scenario.controller).logText))
@@ -67,12 +67,12 @@ struct SecurityTests {
         let untrusted = original.split(separator: "\n").filter { !$0.contains("certificate-authority") }.joined(separator: "\n")
         let path = FileManager.default.temporaryDirectory.appending(path: "untrusted-\(UUID().uuidString).yaml").path
         try untrusted.write(toFile: path, atomically: true, encoding: .utf8)
-        let refused = try MTVCLI.run(["get", "providers", "--kubeconfig", path], environment: environment)
+        let refused = try await MTVCLI.run(["get", "providers", "--kubeconfig", path], environment: environment)
         #expect(refused.status != 0)
         #expect(refused.stderr.lowercased().contains("certificate"), "\(refused.stderr)")
         let insecure = untrusted.replacingOccurrences(of: "    server:", with: "    insecure-skip-tls-verify: true\n    server:")
         try insecure.write(toFile: path, atomically: true, encoding: .utf8)
-        let accepted = try MTVCLI.run(["get", "providers", "-n", "openshift-mtv", "--kubeconfig", path], environment: environment)
+        let accepted = try await MTVCLI.run(["get", "providers", "-n", "openshift-mtv", "--kubeconfig", path], environment: environment)
         #expect(accepted.status == 0 && accepted.stdout.contains("host"), "only when the kubeconfig says so: \(accepted.stderr)")
     }
 }

@@ -30,7 +30,7 @@ public final class AWSSandbox: @unchecked Sendable {
             let port = try await proxy.waitForFile("\(directory)/port").trimmingCharacters(in: .whitespacesAndNewlines)
             url = URL(string: "http://127.0.0.1:\(port)")!
             control = ProxyControl(base: url.appending(path: "__proxy"))
-            let seeded = try ProcessRunner.run(["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"]
+            let seeded = try await ProcessRunner.run(["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"]
                 + (extra > 0 ? ["--extra", "\(extra)", "--extra-volumes", "2"] : []))
             guard seeded.status == 0, let data = seeded.stdout.data(using: .utf8),
                 let fleet = try JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -52,9 +52,9 @@ public final class AWSSandbox: @unchecked Sendable {
     }
 
     /// The AWS CLI against this sandbox; returns its standard output (text output).
-    public func aws(_ arguments: [String], environment: [String: String]) throws -> ProcessRunner.Result {
+    public func aws(_ arguments: [String], environment: [String: String]) async throws -> ProcessRunner.Result {
         var environment = environment
         environment["AWS_ENDPOINT_URL"] = url.absoluteString
-        return try ProcessRunner.run(["aws", "ec2"] + arguments, environment: environment)
+        return try await ProcessRunner.run(["aws", "ec2"] + arguments, environment: environment)
     }
 }

@@ -36,13 +36,13 @@ public enum MTVCLI {
     public static func run(
         _ arguments: [String], namespace: String? = nil, environment: LocalEnvironment,
         extraEnvironment: [String: String] = [:]
-    ) throws -> ProcessRunner.Result {
+    ) async throws -> ProcessRunner.Result {
         let bin = ProcessRunner.repositoryRoot.appending(path: ".build/debug").path
         var variables = environment.variables
         variables["PATH"] = "\(bin):\(ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")"
         variables["NO_COLOR"] = "1"
         variables.merge(extraEnvironment) { _, new in new }
         let namespaceFlag = namespace.map { ["-n", $0] } ?? []
-        return try ProcessRunner.run(["kubectl", "mtv"] + arguments + namespaceFlag, environment: variables)
+        return try await ProcessRunner.run(["kubectl", "mtv"] + arguments + namespaceFlag, environment: variables)
     }
 }

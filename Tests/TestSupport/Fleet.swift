@@ -18,9 +18,9 @@ public struct Fleet: Sendable {
     public let vpc: String
 
     /// Seeds the fleet into a fresh moto account of its own, so suites never see each other's resources.
-    public static func seed(in environment: LocalEnvironment) throws -> Fleet {
+    public static func seed(in environment: LocalEnvironment) async throws -> Fleet {
         let account = String(format: "%012d", Int.random(in: 100_000_000_000..<999_999_999_999))
-        let result = try ProcessRunner.run([
+        let result = try await ProcessRunner.run([
             "scripts/seed-fleet", "--endpoint", environment.awsEndpoint.absoluteString, "--account-id", account,
             "--json",
         ])

@@ -20,7 +20,13 @@ public enum ProcessRunner {
     }
 
     /// Runs `arguments[0]` (a path, or a name looked up on PATH) with the rest as arguments, `input` on stdin.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
+    ///
+    /// The process is started, read and waited for on threads of its own: tests run on Swift's cooperative pool,
+    /// which has one thread per core, and a blocking wait there would stall every other test of the process.
+    /// Standard output and standard error are read at the same time, so neither pipe can fill up and hang the child.
+    public static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil)
+        async throws -> Result
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -32,16 +38,36 @@ public enum ProcessRunner {
         process.standardError = err
         let stdin = input.map { _ in Pipe() }
         if let stdin { process.standardInput = stdin }
-        try process.run()
-        if let stdin, let input {
-            stdin.fileHandleForWriting.write(Data(input.utf8))
-            try stdin.fileHandleForWriting.close()
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                do {
+                    try process.run()
+                } catch {
+                    continuation.resume(throwing: error)
+                    return
+                }
+                let errors = Collected()
+                let done = DispatchSemaphore(value: 0)
+                Thread {
+                    errors.data = err.fileHandleForReading.readDataToEndOfFile()
+                    done.signal()
+                }.start()
+                if let stdin, let input {
+                    stdin.fileHandleForWriting.write(Data(input.utf8))
+                    try? stdin.fileHandleForWriting.close()
+                }
+                let outData = out.fileHandleForReading.readDataToEndOfFile()
+                done.wait()
+                process.waitUntilExit()
+                continuation.resume(returning: Result(
+                    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                    stderr: String(decoding: errors.data, as: UTF8.self)))
+            }.start()
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Bytes one reader thread hands to another (ordered by a semaphore).
+    private final class Collected: @unchecked Sendable {
+        var data = Data()
     }
 }
