@@ -40,6 +40,12 @@ let package = Package(
         ),
         // Forklift, KubeVirt and core Kubernetes object types.
         .target(name: "MTVAPI"),
+        // An EC2 provider's AWS side resolved from its Secret and settings: regions, endpoints, keys, clients.
+        // The controller and the CLI both read providers through it.
+        .target(
+            name: "EC2Provider",
+            dependencies: ["AWSClient", "AWSSigV4", "MTVAPI", .product(name: "Logging", package: "swift-log")]
+        ),
         // Kubeconfig, REST verbs, watches and informers against the Kubernetes API.
         .target(
             name: "KubernetesClient",
@@ -74,6 +80,7 @@ let package = Package(
             name: "MTVController",
             dependencies: [
                 "AWSClient",
+                "EC2Provider",
                 "KubernetesClient",
                 "MTVAPI",
                 "Inventory",
@@ -89,6 +96,7 @@ let package = Package(
             name: "MTVCLI",
             dependencies: [
                 "AWSClient",
+                "EC2Provider",
                 "KubernetesClient",
                 "MTVAPI",
                 "InventoryQuery",
@@ -104,6 +112,7 @@ let package = Package(
             dependencies: [
                 "MTVController",
                 "Inventory",
+                "InventoryQuery",
                 "KubernetesClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -51,6 +51,15 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Whether the error says the resource does not exist (`InvalidVolume.NotFound`, …).
     public var isNotFound: Bool { code.hasSuffix("NotFound") }
 
+    /// Whether AWS refused the credentials themselves (an unknown or deleted key, a wrong secret, an expired
+    /// token), as opposed to what they may do.
+    public var isAuthentication: Bool { Self.authenticationCodes.contains(code) }
+
+    static let authenticationCodes: Set<String> = [
+        "AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId",
+        "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException", "InvalidToken",
+    ]
+
     static let throttlingCodes: Set<String> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",

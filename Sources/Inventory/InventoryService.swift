@@ -55,12 +55,20 @@ public struct InventoryService: Sendable {
     let store: InventoryStore
     let providers: any InventoryProviderSource
     let authorizer: any InventoryAuthorizer
+    let executor: QueryExecutor
+    /// Seconds one query may spend evaluating records.
+    let queryTimeLimit: Double
 
-    /// Creates the service.
-    public init(store: InventoryStore, providers: any InventoryProviderSource, authorizer: any InventoryAuthorizer) {
+    /// Creates the service; collection reads and queries run on `executor`.
+    public init(
+        store: InventoryStore, providers: any InventoryProviderSource, authorizer: any InventoryAuthorizer,
+        executor: QueryExecutor = QueryExecutor(), queryTimeLimit: Double = QueryLimits.maxEvaluationSeconds
+    ) {
         self.store = store
         self.providers = providers
         self.authorizer = authorizer
+        self.executor = executor
+        self.queryTimeLimit = queryTimeLimit
     }
 
     /// Adds the routes to a router.
@@ -73,7 +81,7 @@ public struct InventoryService: Sendable {
             let provider = try await self.authorizedProvider(request, context)
             let counts = try store.counts(provider: provider.uid)
             var body = Self.envelope(provider)
-            if Self.detail(request) > 0 {
+            if try Self.detail(request) > 0 {
                 for kind in InventoryKind.allCases { body["\(kind.rawValue.dropLast())Count"] = .number(Double(counts[kind] ?? 0)) }
             }
             return Self.json(body)
@@ -81,12 +89,18 @@ public struct InventoryService: Sendable {
         router.get("/providers/:type/:uid/:collection") { request, context in
             let provider = try await self.authorizedProvider(request, context)
             let kind = try Self.kind(context.parameters.get("collection") ?? "")
-            var records = try store.list(provider: provider.uid, kind: kind, name: Self.parameter("name", request))
-            records = Self.filterLabels(records, request)
-            if let text = Self.parameter("query", request), !text.isEmpty {
-                records = try Self.select(records, query: text)
+            let parameters = try Self.formParameters(request.uri.query)
+            let (store, timeLimit) = (self.store, self.queryTimeLimit)
+            return try await self.run {
+                let name = parameters.first { $0.0 == "name" }?.1
+                var items = try store.list(provider: provider.uid, kind: kind, name: name).filter {
+                    Self.hasLabels($0, parameters)
+                }.map { Self.item($0, provider: provider) }
+                if let text = parameters.first(where: { $0.0 == "query" })?.1, !text.isEmpty {
+                    items = try Self.select(items, query: text, timeLimit: timeLimit)
+                }
+                return Self.json(.array(items))
             }
-            return Self.json(.array(records.map { Self.item($0, provider: provider) }))
         }
         router.get("/providers/:type/:uid/:collection/:id") { request, context in
             let provider = try await self.authorizedProvider(request, context)
@@ -122,20 +136,36 @@ public struct InventoryService: Sendable {
             throw HTTPError(.notFound, message: "provider '\(uid)' is not in the inventory (is it an EC2 provider, and Ready?)")
         }
         switch await authorizer.authorize(token: token, namespace: provider.namespace, name: provider.name) {
-        case .allowed: return provider
+        case .allowed: break
         case .unauthenticated: throw HTTPError(.unauthorized, message: "the bearer token is not valid")
         case .forbidden(let reason): throw HTTPError(.forbidden, message: reason)
         }
+        // Until its first pass the store holds nothing for the provider: an empty answer would be wrong.
+        guard provider.passes > 0 else {
+            throw HTTPError(.serviceUnavailable, message: "the inventory of provider \(provider.name) is being "
+                + "collected for the first time; try again in a few seconds"
+                + (provider.lastError.map { " (the last pass failed: \($0))" } ?? ""))
+        }
+        return provider
     }
 
-    /// The records a query keeps, in the query's order (its `order by` and `limit` apply).
-    static func select(_ records: [InventoryRecord], query text: String) throws -> [InventoryRecord] {
+    /// The items a query keeps, in the query's order (its `order by` and `limit` apply). The query sees each
+    /// item's object with the fields the service adds (`provider`, `revision`), as the caller reads it.
+    static func select(_ items: [JSONValue], query text: String, timeLimit: Double) throws -> [JSONValue] {
         do {
             let query = try Query.parse(text)
-            let byID = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            return try query.apply(to: records.map(\.object)).compactMap { $0["id"]?.stringValue.flatMap { byID[$0] } }
+            return try query.positions(in: items.map { $0["object"] ?? .null }, timeLimit: timeLimit).map { items[$0] }
         } catch {
             throw HTTPError(.badRequest, message: "\(error)")
+        }
+    }
+
+    /// Runs request work on the query executor; a full queue is a 503.
+    private func run(_ work: @escaping @Sendable () throws -> Response) async throws -> Response {
+        do {
+            return try await executor.run(work)
+        } catch let busy as QueryExecutor.Busy {
+            throw HTTPError(.serviceUnavailable, message: busy.description)
         }
     }
 
@@ -156,35 +186,57 @@ public struct InventoryService: Sendable {
     }
 
     /// The query string's parameters decoded as HTML forms and Go's net/url decode them: `+` is a space and
-    /// `%XX` a byte (so curl's `--data-urlencode` and the upstream inventory's clients are understood).
-    static func formParameters(_ query: String?) -> [(String, String)] {
-        (query ?? "").split(separator: "&").map { pair in
+    /// `%XX` a byte (so curl's `--data-urlencode` and the upstream inventory's clients are understood). Bytes
+    /// that are not UTF-8 and broken escapes are a 400 that says so.
+    static func formParameters(_ query: String?) throws -> [(String, String)] {
+        try (query ?? "").split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let decode = { (text: Substring) in
-                let spaced = text.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
-            }
-            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+            let name = try decodeFormComponent(parts[0], parameter: nil)
+            return (name, parts.count > 1 ? try decodeFormComponent(parts[1], parameter: name) : "")
         }
     }
 
-    /// The first value of one query parameter.
-    static func parameter(_ name: String, _ request: Request) -> String? {
-        formParameters(request.uri.query).first { $0.0 == name }?.1
+    private static func decodeFormComponent(_ text: Substring, parameter: String?) throws -> String {
+        let what = parameter.map { "the value of '\($0)'" } ?? "a parameter name"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    throw HTTPError(.badRequest, message: "\(what) in the URL has a '%' not followed by two hex digits")
+                }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        guard let decoded = String(validating: bytes, as: UTF8.self) else {
+            throw HTTPError(.badRequest, message: "\(what) is not valid UTF-8 once its %XX escapes are decoded")
+        }
+        return decoded
     }
 
-    static func detail(_ request: Request) -> Int {
-        let text = parameter("detail", request) ?? "0"
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    static func detail(_ request: Request) throws -> Int {
+        let text = try formParameters(request.uri.query).first { $0.0 == "detail" }?.1 ?? "0"
         return text == "all" ? 4 : Int(text) ?? 0
     }
 
-    /// Keeps the records whose labels match every `label.<key>=<value>` parameter.
-    static func filterLabels(_ records: [InventoryRecord], _ request: Request) -> [InventoryRecord] {
-        let wanted = formParameters(request.uri.query).compactMap { key, value -> (String, String)? in
-            key.hasPrefix("label.") ? (String(key.dropFirst("label.".count)), value) : nil
+    /// Whether a record has every label a `label.<key>=<value>` parameter asks for.
+    static func hasLabels(_ record: InventoryRecord, _ parameters: [(String, String)]) -> Bool {
+        parameters.allSatisfy { key, value in
+            !key.hasPrefix("label.") || record.labels[String(key.dropFirst("label.".count))] == value
         }
-        guard !wanted.isEmpty else { return records }
-        return records.filter { record in wanted.allSatisfy { record.labels[$0.0] == $0.1 } }
     }
 
     static func envelope(_ provider: InventoryProvider) -> JSONValue {

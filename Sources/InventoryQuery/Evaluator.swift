@@ -45,7 +45,22 @@ enum Evaluator {
                 .bool(try text(value, negated ? "~!" : "~=", at: position).map(pattern.matches) ?? false != negated)
             }
         case .isNull(let operand, let negated):
-            return .bool((try evaluate(operand, record) == .null) != negated)
+            // Over a list that a path mapped or an operator computed, the test applies to each element (so
+            // `all(NetworkInterfaces[*].PublicIp is not null)` needs every address); a field that holds a list is
+            // tested as one value.
+            var value: JSONValue
+            var perElement: Bool
+            if case .field(let path) = operand {
+                let found = path.lookup(in: record)
+                (value, perElement) = (found.value ?? .null, found.mapped)
+            } else {
+                value = try evaluate(operand, record)
+                perElement = true
+            }
+            if perElement, case .array(let elements) = value {
+                return .array(elements.map { .bool(($0 == .null) != negated) })
+            }
+            return .bool((value == .null) != negated)
         case .between(let operand, let low, let high, let negated, let position):
             let (lowValue, highValue) = (try evaluate(low, record), try evaluate(high, record))
             return try map(evaluate(operand, record)) { value throws(QueryError) in

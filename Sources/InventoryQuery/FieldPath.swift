@@ -50,6 +50,10 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         var index = 0
         var expectKey = true  // at the start and after a '.'
         while index < chars.count {
+            guard steps.count < QueryLimits.maxPathSteps else {
+                throw QueryError(.limit,
+                    "invalid field path '\(text)': it has more than \(QueryLimits.maxPathSteps) steps", at: offset + index)
+            }
             let char = chars[index]
             if char == "[" {
                 let open = index
@@ -140,11 +144,17 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
 
     /// The value at this path in a record; nil if any step is missing.
     public func resolve(in record: JSONValue) -> JSONValue? {
+        lookup(in: record).value
+    }
+
+    /// The value at this path, and whether the path mapped over a list to get it (a wildcard, or a key step on
+    /// a list), in which case the value is the list of what each element gave.
+    func lookup(in record: JSONValue) -> (value: JSONValue?, mapped: Bool) {
         if case .key(let first) = steps[0], first == "label" || first == "labels",
             case .object(let fields) = record, first == "labels" || fields["label"] == nil
         {
-            guard let labels = fields["labels"] ?? Self.labels(fromTags: fields["Tags"]) else { return nil }
-            if let labelKey, let value = labels[labelKey] { return value }
+            guard let labels = fields["labels"] ?? Self.labels(fromTags: fields["Tags"]) else { return (nil, false) }
+            if let labelKey, let value = labels[labelKey] { return (value, false) }
             return Self.collapse(Self.walk(labels, steps, from: 1))
         }
         return Self.collapse(Self.walk(record, steps, from: 0))
@@ -165,10 +175,10 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         case many([JSONValue])
     }
 
-    private static func collapse(_ walk: Walk) -> JSONValue? {
+    private static func collapse(_ walk: Walk) -> (value: JSONValue?, mapped: Bool) {
         switch walk {
-        case .one(let value): return value
-        case .many(let values): return .array(values)
+        case .one(let value): return (value, false)
+        case .many(let values): return (.array(values), true)
         }
     }
 
@@ -198,13 +208,15 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Walks the rest of the path from each element; nested wildcards flatten, missing values stay as null so
-    /// parallel paths (`Tags[*].Key`, `Tags[*].Value`) keep their alignment.
+    /// Walks the rest of the path from each element; nested wildcards and lists reached through one flatten
+    /// (`NetworkInterfaces[*].SecurityGroupIds` lists every group), and missing values stay as null so parallel
+    /// paths (`Tags[*].Key`, `Tags[*].Value`) keep their alignment.
     private static func gather(_ elements: [JSONValue], _ steps: [Step], from index: Int) -> [JSONValue] {
         var values: [JSONValue] = []
         values.reserveCapacity(elements.count)
         for element in elements {
             switch walk(element, steps, from: index) {
+            case .one(.array(let nested)): values.append(contentsOf: nested)
             case .one(let value): values.append(value ?? .null)
             case .many(let nested): values.append(contentsOf: nested)
             }

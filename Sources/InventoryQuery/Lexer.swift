@@ -73,7 +73,13 @@ struct Lexer {
         guard let char = peek() else { return Token(kind: .end, start: start, end: start) }
 
         if char.isASCIIDigit {
-            if let date = scanDate() { return Token(kind: .string(date), start: start, end: index) }
+            if let date = scanDate() {
+                guard Timestamp.parse(date) != nil else {
+                    throw .syntax("'\(date)' is not a valid date or time (no such day, or a field out of range)",
+                        at: start)
+                }
+                return Token(kind: .string(date), start: start, end: index)
+            }
             return try scanNumber()
         }
         if char == "'" || char == "\"" || char == "`" { return try scanString(quote: char) }

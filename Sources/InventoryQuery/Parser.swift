@@ -11,14 +11,23 @@ struct QueryParser {
         static func < (lhs: Clause, rhs: Clause) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
-    private let tokens: [Token]
-    private let chars: [Character]
+    let tokens: [Token]
+    let chars: [Character]
     let text: String
-    private var index = 0
-    /// SELECT aliases, usable by name in WHERE and ORDER BY.
-    private var aliases: [String: Node] = [:]
+    var index = 0
+    /// SELECT aliases, usable by name in WHERE and ORDER BY, with their tree depths.
+    var aliases: [String: (node: Node, depth: Int)] = [:]
+    /// How deep the parser is in parentheses, lists, NOT and prefix operators (see `QueryLimits.maxNesting`).
+    var nesting = 0
+    /// The tree depth of the node the last parse function returned (see `QueryLimits.maxDepth`).
+    var lastDepth = 0
 
     init(_ text: String) throws(QueryError) {
+        let length = text.utf8.count
+        guard length <= QueryLimits.maxLength else {
+            throw QueryError(.limit,
+                "the query is \(length) bytes long; the limit is \(QueryLimits.maxLength) bytes", at: nil)
+        }
         self.text = text
         chars = Array(text)
         tokens = try Lexer.tokenize(text)
@@ -26,12 +35,12 @@ struct QueryParser {
 
     // MARK: - Token access
 
-    private var current: Token { tokens[index] }
+    var current: Token { tokens[index] }
 
-    private var previous: Token? { index > 0 ? tokens[index - 1] : nil }
+    var previous: Token? { index > 0 ? tokens[index - 1] : nil }
 
     @discardableResult
-    private mutating func advance() -> Token {
+    mutating func advance() -> Token {
         let token = tokens[index]
         if index < tokens.count - 1 { index += 1 }
         return token
@@ -39,7 +48,7 @@ struct QueryParser {
 
     /// The clause keyword starting at a token (`where`, `order by`, …): the clause, its display name and how many
     /// tokens it takes. Only unquoted words count, so `'order by x'` in a string is never a keyword.
-    private func clauseKeyword(at position: Int) -> (clause: Clause, name: String, length: Int)? {
+    func clauseKeyword(at position: Int) -> (clause: Clause, name: String, length: Int)? {
         switch tokens[position].lowercasedWord {
         case "select": return (.select, "SELECT", 1)
         case "where": return (.where, "WHERE", 1)
@@ -50,7 +59,7 @@ struct QueryParser {
         }
     }
 
-    private var atClauseEnd: Bool { current.kind == .end || clauseKeyword(at: index) != nil }
+    var atClauseEnd: Bool { current.kind == .end || clauseKeyword(at: index) != nil }
 
     // MARK: - Envelope
 
@@ -98,8 +107,11 @@ struct QueryParser {
 
             switch clause {
             case .select:
-                query.select = try parseSelectList()
-                for item in query.select { if let alias = item.alias { aliases[alias] = item.expression.node } }
+                let (items, depths) = try parseSelectList()
+                query.select = items
+                for (item, depth) in zip(items, depths) {
+                    if let alias = item.alias { aliases[alias] = (item.expression.node, depth) }
+                }
                 if !atClauseEnd {
                     throw unexpected(expected: "',', AS, WHERE, ORDER BY, LIMIT or the end of the query")
                 }
@@ -126,10 +138,13 @@ struct QueryParser {
         }
     }
 
-    private mutating func parseSelectList() throws(QueryError) -> [SelectItem] {
+    /// The SELECT columns and the tree depth of each one's expression.
+    private mutating func parseSelectList() throws(QueryError) -> ([SelectItem], [Int]) {
         var items: [SelectItem] = []
+        var depths: [Int] = []
         while true {
             let expression = try parseExpression()
+            depths.append(lastDepth)
             var alias: String?
             if current.isWord("as") {
                 advance()
@@ -145,7 +160,7 @@ struct QueryParser {
                 advance()
             }
             items.append(SelectItem(expression: expression, alias: alias))
-            guard current.isSymbol(",") else { return items }
+            guard current.isSymbol(",") else { return (items, depths) }
             advance()
         }
     }
@@ -182,247 +197,12 @@ struct QueryParser {
         return expression
     }
 
-    // MARK: - Expressions
-
-    private mutating func parseExpression() throws(QueryError) -> QueryExpression {
-        let start = current.start
-        let node = try parseOr()
-        let end = max(previous?.end ?? start, start)
-        return QueryExpression(node: node, text: String(chars[start..<end]), position: start, query: text)
-    }
-
-    /// Builds a node, evaluating it right away when it reads no field, so constant mistakes such as `1 / 0`
-    /// surface when the query is parsed and constant lists are built once.
-    private func make(_ node: Node) throws(QueryError) -> Node {
-        guard node.isConstant else { return node }
-        return .literal(try Evaluator.evaluate(node, .null))
-    }
-
-    private mutating func parseOr() throws(QueryError) -> Node {
-        var node = try parseAnd()
-        while current.isWord("or") {
-            let operation = advance()
-            node = try make(.logical(.or, node, try parseAnd(), at: operation.start))
-        }
-        return node
-    }
-
-    private mutating func parseAnd() throws(QueryError) -> Node {
-        var node = try parseNot()
-        while current.isWord("and") {
-            let operation = advance()
-            node = try make(.logical(.and, node, try parseNot(), at: operation.start))
-        }
-        return node
-    }
-
-    /// NOT binds looser than comparisons, as in SQL: `not name = 'x'` is `not (name = 'x')`.
-    private mutating func parseNot() throws(QueryError) -> Node {
-        guard current.isWord("not") else { return try parseComparison() }
-        let operation = advance()
-        return try make(.not(try parseNot(), at: operation.start))
-    }
-
-    private static let relations: [String: Node.Relation] = [
-        "=": .equal, "==": .equal, "!=": .notEqual, "<>": .notEqual,
-        "<": .less, "<=": .lessOrEqual, ">": .greater, ">=": .greaterOrEqual,
-    ]
-
-    private mutating func parseComparison() throws(QueryError) -> Node {
-        var node = try parsePredicate()
-        while case .symbol(let symbol) = current.kind {
-            if let relation = Self.relations[symbol] {
-                let operation = advance()
-                node = try make(.compare(relation, node, try parsePredicate(), at: operation.start))
-            } else if symbol == "~=" || symbol == "~!" {
-                let operation = advance()
-                guard case .string(let source) = current.kind else {
-                    throw QueryError.syntax(
-                        "\(symbol) needs a regular expression in quotes after it, found \(current.display)",
-                        at: current.start
-                    )
-                }
-                let patternToken = advance()
-                let pattern: RegexPattern
-                do {
-                    pattern = try RegexPattern(source)
-                } catch {
-                    throw QueryError(
-                        .invalidRegex, "invalid regular expression '\(source)': \(error.reason)", at: patternToken.start
-                    )
-                }
-                node = try make(.regex(node, pattern, negated: symbol == "~!", at: operation.start))
-            } else {
-                break
-            }
-        }
-        return node
-    }
-
-    private mutating func parsePredicate() throws(QueryError) -> Node {
-        var node = try parseAdditive()
-        while true {
-            let operation = current
-            var negated = false
-            if current.isWord("not"), let next = tokens[index + 1].lowercasedWord,
-                ["like", "ilike", "in", "between"].contains(next)
-            {
-                advance()
-                negated = true
-            }
-            switch current.lowercasedWord {
-            case "like", "ilike":
-                let keyword = advance()
-                guard case .string(let source) = current.kind else {
-                    throw QueryError.syntax(
-                        "\(keyword.lowercasedWord!.uppercased()) needs a pattern in quotes after it, found "
-                            + current.display,
-                        at: current.start
-                    )
-                }
-                advance()
-                let pattern = LikePattern(source, caseInsensitive: keyword.isWord("ilike"))
-                node = try make(.like(node, pattern, negated: negated, at: operation.start))
-            case "is":
-                advance()
-                var isNot = false
-                if current.isWord("not") {
-                    advance()
-                    isNot = true
-                }
-                guard current.isWord("null") else {
-                    throw QueryError.syntax(
-                        "expected NULL or NOT NULL after IS, found \(current.display)", at: current.start
-                    )
-                }
-                advance()
-                node = try make(.isNull(node, negated: isNot))
-            case "between":
-                advance()
-                let low = try parseAdditive()
-                guard current.isWord("and") else {
-                    throw QueryError.syntax(
-                        "BETWEEN needs AND between its two bounds, found \(current.display)", at: current.start
-                    )
-                }
-                advance()
-                let high = try parseAdditive()
-                node = try make(.between(node, low, high, negated: negated, at: operation.start))
-            case "in":
-                advance()
-                let list = try parseInList()
-                node = try make(.member(node, list, negated: negated, at: operation.start))
-            default:
-                return node
-            }
-        }
-    }
-
-    /// The right side of IN: a `[list]`, a field holding a list, or a parenthesised expression giving a list
-    /// (`5 in (numbers + 2)`). A parenthesised list of values is the SQL habit the language does not share.
-    private mutating func parseInList() throws(QueryError) -> Node {
-        let start = current
-        let listNeeded = QueryError.syntax(
-            "IN needs a [list] in square brackets, such as name in ['a', 'b'], not parentheses", at: start.start
-        )
-        let node: Node
-        if start.isSymbol("(") {
-            advance()
-            if current.isSymbol(")") { throw listNeeded }
-            let inner = try parseOr()
-            if current.isSymbol(",") { throw listNeeded }
-            try expectClosing(")", opened: start)
-            node = inner
-        } else {
-            node = try parseUnary()
-        }
-        if case .literal(let value) = node, value.arrayValue == nil {
-            throw start.isSymbol("(")
-                ? listNeeded
-                : QueryError.syntax("IN needs a [list] in square brackets, such as name in ['a', 'b']", at: start.start)
-        }
-        return node
-    }
-
-    private mutating func parseAdditive() throws(QueryError) -> Node {
-        var node = try parseMultiplicative()
-        while case .symbol(let symbol) = current.kind, symbol == "+" || symbol == "-" {
-            let operation = advance()
-            let rhs = try parseMultiplicative()
-            node = try make(.arithmetic(symbol == "+" ? .add : .subtract, node, rhs, at: operation.start))
-        }
-        return node
-    }
-
-    private mutating func parseMultiplicative() throws(QueryError) -> Node {
-        var node = try parseUnary()
-        while case .symbol(let symbol) = current.kind, let operation = Node.Arithmetic(rawValue: symbol),
-            operation == .multiply || operation == .divide || operation == .remainder
-        {
-            let token = advance()
-            node = try make(.arithmetic(operation, node, try parseUnary(), at: token.start))
-        }
-        return node
-    }
-
-    /// Prefix operators: `-x`, `+x`, and the reducers `len`, `any`, `all`, `sum` (`len x` equals `len(x)`).
-    private mutating func parseUnary() throws(QueryError) -> Node {
-        if current.isSymbol("-") {
-            let operation = advance()
-            return try make(.negate(try parseUnary(), at: operation.start))
-        }
-        if current.isSymbol("+") {
-            advance()
-            return try parseUnary()
-        }
-        if let word = current.lowercasedWord, let reducer = Node.Reducer(rawValue: word) {
-            let operation = advance()
-            return try make(.reduce(reducer, try parseUnary(), at: operation.start))
-        }
-        return try parsePrimary()
-    }
-
-    private mutating func parsePrimary() throws(QueryError) -> Node {
-        let token = current
-        switch token.kind {
-        case .number(let number):
-            advance()
-            return .literal(.number(number))
-        case .string(let text):
-            advance()
-            return .literal(.string(text))
-        case .symbol("("):
-            advance()
-            if current.isSymbol(")") { throw QueryError.syntax("expected a value inside '( )'", at: current.start) }
-            let inner = try parseOr()
-            try expectClosing(")", opened: token)
-            return inner
-        case .symbol("["):
-            advance()
-            var elements: [Node] = []
-            while !current.isSymbol("]") {
-                elements.append(try parseOr())
-                if current.isSymbol(",") {
-                    advance()
-                } else if !current.isSymbol("]") {
-                    throw unexpected(expected: "',' or ']' in the list opened at offset \(token.start)")
-                }
-            }
-            advance()
-            return try make(.list(elements))
-        case .word(let word):
-            return try parseWord(word, token)
-        case .symbol, .end:
-            throw expectedValue()
-        }
-    }
-
-    private mutating func parseWord(_ word: String, _ token: Token) throws(QueryError) -> Node {
+    mutating func parseWord(_ word: String, _ token: Token) throws(QueryError) -> Node {
         let lowered = word.lowercased()
         switch lowered {
         case "true", "false":
             advance()
-            return .literal(.bool(lowered == "true"))
+            return leaf(.literal(.bool(lowered == "true")))
         case "null":
             if let previous, case .symbol(let symbol) = previous.kind, Self.relations[symbol] != nil {
                 throw QueryError.syntax(
@@ -436,17 +216,20 @@ struct QueryParser {
         if isReserved(at: index) { throw expectedValue() }
         if tokens[index + 1].isSymbol("(") { throw unknownFunction(word, token) }
         advance()
-        if let aliased = aliases[word] { return aliased }
-        return .field(try FieldPath(word, at: token.start))
+        if let aliased = aliases[word] {
+            lastDepth = aliased.depth
+            return aliased.node
+        }
+        return leaf(.field(try FieldPath(word, at: token.start)))
     }
 
     /// Whether the word at a token is a keyword that cannot name a field.
-    private func isReserved(at position: Int) -> Bool {
+    func isReserved(at position: Int) -> Bool {
         guard let word = tokens[position].lowercasedWord else { return false }
         return operatorKeywords.contains(word) || clauseKeyword(at: position) != nil
     }
 
-    private mutating func expectClosing(_ symbol: String, opened: Token) throws(QueryError) {
+    mutating func expectClosing(_ symbol: String, opened: Token) throws(QueryError) {
         guard current.isSymbol(symbol) else {
             throw unexpected(
                 expected: "'\(symbol)' to close the '\(opened.isSymbol("(") ? "(" : "[")' at offset \(opened.start)")
@@ -456,7 +239,7 @@ struct QueryParser {
 
     // MARK: - Errors
 
-    private func expectedValue() -> QueryError {
+    func expectedValue() -> QueryError {
         let after = previous.map { " after \($0.display)" } ?? ""
         if let typo = typoError(at: index) { return typo }
         return QueryError.syntax("expected a value\(after), found \(current.display)", at: current.start)
@@ -464,13 +247,13 @@ struct QueryParser {
 
     /// An unexpected token: a misspelt keyword here or just before it gets a suggestion, anything else a plain
     /// syntax error.
-    private func unexpected(expected: String) -> QueryError {
+    func unexpected(expected: String) -> QueryError {
         if let typo = typoError(at: index) { return typo }
         if index > 0, let typo = typoError(at: index - 1) { return typo }
         return QueryError.syntax("expected \(expected), found \(current.display)", at: current.start)
     }
 
-    private func typoError(at position: Int) -> QueryError? {
+    func typoError(at position: Int) -> QueryError? {
         let token = tokens[position]
         guard case .word(let word) = token.kind, word.allSatisfy(\.isLetter) else { return nil }
         let lowered = word.lowercased()
@@ -483,7 +266,7 @@ struct QueryParser {
         )
     }
 
-    private func unknownFunction(_ name: String, _ token: Token) -> QueryError {
+    func unknownFunction(_ name: String, _ token: Token) -> QueryError {
         let hint = Suggestions.function(for: name.lowercased()).map { "; did you mean \($0)?" } ?? ""
         return QueryError(
             .unknownFunction,

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A compiled SQL `LIKE` pattern: `%` matches any run of characters, `_` exactly one; `\%`, `\_` and `\\` are
 /// literal. The match is anchored at both ends.
 struct LikePattern: Sendable, Hashable {
@@ -74,33 +72,25 @@ struct LikePattern: Sendable, Hashable {
     }
 }
 
-/// A regular expression compiled once when the query is parsed; matching searches anywhere in the text.
+/// A regular expression (RE2 syntax, as Go's `regexp` and TSL) compiled once when the query is parsed; matching
+/// searches anywhere in the text, in time linear in its length.
 struct RegexPattern: Sendable, Hashable {
-    /// NSRegularExpression is immutable once built and documented as safe to share between threads.
-    private final class Box: @unchecked Sendable {
-        let regex: NSRegularExpression
-        init(_ regex: NSRegularExpression) { self.regex = regex }
-    }
-
-    private let box: Box
+    private let regex: LinearRegex
     /// The pattern as written.
     let source: String
 
-    /// Compiles the pattern; the error text explains why it is not a valid regular expression.
+    /// Compiles the pattern; the error text explains why it is not accepted.
     init(_ source: String) throws(RegexCompileError) {
         do {
-            box = Box(try NSRegularExpression(pattern: source))
+            regex = try LinearRegex(source)
         } catch {
-            // Foundation's error says only that the value is invalid; the standard library's parser says why.
-            var reason = "not a valid regular expression"
-            do { _ = try Regex(source) } catch let parseError { reason = "\(parseError)" }
-            throw RegexCompileError(reason: reason)
+            throw RegexCompileError(reason: error.message, offset: error.offset)
         }
         self.source = source
     }
 
     func matches(_ text: String) -> Bool {
-        box.regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        regex.matches(text)
     }
 
     static func == (lhs: RegexPattern, rhs: RegexPattern) -> Bool { lhs.source == rhs.source }
@@ -109,4 +99,6 @@ struct RegexPattern: Sendable, Hashable {
 
 struct RegexCompileError: Error {
     let reason: String
+    /// Where in the pattern, in Unicode scalars.
+    let offset: Int
 }

@@ -44,13 +44,30 @@ public struct Query: Sendable {
         }
     }
 
-    /// Filters, sorts (stable, nulls last in either direction) and limits records.
-    public func apply(to records: [JSONValue]) throws(QueryError) -> [JSONValue] {
-        var kept: [JSONValue] = []
-        for record in records {
-            if try matches(record) { kept.append(record) }
+    /// Filters, sorts (stable, nulls last in either direction) and limits records, failing with a `limit` error
+    /// once filtering has taken more than `timeLimit` seconds.
+    public func apply(to records: [JSONValue], timeLimit: Double = QueryLimits.maxEvaluationSeconds)
+        throws(QueryError) -> [JSONValue]
+    {
+        try positions(in: records, timeLimit: timeLimit).map { records[$0] }
+    }
+
+    /// The positions of the records `apply` keeps, in the order it gives them.
+    public func positions(in records: [JSONValue], timeLimit: Double = QueryLimits.maxEvaluationSeconds)
+        throws(QueryError) -> [Int]
+    {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int64(max(0, timeLimit) * 1000))
+        var kept: [Int] = []
+        for (offset, record) in records.enumerated() {
+            if clock.now > deadline {
+                throw QueryError(.limit,
+                    "the query used up its time budget (\(timeLimit) s) after \(offset + 1) of \(records.count) "
+                        + "records; narrow it down or use simpler patterns", at: nil, in: text)
+            }
+            if try matches(record) { kept.append(offset) }
         }
-        if !orderBy.isEmpty { kept = try sorted(kept) }
+        if !orderBy.isEmpty { kept = try sorted(kept, of: records) }
         if let limit, kept.count > limit { kept.removeSubrange(limit...) }
         return kept
     }
@@ -61,13 +78,13 @@ public struct Query: Sendable {
         select.map { item in (item.column, item.value(in: record)) }
     }
 
-    private func sorted(_ records: [JSONValue]) throws(QueryError) -> [JSONValue] {
+    private func sorted(_ positions: [Int], of records: [JSONValue]) throws(QueryError) -> [Int] {
         // Decorate with the keys once per record, then sort with the input position as the final tie-break.
         var decorated: [(keys: [JSONValue], offset: Int)] = []
-        decorated.reserveCapacity(records.count)
-        for (offset, record) in records.enumerated() {
+        decorated.reserveCapacity(positions.count)
+        for offset in positions {
             var keys: [JSONValue] = []
-            for key in orderBy { keys.append(try key.expression.evaluate(record)) }
+            for key in orderBy { keys.append(try key.expression.evaluate(records[offset])) }
             decorated.append((keys, offset))
         }
         decorated.sort { lhs, rhs in
@@ -84,7 +101,7 @@ public struct Query: Sendable {
             }
             return lhs.offset < rhs.offset
         }
-        return decorated.map { records[$0.offset] }
+        return decorated.map(\.offset)
     }
 }
 

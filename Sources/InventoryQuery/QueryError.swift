@@ -4,7 +4,7 @@ public struct QueryError: Error, CustomStringConvertible, Sendable, Hashable {
     public struct Kind: Hashable, Sendable, CustomStringConvertible {
         private enum Code: String {
             case syntax, unknownKeyword, duplicateClause, clauseOrder, emptyClause, unknownFunction
-            case invalidRegex, invalidPath, type, divisionByZero
+            case invalidRegex, invalidPath, type, divisionByZero, limit
         }
 
         private let code: Code
@@ -29,6 +29,8 @@ public struct QueryError: Error, CustomStringConvertible, Sendable, Hashable {
         public static let type = Kind(code: .type)
         /// `/` or `%` by zero.
         public static let divisionByZero = Kind(code: .divisionByZero)
+        /// A query over one of `QueryLimits` (length, nesting, depth, path steps, evaluation time).
+        public static let limit = Kind(code: .limit)
 
         /// The kind's name, such as `syntax`.
         public var description: String { code.rawValue }

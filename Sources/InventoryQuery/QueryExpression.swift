@@ -72,20 +72,29 @@ indirect enum Node: Sendable {
     case between(Node, Node, Node, negated: Bool, at: Int)
     case member(Node, Node, negated: Bool, at: Int)
 
-    /// Whether the node reads no field, so it can be evaluated once when the query is parsed.
+    /// Whether the node reads no field, so it can be evaluated once when the query is parsed. Operands are
+    /// folded before the nodes built on them, so looking one level down is enough.
     var isConstant: Bool {
         switch self {
         case .literal: true
         case .field: false
-        case .list(let elements): elements.allSatisfy(\.isConstant)
+        default: operands.allSatisfy { if case .literal = $0 { true } else { false } }
+        }
+    }
+
+    /// The nodes this one is built on.
+    var operands: [Node] {
+        switch self {
+        case .literal, .field: []
+        case .list(let elements): elements
         case .negate(let operand, _), .not(let operand, _), .reduce(_, let operand, _), .isNull(let operand, _),
             .like(let operand, _, _, _), .regex(let operand, _, _, _):
-            operand.isConstant
+            [operand]
         case .arithmetic(_, let lhs, let rhs, _), .compare(_, let lhs, let rhs, _), .logical(_, let lhs, let rhs, _),
             .member(let lhs, let rhs, _, _):
-            lhs.isConstant && rhs.isConstant
+            [lhs, rhs]
         case .between(let value, let low, let high, _, _):
-            value.isConstant && low.isConstant && high.isConstant
+            [value, low, high]
         }
     }
 }

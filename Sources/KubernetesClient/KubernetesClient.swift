@@ -270,6 +270,15 @@ public final class KubernetesClient: Sendable {
         }
     }
 
+    /// The cluster's identity: the UID of its `kube-system` namespace, which lives as long as the cluster.
+    public func clusterUID() async throws -> String {
+        guard let uid = try await get(Namespace.self, name: "kube-system").metadata.uid, !uid.isEmpty else {
+            throw KubernetesError(code: 0, reason: "Invalid", message: "the kube-system namespace has no UID",
+                request: "GET namespaces/kube-system")
+        }
+        return uid
+    }
+
     /// Deletes a typed object.
     public func delete<T: KubernetesObject>(_ object: T, options: DeleteOptions = DeleteOptions()) async throws {
         try await delete(

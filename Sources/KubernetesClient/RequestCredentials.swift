@@ -14,7 +14,7 @@ actor RequestCredentials {
     }
 
     /// The token to send, or nil for no Authorization header.
-    func token() throws -> String? {
+    func token() async throws -> String? {
         switch authentication {
         case .none, .clientCertificate:
             return nil
@@ -30,7 +30,7 @@ actor RequestCredentials {
             return token
         case .exec(let exec):
             if let cached, cached.expires > Date().addingTimeInterval(10) { return cached.token }
-            let credential = try ExecCredentialPlugin.run(exec)
+            let credential = try await ExecCredentialPlugin.run(exec)
             cached = (credential.token, credential.expiration ?? .distantFuture)
             return credential.token
         }
@@ -44,7 +44,12 @@ enum ExecCredentialPlugin {
         var expiration: Date?
     }
 
-    static func run(_ exec: KubeConfig.ExecConfig) throws -> Credential {
+    /// How long a plugin may run before it is killed, in seconds.
+    static let timeout = 60.0
+    /// The most of its standard output that is kept (an ExecCredential is a few kilobytes).
+    static let outputLimit = 1 << 20
+
+    static func run(_ exec: KubeConfig.ExecConfig) async throws -> Credential {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [exec.command] + (exec.args ?? [])
@@ -64,10 +69,32 @@ enum ExecCredentialPlugin {
         } catch {
             throw KubernetesConfigurationError("cannot run the credential plugin '\(exec.command)': \(error)")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        // Both pipes are drained at once on threads of their own (a plugin that fills one while we wait on the
+        // other would hang), and a plugin that runs too long is killed.
+        let started = Date()
+        let watchdog = Task {
+            try await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+            process.terminate()
+            try await Task.sleep(nanoseconds: 2_000_000_000)
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        async let stdout = drain(output.fileHandleForReading, keeping: outputLimit, tail: false)
+        async let stderr = drain(errors.fileHandleForReading, keeping: 4096, tail: true)
+        let (data, errorData) = await (stdout, stderr)
+        await withCheckedContinuation { continuation in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume()
+            }.start()
+        }
+        watchdog.cancel()
+        let timedOut = process.terminationReason == .uncaughtSignal && Date().timeIntervalSince(started) >= timeout
+        let errorText = String(decoding: errorData, as: UTF8.self)
+        guard process.terminationStatus == 0, process.terminationReason == .exit else {
+            if timedOut {
+                throw KubernetesConfigurationError(
+                    "the credential plugin '\(exec.command)' did not finish within \(Int(timeout)) s and was stopped")
+            }
             let detail = errorText.split(separator: "\n").last.map(String.init) ?? ""
             throw KubernetesConfigurationError(
                 "the credential plugin '\(exec.command)' failed with status \(process.terminationStatus): \(detail)")
@@ -87,5 +114,26 @@ enum ExecCredentialPlugin {
         }
         let expiration = decoded.status?.expirationTimestamp.flatMap { ISO8601DateFormatter().date(from: $0) }
         return Credential(token: token, expiration: expiration)
+    }
+
+    /// Reads a pipe to its end on a thread of its own, keeping at most `limit` bytes (the first ones, or with
+    /// `tail` the last ones) and discarding the rest.
+    private static func drain(_ handle: FileHandle, keeping limit: Int, tail: Bool) async -> Data {
+        await withCheckedContinuation { continuation in
+            Thread {
+                var kept = Data()
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    if tail {
+                        kept.append(chunk)
+                        if kept.count > limit { kept = kept.suffix(limit) }
+                    } else if kept.count < limit {
+                        kept.append(chunk.prefix(limit - kept.count))
+                    }
+                }
+                continuation.resume(returning: kept)
+            }.start()
+        }
     }
 }

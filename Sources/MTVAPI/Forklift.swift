@@ -312,7 +312,12 @@ public struct Plan: KubernetesObject, Equatable {
         public var targetAffinity: JSONValue?
         public var convertorNodeSelector: [String: String]?
         public var convertorLabels: [String: String]?
+        public var convertorAffinity: JSONValue?
         public var virtV2vImage: String?
+        public var enableNestedVirtualization: Bool?
+        public var installLegacyDrivers: Bool?
+        public var conversionTempStorageClass: String?
+        public var conversionTempStorageSize: String?
 
         /// Creates a spec.
         public init(provider: ProviderPair, targetNamespace: String, map: Maps, vms: [VM]) {
@@ -346,11 +351,24 @@ public struct Plan: KubernetesObject, Equatable {
         public var instanceType: String?
         public var deleteVmOnFailMigration: Bool?
         public var enableNestedVirtualization: Bool?
+        public var hooks: [HookReference]?
 
         /// Creates a VM reference.
         public init(id: String? = nil, name: String? = nil) {
             self.id = id
             self.name = name
+        }
+    }
+
+    /// A hook a VM runs at one step of its migration (`PreHook` or `PostHook`).
+    public struct HookReference: Codable, Sendable, Equatable {
+        public var hook: ObjectReference?
+        public var step: String?
+
+        /// Creates a reference.
+        public init(hook: ObjectReference?, step: String?) {
+            self.hook = hook
+            self.step = step
         }
     }
 

@@ -1,20 +1,23 @@
 import AWSClient
-import AWSSigV4
 import ArgumentParser
+import EC2Provider
 import Foundation
 import KubernetesClient
 import MTVAPI
 import MigrationCore
 
-/// `kubectl mtv cleanup --provider P [--dry-run]`: finds, by tag, migration snapshots no running migration needs
-/// and migration volumes no PersistentVolume uses, and deletes them.
+/// `kubectl mtv cleanup --provider P [--dry-run]`: finds, by tag, this cluster's migration snapshots no running
+/// migration needs and migration volumes no PersistentVolume uses, and deletes them. Resources tagged by another
+/// cluster (or by none) are left alone and counted.
 struct Cleanup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Remove orphaned migration snapshots and unused volumes of an EC2 provider (found by tag).",
         discussion: """
             A snapshot is orphaned when the migration that made it is not running; a volume is unused when it is \
-            available (attached to nothing) and no PersistentVolume points at it. Uses the provider's credentials \
-            from its Secret; prints IDs, never keys.
+            available (attached to nothing) and no PersistentVolume points at it. Only resources tagged with this \
+            cluster's UID (forklift.konveyor.io/cluster-uid, the kube-system namespace's UID) are touched, so \
+            clusters sharing an AWS account never delete each other's. Uses the provider's credentials from its \
+            Secret; prints IDs, never keys.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -29,7 +32,15 @@ struct Cleanup: AsyncParsableCommand {
         try await global.withClient { client, configuration in
             let found = try await ProviderLookup.resolve(provider, namespace: configuration.namespace, client: client)
             guard found.spec.type == "ec2" else { throw CLIError("provider '\(provider)' is of type \(found.spec.type), not ec2") }
-            let (source, target) = try await clients(for: found, client: client)
+            let config = try await Self.configuration(of: found, client: client)
+            let (source, target) = (config.sourceClient(), config.targetClient())
+            let cluster: String
+            do {
+                cluster = try await client.clusterUID()
+            } catch {
+                throw CLIError("cannot read this cluster's UID (the kube-system namespace): \(error); cleanup needs "
+                    + "it to tell this cluster's resources from other clusters'")
+            }
 
             let migrations = try await client.list(Migration.self).items
             let running = Set(migrations.filter { $0.status?.completed == nil }.compactMap(\.metadata.uid))
@@ -37,11 +48,19 @@ struct Cleanup: AsyncParsableCommand {
                 $0.spec[path: ["csi", "volumeHandle"]]?.stringValue
             })
             let tagged = [EC2Filter("tag-key", [MigrationLabels.migrationUID])]
-            let snapshots = try await source.describeSnapshots(filters: tagged).filter {
-                !running.contains($0.tags[key: MigrationLabels.migrationUID] ?? "")
+            let allSnapshots = try await source.describeSnapshots(filters: tagged)
+            let allVolumes = try await target.describeVolumes(filters: tagged + [EC2Filter("status", ["available"])])
+            let ours = { (tags: [Tag]) in tags[key: MigrationLabels.clusterUID] == cluster }
+            let others = allSnapshots.filter { !ours($0.tags) }.count + allVolumes.filter { !ours($0.tags) }.count
+            let snapshots = allSnapshots.filter {
+                ours($0.tags) && !running.contains($0.tags[key: MigrationLabels.migrationUID] ?? "")
             }
-            let volumes = try await target.describeVolumes(filters: tagged + [EC2Filter("status", ["available"])]).filter {
-                !usedVolumes.contains($0.volumeID) && !running.contains($0.tags[key: MigrationLabels.migrationUID] ?? "")
+            let volumes = allVolumes.filter {
+                ours($0.tags) && !usedVolumes.contains($0.volumeID)
+                    && !running.contains($0.tags[key: MigrationLabels.migrationUID] ?? "")
+            }
+            if others > 0 {
+                print("Left alone: \(others) migration snapshot(s) or volume(s) tagged by another cluster or by none.")
             }
             guard !snapshots.isEmpty || !volumes.isEmpty else {
                 print("No orphaned migration snapshots or unused migration volumes for provider \(provider).")
@@ -73,29 +92,18 @@ struct Cleanup: AsyncParsableCommand {
         }
     }
 
-    /// EC2 clients with the provider's source and target keys, at its endpoint.
-    private func clients(for provider: Provider, client: KubernetesClient) async throws -> (EC2Client, EC2Client) {
-        guard let name = provider.spec.secret.name else { throw CLIError("provider \(self.provider) names no Secret") }
-        let secret = try await client.get(Secret.self, name: name, namespace: provider.spec.secret.namespace ?? provider.metadata.namespace)
-        guard let regionName = secret.value("region") else { throw CLIError("secret \(name) has no region") }
-        let region: AWSRegion
-        let endpoint: URL
+    /// The provider's AWS configuration from its Secret, read as the controller reads it.
+    static func configuration(of provider: Provider, client: KubernetesClient) async throws -> EC2ProviderConfig {
+        let name = provider.metadata.name ?? ""
+        guard let secretName = provider.spec.secret.name, !secretName.isEmpty else {
+            throw CLIError("provider \(name) names no Secret (spec.secret.name)")
+        }
+        let secret = try await client.get(
+            Secret.self, name: secretName, namespace: provider.spec.secret.namespace ?? provider.metadata.namespace)
         do {
-            region = try AWSRegion(regionName)
-            endpoint = try AWSEndpoint.resolve(service: "ec2", region: region,
-                explicit: secret.value("url").flatMap { $0.isEmpty ? nil : $0 } ?? provider.spec.url)
+            return try EC2ProviderConfig.resolve(provider: provider, secret: secret)
         } catch {
-            throw CLIError("provider \(self.provider): \(error.message)")
+            throw CLIError("provider \(name): \(error.message)")
         }
-        func credentials(_ key: String, _ secretKey: String) -> (any CredentialProvider)? {
-            guard let id = secret.value(key), let value = secret.value(secretKey), !id.isEmpty, !value.isEmpty else { return nil }
-            return StaticCredentialProvider(AWSCredentials(accessKeyID: id, secretAccessKey: value))
-        }
-        let sourceCredentials = credentials("accessKeyId", "secretAccessKey") ?? CredentialChain.standard(region: region)
-        let source = EC2Client(region: region, credentials: sourceCredentials, endpoint: endpoint)
-        let target = credentials("targetAccessKeyId", "targetSecretAccessKey").map {
-            EC2Client(region: region, credentials: $0, endpoint: endpoint)
-        } ?? source
-        return (source, target)
     }
 }

@@ -18,8 +18,11 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
-    /// The resolved cluster configuration.
+
+    /// The resolved cluster configuration. Every command that talks to the cluster reads it first, so this is
+    /// also where the command decides, once, whether its tables colour their state columns.
     func configuration() throws -> KubernetesConfiguration {
+        TableWriter.colors = colors
         do {
             return try KubernetesConfiguration.load(kubeconfig: kubeconfig, context: context, namespace: namespace)
         } catch let error as KubernetesConfigurationError {

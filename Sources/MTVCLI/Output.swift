@@ -52,15 +52,35 @@ struct TableWriter {
         rows.append(row)
     }
 
+    /// Whether state columns are coloured: set once from `--no-color`, `NO_COLOR` and whether stdout is a terminal.
+    nonisolated(unsafe) static var colors = false
+
+    /// The columns whose values are states, coloured when `colors` is on.
+    static let stateColumns: Set<String> = ["STATE", "STATUS", "READY", "PHASE", "RESULT"]
+
     func render(headers showHeaders: Bool = true) -> String {
         let all = (showHeaders ? [headers] : []) + rows
         var widths = Array(repeating: 0, count: headers.count)
         for row in all { for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) } }
-        return all.map { row in
+        let coloured = Self.colors ? Set(headers.indices.filter { Self.stateColumns.contains(headers[$0]) }) : []
+        return all.enumerated().map { line, row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0)
+                let padded = index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0)
+                guard line > 0 || !showHeaders, coloured.contains(index), let colour = Self.colour(of: cell) else { return padded }
+                return "\u{1B}[\(colour)m\(cell)\u{1B}[0m" + padded.dropFirst(cell.count)
             }.joined()
         }.joined(separator: "\n")
+    }
+
+    /// The ANSI colour of a state: green when it is done or well, yellow while it moves, red when it failed.
+    static func colour(of state: String) -> Int? {
+        switch state.lowercased() {
+        case "running", "available", "completed", "in-use", "ready", "true", "succeeded", "deleted": 32
+        case "pending", "stopping", "creating", "executing", "would delete", "shutting-down": 33
+        case "failed", "false", "error", "terminated", "stopped", "connectionfailed", "validationfailed",
+            "canceled": 31
+        default: nil
+        }
     }
 }
 

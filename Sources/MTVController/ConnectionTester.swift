@@ -1,4 +1,5 @@
 import AWSClient
+import EC2Provider
 import AWSSigV4
 import Foundation
 import Logging

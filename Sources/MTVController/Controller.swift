@@ -35,7 +35,36 @@ public struct Controller: Service {
         }
     }
 
+    /// Every replica follows Providers and collects their inventory; the leader alone also reconciles.
     private func runReconcilers() async throws {
+        let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
+        // One cache per kind and namespace, shared by the inventory follower and the provider reconciler. Provider
+        // caches resync, so work a lost event started is taken up again within that interval.
+        let providers = namespaces.map {
+            Informer(client: client, resource: .providers, namespace: $0, resyncInterval: Self.providerResyncInterval)
+        }
+        let secrets = namespaces.map { Informer(client: client, resource: .secrets, namespace: $0) }
+        let follower = InventoryFollower(
+            client: client, providers: providers, secrets: secrets, supervisor: inventory, health: health, logger: logger)
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await follower.run(metrics: metrics) }
+                group.addTask { try await lead(namespaces: namespaces, providers: providers, secrets: secrets) }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            for informer in providers + secrets { await informer.stop() }
+            throw error
+        }
+        for informer in providers + secrets { await informer.stop() }
+    }
+
+    /// Seconds between resyncs of the Provider caches.
+    static let providerResyncInterval = 30.0
+
+    /// Waits for leadership (when electing), then reconciles Providers, Plans and Migrations until it is lost.
+    private func lead(namespaces: [String?], providers: [Informer], secrets: [Informer]) async throws {
         let elector =
             configuration.leaderElect
             ? LeaderElector(
@@ -48,18 +77,19 @@ public struct Controller: Service {
         }
         await health.setLeading(true)
         try await ensureHostProvider()
-        let namespaces: [String?] = configuration.namespaces.isEmpty ? [nil] : configuration.namespaces
-        let providers = ProviderReconciler(
-            client: client, namespaces: namespaces, registry: registry, inventory: inventory, metrics: metrics,
-            logger: logger)
+        let clusterUID = try await client.clusterUID()
+        let providerReconciler = ProviderReconciler(
+            client: client, providers: providers, secrets: secrets, registry: registry, inventory: inventory,
+            metrics: metrics, logger: logger)
         let plans = PlanReconciler(
             client: client, namespaces: namespaces, registry: registry, store: inventory.store,
             inventoryChanges: inventory.changes, metrics: metrics, logger: logger)
         let migrations = MigrationRunner(
             client: client, namespaces: namespaces, registry: registry, store: inventory.store, metrics: metrics,
-            logger: logger, maxInFlight: configuration.maxInFlight, conversionKVM: configuration.conversionKVM)
+            logger: logger, clusterUID: clusterUID, maxInFlight: configuration.maxInFlight,
+            conversionKVM: configuration.conversionKVM)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await providers.run(workers: configuration.workers) }
+            group.addTask { await providerReconciler.run(workers: configuration.workers) }
             group.addTask { await plans.run(workers: configuration.workers) }
             group.addTask { await migrations.run() }
             if let elector {
@@ -95,9 +125,10 @@ struct LeadershipLost: Error, CustomStringConvertible {
     var description: String { "lost leadership; exiting so a fresh process can campaign again" }
 }
 
-/// What `/readyz` reports.
+/// What `/readyz` and `/leader` report.
 public actor HealthState {
     private var leading = false
+    private var ready = false
 
     /// Creates the state.
     public init() {}
@@ -109,4 +140,12 @@ public actor HealthState {
 
     /// Whether this process leads.
     public var isLeading: Bool { leading }
+
+    /// Records whether this process can answer inventory requests (its Provider caches are filled).
+    public func setReady(_ value: Bool) {
+        ready = value
+    }
+
+    /// Whether this process can answer inventory requests.
+    public var isReady: Bool { ready }
 }

@@ -13,7 +13,14 @@ public enum ControllerServer {
         let router = Router()
         inventory?.register(on: router)
         router.get("/healthz") { _, _ in "ok" }
-        router.get("/readyz") { _, _ in "ok" }
+        // Every replica collects and serves the inventory (see deploy/README.md), so every replica whose caches are
+        // filled is ready, leader or not.
+        router.get("/readyz") { _, _ -> Response in
+            guard await health.isReady else {
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "starting\n")))
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n")))
+        }
         router.get("/leader") { _, _ in await health.isLeading ? "leader" : "standby" }
         router.get("/version") { _, _ in ControllerConfiguration.version }
         router.get("/metrics") { _, _ in await metrics.render() }

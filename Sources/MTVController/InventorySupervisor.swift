@@ -1,11 +1,13 @@
 import AWSClient
+import EC2Provider
 import Foundation
 import Inventory
 import KubernetesClient
 import Logging
 import MTVAPI
 
-/// Runs one inventory collector per Ready EC2 provider, every `interval` seconds. It does not write the Provider:
+/// Runs one inventory collector per Ready EC2 provider (on every replica, see `InventoryFollower`), every
+/// `interval` seconds. It does not write the Provider:
 /// its view (`conditions(key:)`: `InventoryCreated` after the first good pass, `InventoryCollectionFailed` while
 /// passes fail) is written by the provider reconciler, the Provider status's one writer, which `reports` wakes.
 public actor InventorySupervisor: InventoryProviderSource {
@@ -43,7 +45,11 @@ public actor InventorySupervisor: InventoryProviderSource {
     /// Starts the collector of a ready provider unless it runs for this very entry (a changed configuration, such
     /// as rotated keys, restarts it).
     public func ensure(_ entry: ProviderRegistry.Entry) {
-        if running[entry.key]?.entry == entry { return }
+        if let current = running[entry.key]?.entry, current.uid == entry.uid, current.config == entry.config,
+            current.accounts == entry.accounts
+        {
+            return
+        }
         running[entry.key]?.task.cancel()
         let parts = entry.key.split(separator: "/", maxSplits: 1).map(String.init)
         let previous = state[entry.key]

@@ -4,7 +4,9 @@ import Logging
 import MTVAPI
 
 /// Leader election on a `coordination.k8s.io` Lease: one controller works, the others wait and take over when
-/// the leader stops renewing. Writes are guarded by resourceVersion, so two candidates never both win.
+/// the leader stops renewing. Writes are guarded by resourceVersion, so two candidates never both win. As in
+/// client-go, a candidate never compares the holder's `renewTime` with its own clock (nodes' clocks differ): it
+/// judges expiry by how long it has itself seen the lease unchanged, on its monotonic clock.
 public struct LeaderElector: Sendable {
     let client: KubernetesClient
     let namespace: String
@@ -15,6 +17,31 @@ public struct LeaderElector: Sendable {
     /// How often the leader renews and candidates retry, in seconds.
     let retryPeriod: Double
     let logger: Logger
+    private let observed = ObservedLease()
+
+    /// The lease as this candidate last saw it, and when (monotonic), shared by its acquire and renew loops.
+    private final class ObservedLease: @unchecked Sendable {
+        private let lock = NSLock()
+        private var record: String?
+        private var since = ContinuousClock.now
+
+        /// Records what the lease holds now; returns how long it has looked exactly like this, in seconds.
+        func unchanged(for current: String) -> Double {
+            lock.withLock {
+                let now = ContinuousClock.now
+                if current != record {
+                    record = current
+                    since = now
+                }
+                let elapsed = (now - since).components
+                return Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            }
+        }
+    }
+
+    /// Seconds added to this process's wall clock, so a test can run a candidate whose clock is skewed
+    /// (`MTV_TEST_CLOCK_SKEW`); zero otherwise.
+    static let clockSkew = Double(ProcessInfo.processInfo.environment["MTV_TEST_CLOCK_SKEW"] ?? "") ?? 0
 
     /// Creates an elector for the lease `namespace/name`.
     public init(
@@ -71,13 +98,13 @@ public struct LeaderElector: Sendable {
 
     /// Takes a free or expired lease, or renews our own; false when someone else holds it.
     func tryAcquireOrRenew() async throws -> Bool {
-        let now = Date()
-        let stamp = Self.microTime(now)
+        let stamp = Self.microTime(Date().addingTimeInterval(Self.clockSkew))
         do {
             let lease = try await client.get(Lease.self, name: name, namespace: namespace)
             let holder = lease.spec.holderIdentity ?? ""
-            let renewed = lease.spec.renewTime.flatMap(Self.parse) ?? .distantPast
-            let expired = now.timeIntervalSince(renewed) > Double(lease.spec.leaseDurationSeconds ?? leaseDuration)
+            // Any write to the lease (a renewal, a new holder) changes its resourceVersion.
+            let unchanged = observed.unchanged(for: "\(holder)/\(lease.metadata.resourceVersion ?? "")")
+            let expired = unchanged > Double(lease.spec.leaseDurationSeconds ?? leaseDuration)
             guard holder == identity || holder.isEmpty || expired else { return false }
             do {
                 _ = try await client.update(lease) { lease in
@@ -120,11 +147,5 @@ public struct LeaderElector: Sendable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: date)
-    }
-
-    static func parse(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text)
     }
 }

@@ -1,4 +1,5 @@
 import AWSClient
+import EC2Provider
 import Foundation
 import Inventory
 import KubernetesClient
@@ -25,6 +26,9 @@ struct MigrationContext: Sendable {
     let logger: Logger
     /// Whether conversion pods request `/dev/kvm`.
     let conversionKVM: Bool
+    /// The cluster's UID, tagged on every AWS resource a migration creates.
+    let clusterUID: String
+    let registry: ProviderRegistry
 
     /// AWS allows 100 pending snapshots per account; admission keeps below it.
     static let pendingSnapshotLimit = 100
@@ -59,7 +63,17 @@ struct MigrationContext: Sendable {
             plan: plan, migrationUID: migrationUID, entry: entry, source: clients.source, target: clients.target,
             networkMap: networkMap, storageMap: storageMap, records: records, itinerary: itinerary, client: runner.client,
             store: runner.store, memory: runner.memory, logger: runner.logger,
-            conversionKVM: runner.conversionKVM)
+            conversionKVM: runner.conversionKVM, clusterUID: runner.clusterUID, registry: runner.registry)
+    }
+
+    /// Whether the provider's credentials changed since this context's clients were made: the registry holds a
+    /// newer entry, or the Secret changed and is not tested yet. An authentication error is then no reason to
+    /// fail a VM: the next ticks use clients made from the new credentials.
+    func credentialsChanged() async -> Bool {
+        if await registry.entry(key: entry.key) != entry { return true }
+        guard let secret = try? await client.get(Secret.self, name: entry.secret.name, namespace: entry.secret.namespace)
+        else { return false }
+        return secret.metadata.resourceVersion != entry.secret.resourceVersion
     }
 
     /// The EBS disks of an instance, from the inventory.
@@ -202,11 +216,12 @@ struct MigrationContext: Sendable {
 
 extension MigrationRunner {
     /// The AWS clients of a provider, kept while its configuration stays the same.
+    /// The provider's AWS clients, made again whenever anything in its resolved configuration changed (a rotated
+    /// key, a new endpoint), so a migration never keeps using credentials the Secret no longer holds.
     func clients(for entry: ProviderRegistry.Entry) -> (source: EC2Client, target: EC2Client) {
-        let fingerprint = "\(entry.uid)|\(entry.config.endpoint)|\(entry.accounts.source)|\(entry.accounts.target)"
-        if let cached = clientCache[fingerprint] { return cached }
-        let made = (entry.config.sourceClient(logger: logger), entry.config.targetClient(logger: logger))
-        clientCache[fingerprint] = made
+        if let cached = clientCache[entry.key], cached.entry == entry { return cached.clients }
+        let made = (source: entry.config.sourceClient(logger: logger), target: entry.config.targetClient(logger: logger))
+        clientCache[entry.key] = (entry, made)
         return made
     }
 }

@@ -21,13 +21,16 @@ public actor MigrationRunner {
     let maxInFlight: Int
     /// Whether conversion pods request `/dev/kvm`.
     let conversionKVM: Bool
+    /// The cluster's UID, tagged on every AWS resource a migration creates.
+    let clusterUID: String
     private var informers: [Informer] = []
     /// Caches of Plans and maps, so a tick reads them without a request.
     private var caches: [ResourceType: [Informer]] = [:]
     private let wake = WakeSignal()
     /// Phase clocks and transient failure counts.
     let memory = MigrationMemory()
-    var clientCache: [String: (source: EC2Client, target: EC2Client)] = [:]
+    /// Each ready provider's AWS clients and the registry entry they were made from, by provider key.
+    var clientCache: [String: (entry: ProviderRegistry.Entry, clients: (source: EC2Client, target: EC2Client))] = [:]
     /// The status this process last wrote for each migration (by UID). The runner is the only writer of a
     /// Migration's status, so this is never older than the cache, which may lag behind a write.
     private var written: [String: Migration.Status] = [:]
@@ -44,8 +47,10 @@ public actor MigrationRunner {
     /// Creates a runner.
     public init(
         client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, store: InventoryStore,
-        metrics: ControllerMetrics, logger: Logger, maxInFlight: Int = 100, conversionKVM: Bool = false
+        metrics: ControllerMetrics, logger: Logger, clusterUID: String, maxInFlight: Int = 100,
+        conversionKVM: Bool = false
     ) {
+        self.clusterUID = clusterUID
         self.client = client
         self.namespaces = namespaces
         self.registry = registry

@@ -72,6 +72,9 @@ public actor PlanReconciler {
         if let inventoryChanges {
             tasks.append { for await providerKey in inventoryChanges { await self.enqueuePlans(source: providerKey) } }
         }
+        // A provider that becomes ready, changes (a new target zone, rotated keys) or fails changes its plans' checks.
+        let providerChanges = registry.changes
+        tasks.append { for await providerKey in providerChanges { await self.enqueuePlans(source: providerKey) } }
         tasks.append {
             await self.queue.process(workers: workers, kind: "plan", metrics: self.metrics, logger: self.logger) {
                 try await self.reconcile($0)
@@ -173,7 +176,7 @@ public actor PlanReconciler {
             conditions = last.conditions
         } else {
             stale.remove(key)
-            conditions = try await evaluate(plan)
+            conditions = try await evaluate(plan, rawSpec: raw["spec"])
             validations[key] = (plan.metadata.generation, Date(), conditions)
         }
         let latest = await latestMigration(of: plan)
@@ -195,7 +198,7 @@ public actor PlanReconciler {
     }
 
     /// Every condition the plan should carry now: the blocking ones, the warnings, and Ready when none blocks.
-    func evaluate(_ plan: Plan) async throws -> [Condition] {
+    func evaluate(_ plan: Plan, rawSpec: JSONValue? = nil) async throws -> [Condition] {
         let namespace = plan.metadata.namespace ?? ""
         var conditions: [Condition] = []
         if plan.spec.archived == true {
@@ -262,10 +265,14 @@ public actor PlanReconciler {
         let workers = try await client.list(Node.self).items.filter(Self.isWorker).map {
             PlanValidator.WorkerNode(zone: $0.zone, architecture: $0.architecture ?? "amd64")
         }
-        let validator = PlanValidator(
+        var validator = PlanValidator(
             plan: plan, inventory: inventory, networkMap: networkMap, storageMap: storageMap, storageClasses: classes,
             workers: workers, targetZone: entry.config.targetAZ, crossAccount: entry.accounts.source != entry.accounts.target,
             takenNames: try await takenNames(plan))
+        validator.rawSpec = rawSpec
+        if entry.config.targetRegion != entry.config.region {
+            validator.crossRegion = (entry.config.region.name, entry.config.targetRegion.name)
+        }
         conditions += validator.conditions()
         if !conditions.contains(where: { $0.category == Condition.Category.critical }) {
             conditions.append(Condition(type: "Ready", category: Condition.Category.required, reason: "Ready",

@@ -1,4 +1,5 @@
 import AWSClient
+import EC2Provider
 import AWSSigV4
 import Foundation
 import KubernetesClient
@@ -12,16 +13,14 @@ import MTVAPI
 /// in the registry, which keeps its collector running, and writes the status when it differs from what it should be.
 public actor ProviderReconciler {
     let client: KubernetesClient
-    let namespaces: [String?]
     let registry: ProviderRegistry
     let inventory: InventorySupervisor?
     let metrics: ControllerMetrics
     let logger: Logger
     let retestInterval: Double
-    let resyncInterval: Double
     let queue = WorkQueue()
-    private var providers: [Informer] = []
-    private var secrets: [Informer] = []
+    private let providers: [Informer]
+    private let secrets: [Informer]
     /// The last connection test of each provider, reused until what it tested changes or `retestInterval` passes.
     private var tests: [String: ConnectionTest] = [:]
 
@@ -42,29 +41,24 @@ public actor ProviderReconciler {
         ProviderCondition.validationFailed,
     ]).union(InventorySupervisor.conditionTypes)
 
-    /// Creates a reconciler for the given namespaces (nil: all namespaces).
-    public init(
-        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, inventory: InventorySupervisor?,
-        metrics: ControllerMetrics, logger: Logger, retestInterval: Double = 300, resyncInterval: Double = 30
+    /// Creates a reconciler over shared Provider and Secret caches (one informer per watched namespace).
+    init(
+        client: KubernetesClient, providers: [Informer], secrets: [Informer], registry: ProviderRegistry,
+        inventory: InventorySupervisor?, metrics: ControllerMetrics, logger: Logger, retestInterval: Double = 300
     ) {
         self.client = client
-        self.namespaces = namespaces
+        self.providers = providers
+        self.secrets = secrets
         self.registry = registry
         self.inventory = inventory
         self.metrics = metrics
         self.logger = logger
         self.retestInterval = retestInterval
-        self.resyncInterval = resyncInterval
     }
 
-    /// Watches Providers and Secrets, follows the inventory's reports, and reconciles with `workers` in parallel
-    /// until cancelled.
+    /// Follows Providers, Secrets and the inventory's reports, and reconciles with `workers` in parallel until
+    /// cancelled.
     public func run(workers: Int) async {
-        for namespace in namespaces {
-            providers.append(
-                Informer(client: client, resource: .providers, namespace: namespace, resyncInterval: resyncInterval))
-            secrets.append(Informer(client: client, resource: .secrets, namespace: namespace))
-        }
         var tasks: [@Sendable () async -> Void] =
             providers.map { informer in { @Sendable in await self.follow(informer, secrets: false) } }
             + secrets.map { informer in { @Sendable in await self.follow(informer, secrets: true) } }
@@ -81,7 +75,6 @@ public actor ProviderReconciler {
 
     private func shutdown() async {
         await queue.close()
-        for informer in providers + secrets { await informer.stop() }
     }
 
     /// Turns informer events into queued provider keys; a Secret's change queues the providers that use it.
@@ -125,7 +118,7 @@ public actor ProviderReconciler {
         var cached: JSONValue?
         for informer in providers { if let hit = await informer.get(name: name, namespace: namespace) { cached = hit } }
         guard let raw = cached else {
-            await registry.remove(key: key, gone: true)
+            await registry.remove(key: key)
             tests[key] = nil
             return nil
         }
@@ -184,7 +177,8 @@ public actor ProviderReconciler {
         let retest = max(0.1, retestInterval - Date().timeIntervalSince(test.at))
         switch test.outcome {
         case .success(let accounts):
-            await registry.set(key: key, uid: provider.metadata.uid ?? "", config: config, accounts: accounts)
+            await registry.set(key: key, uid: provider.metadata.uid ?? "", config: config, accounts: accounts,
+                secret: .init(namespace: secretNamespace, name: secretName, resourceVersion: secret.metadata.resourceVersion))
             if provider.metadata.annotations?[Self.sourceAccountAnnotation] != accounts.source
                 || provider.metadata.annotations?[Self.targetAccountAnnotation] != accounts.target
             {

@@ -51,6 +51,12 @@ struct VMMigrator: Sendable {
                     return vm
                 }
             } catch {
+                if let error = error as? AWSError, error.isAuthentication, await context.credentialsChanged() {
+                    context.logger.warning(
+                        "AWS refused credentials the provider's Secret no longer holds; retrying with the new ones",
+                        metadata: ["vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)"])
+                    return vm
+                }
                 if Self.isTransient(error), await context.memory.countFailure(key) < Self.transientLimit {
                     context.logger.warning("transient failure; retrying next tick", metadata: [
                         "vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "error": "\(error)",
@@ -194,6 +200,10 @@ struct VMMigrator: Sendable {
 
         case .removeSnapshots:
             for snapshotID in context.snapshotIDs(of: vm).values { try await deleteSnapshot(snapshotID) }
+            if context.plan.spec.deleteGuestConversionPod == true, let builder = context.builder(for: vm) {
+                try await context.client.delete(.pods, name: builder.conversionPodName,
+                    namespace: context.plan.spec.targetNamespace, ignoreNotFound: true)
+            }
             progress(&vm, .cleanup, completed: 1, total: 1)
             return .next
 
@@ -223,6 +233,7 @@ struct VMMigrator: Sendable {
         [
             Tag(MigrationLabels.vmID, vm.id ?? ""), Tag(MigrationLabels.vmName, vm.name ?? vm.id ?? ""),
             Tag(MigrationLabels.migrationUID, context.migrationUID), Tag(MigrationLabels.planUID, context.plan.metadata.uid ?? ""),
+            Tag(MigrationLabels.clusterUID, context.clusterUID),
         ]
     }
 
@@ -456,7 +467,8 @@ struct VMMigrator: Sendable {
         let id = vm.id ?? ""
         let namespace = context.plan.spec.targetNamespace
         let selector = ListOptions(labelSelector: "\(MigrationLabels.migrationUID)=\(context.migrationUID),\(MigrationLabels.vmID)=\(id)")
-        let deleteTargets = context.plan.spec.deleteVmOnFailMigration != false
+        let settings = context.plan.spec.vms.first { $0.id == id }
+        let deleteTargets = (settings?.deleteVmOnFailMigration ?? context.plan.spec.deleteVmOnFailMigration) != false
         if deleteTargets {
             for (resource, scoped) in [(ResourceType.virtualMachines, true), (.pods, true), (.persistentVolumeClaims, true),
                 (.persistentVolumes, false)]

@@ -14,4 +14,7 @@ public enum MigrationLabels {
     public static let volume = "forklift.konveyor.io/volume"
     /// The snapshot a new volume was made from (AWS tag).
     public static let snapshot = "forklift.konveyor.io/snapshot"
+    /// The UID of the cluster's `kube-system` namespace (AWS tag on everything a migration creates), so clusters
+    /// that share an AWS account never take each other's resources for their own.
+    public static let clusterUID = "forklift.konveyor.io/cluster-uid"
 }

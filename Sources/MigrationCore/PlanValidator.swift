@@ -28,6 +28,10 @@ public struct PlanValidator: Sendable {
     public var crossAccount: Bool
     /// VirtualMachine names already used in the target namespace by anything but this plan.
     public var takenNames: Set<String>
+    /// The plan's spec as stored, with any fields the `Plan` type does not model (they must not pass unnoticed).
+    public var rawSpec: JSONValue?
+    /// The provider's region and target region, when they differ.
+    public var crossRegion: (source: String, target: String)?
 
     /// Creates a validator over gathered inputs.
     public init(
@@ -51,7 +55,8 @@ public struct PlanValidator: Sendable {
         "MigrationTypeNotValid", "VMNotFound", "DuplicateVM", "VMHasNoEBSVolumes", "VMNetworksNotMapped",
         "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", "VMArchitectureNotSupported",
         "TargetZoneHasNoNodes", "VMMultiplePodNetworks", "TargetNameNotValid", "VMInstanceStore",
-        "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid",
+        "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid", "SettingNotSupported", "SettingNotValid",
+        "CrossRegionNotSupported", "VMRootDiskNotFound",
     ]
 
     /// Runs every check; Critical conditions block the plan, Warn ones do not.
@@ -70,6 +75,7 @@ public struct PlanValidator: Sendable {
         }
         checkStorageClasses(&found)
         checkZone(&found)
+        checkSettings(&found)
 
         var seen = Set<String>()
         var resolved: [(vm: Plan.VM, record: JSONValue)] = []
@@ -91,6 +97,7 @@ public struct PlanValidator: Sendable {
             }
             resolved.append((vm, record))
             checkVM(record, &found)
+            checkRootDisk(vm, record, &found)
         }
         checkNames(resolved, &found)
         return found.conditions
@@ -215,7 +222,7 @@ public struct PlanValidator: Sendable {
 }
 
 /// Conditions being gathered: one per type, with the items of every finding of that type.
-private struct Findings {
+struct Findings {
     var conditions: [Condition] = []
 
     mutating func critical(_ type: String, _ reason: String, _ message: String, item: String?) {

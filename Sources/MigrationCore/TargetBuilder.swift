@@ -15,6 +15,14 @@ public struct TargetBuilder: Sendable {
         public var snapshotID: String?
         public var newVolumeID: String?
 
+        /// Whether a plan's `rootDisk` names this disk: its device name (`/dev/xvda`), that name without
+        /// `/dev/` (`xvda`), or the disk without its partition number (`/dev/sda` for `/dev/sda1`).
+        public func matches(rootDisk: String) -> Bool {
+            let wanted = rootDisk.hasPrefix("/dev/") ? rootDisk : "/dev/" + rootDisk
+            guard !deviceName.isEmpty else { return false }
+            return deviceName == wanted || (deviceName.hasPrefix(wanted) && deviceName.dropFirst(wanted.count).allSatisfy(\.isNumber))
+        }
+
         /// Creates a disk description.
         public init(index: Int, sourceVolumeID: String, deviceName: String, sizeGiB: Int, volumeType: String, isRoot: Bool) {
             self.index = index
@@ -59,7 +67,14 @@ public struct TargetBuilder: Sendable {
         self.sourceWasRunning = sourceWasRunning
     }
 
+    /// Why a VirtualMachine cannot be built (missing sizing).
+    public struct BuildError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
     var instanceID: String { record["id"]?.stringValue ?? "" }
+    /// The plan's entry for this instance.
+    var vmSettings: Plan.VM? { plan.spec.vms.first { $0.id == instanceID } }
     var sourceName: String { record["name"]?.stringValue ?? instanceID }
     var namespace: String { plan.spec.targetNamespace }
     var compatibility: Bool { plan.spec.skipGuestConversion == true && plan.spec.useCompatibilityMode == true }
@@ -91,7 +106,7 @@ public struct TargetBuilder: Sendable {
 
     /// The PVC name of a disk: the VM's or plan's template, else `<plan>-<vm>-disk-<n>`.
     public func pvcName(_ disk: Disk) -> String {
-        let template = plan.spec.vms.first { $0.id == instanceID }?.pvcNameTemplate ?? plan.spec.pvcNameTemplate
+        let template = vmSettings?.pvcNameTemplate ?? plan.spec.pvcNameTemplate
         let values: [String: String] = [
             "VmName": sourceName, "TargetVmName": targetName, "PlanName": plan.metadata.name ?? "",
             "DiskIndex": "\(disk.index)", "VmId": instanceID, "VolumeID": disk.sourceVolumeID,
@@ -167,154 +182,6 @@ public struct TargetBuilder: Sendable {
         return selector.isEmpty ? nil : .object(selector)
     }
 
-    /// The conversion pod's name.
-    public var conversionPodName: String {
-        "\(String(targetName.prefix(40)).trimmingSuffix("-"))-v2v-\(String(migrationUID.prefix(8)))"
-    }
-
-    /// The virt-v2v pod that converts the guest in place on the PVCs (`/dev/block<N>`).
-    public func conversionPod(_ disks: [Disk]) -> JSONValue {
-        var labels = labels
-        labels["forklift.konveyor.io/conversion"] = "true"
-        for (key, value) in plan.spec.convertorLabels ?? [:] { labels[key] = .string(value) }
-        var spec: [String: JSONValue] = [
-            "restartPolicy": "Never",
-            "containers": [[
-                "name": "virt-v2v", "image": .string(plan.spec.virtV2vImage ?? Self.defaultConversionImage),
-                "env": [
-                    ["name": "V2V_source", "value": "ec2"], ["name": "V2V_vmName", "value": .string(sourceName)],
-                    ["name": "V2V_inPlace", "value": "1"],
-                ],
-                "volumeDevices": .array(disks.map { ["name": .string("disk-\($0.index)"), "devicePath": .string("/dev/block\($0.index)")] }),
-                "resources": requestKVM
-                    ? ["requests": ["cpu": "1", "memory": "1Gi"], "limits": ["memory": "4Gi", "devices.kubevirt.io/kvm": "1"]]
-                    : ["requests": ["cpu": "1", "memory": "1Gi"], "limits": ["memory": "4Gi"]],
-            ]],
-            "volumes": .array(disks.map {
-                ["name": .string("disk-\($0.index)"), "persistentVolumeClaim": ["claimName": .string(pvcName($0))]]
-            }),
-        ]
-        if let selector = nodeSelector(plan.spec.convertorNodeSelector) { spec["nodeSelector"] = selector }
-        return ["apiVersion": "v1", "kind": "Pod",
-            "metadata": ["name": .string(conversionPodName), "namespace": .string(namespace), "labels": .object(labels)],
-            "spec": .object(spec)]
-    }
-
-    /// The runStrategy: the VM's or plan's targetPowerState, else the source's power state.
-    public var runStrategy: String {
-        let requested = plan.spec.vms.first { $0.id == instanceID }?.targetPowerState ?? plan.spec.targetPowerState
-        switch requested {
-        case "on": return "Always"
-        case "off": return "Halted"
-        default: return sourceWasRunning ? "Always" : "Halted"
-        }
-    }
-
-    /// Why a VirtualMachine cannot be built (missing sizing).
-    public struct BuildError: Error, Sendable, CustomStringConvertible {
-        public var description: String
-    }
-
-    /// The KubeVirt VirtualMachine: sizing from the instance type, firmware from the boot mode, disks in device
-    /// order with the root device booting first, one NIC per mapped ENI with its MAC, Windows features when
-    /// the guest is Windows, and the plan's labels and node selector.
-    public func virtualMachine(_ disks: [Disk]) throws(BuildError) -> JSONValue {
-        guard let vcpus = record["cpuCount"]?.intValue, vcpus > 0, let memory = record["memoryMB"]?.intValue, memory > 0 else {
-            throw BuildError(description: "the instance type's vCPUs and memory are unknown (DescribeInstanceTypes "
-                + "returned nothing for \(record["InstanceType"]?.stringValue ?? "its type"))")
-        }
-        let threads = record[path: ["CpuOptions", "ThreadsPerCore"]]?.intValue ?? 1
-        let cores = vcpus % threads == 0 ? vcpus / threads : vcpus
-        let windows = record["platform"]?.stringValue == "windows"
-        let uefi = (record["bootMode"]?.stringValue ?? "").hasPrefix("uefi")
-
-        var features: [String: JSONValue] = ["acpi": [:]]
-        if uefi { features["smm"] = ["enabled": true] }
-        if windows {
-            features["apic"] = [:]
-            features["hyperv"] = [
-                "relaxed": [:], "vapic": [:], "spinlocks": ["spinlocks": 8191], "vpindex": [:], "runtime": [:],
-                "synic": [:], "synictimer": ["enabled": true], "reset": [:], "frequencies": [:], "reenlightenment": [:], "tlbflush": [:],
-                "ipi": [:],
-            ]
-        }
-        let bus: JSONValue = compatibility ? "sata" : "virtio"
-        let rootIndex = disks.first(where: \.isRoot)?.index ?? disks.first?.index
-        let diskEntries: [JSONValue] = disks.map { disk in
-            var entry: [String: JSONValue] = ["name": .string("disk-\(disk.index)"), "disk": ["bus": bus]]
-            if disk.index == rootIndex { entry["bootOrder"] = 1 }
-            return .object(entry)
-        }
-        var interfaces: [JSONValue] = []
-        var networks: [JSONValue] = []
-        for nic in record["nics"]?.arrayValue ?? [] {
-            let subnet = nic["subnetId"]?.stringValue
-            let pair = networkMap.spec.map.first { $0.source.id == subnet || ($0.source.name != nil && $0.source.name == subnet) }
-            let destination = pair?.destination ?? NetworkMap.Destination(type: "pod")
-            guard destination.type != "ignored" else { continue }
-            let name = JSONValue.string("net-\(networks.count)")
-            var interface: [String: JSONValue] = ["name": name, "model": compatibility ? "e1000e" : "virtio"]
-            if let mac = nic["macAddress"]?.stringValue { interface["macAddress"] = .string(mac) }
-            if destination.type == "multus" {
-                interface["bridge"] = [:]
-                let network = destination.namespace.map { "\($0)/\(destination.name ?? "")" } ?? destination.name ?? ""
-                networks.append(["name": name, "multus": ["networkName": .string(network)]])
-            } else {
-                interface["masquerade"] = [:]
-                networks.append(["name": name, "pod": [:]])
-            }
-            interfaces.append(.object(interface))
-        }
-
-        var domain: [String: JSONValue] = [
-            "cpu": ["sockets": 1, "cores": .number(Double(cores)), "threads": .number(Double(cores == vcpus ? 1 : threads))],
-            "memory": ["guest": .string("\(memory)Mi")],
-            "resources": ["requests": ["memory": .string("\(memory)Mi")]],
-            "firmware": [
-                "bootloader": uefi ? ["efi": ["secureBoot": false]] : ["bios": [:]],
-                "serial": .string(instanceID),
-            ],
-            "features": .object(features),
-            "devices": [
-                "disks": .array(diskEntries), "interfaces": .array(interfaces),
-                "inputs": [["name": "tablet", "type": "tablet", "bus": compatibility ? "usb" : "virtio"]],
-            ],
-        ]
-        if windows {
-            domain["clock"] = ["utc": [:], "timer": [
-                "hpet": ["present": false], "hyperv": [:], "pit": ["tickPolicy": "delay"], "rtc": ["tickPolicy": "catchup"],
-            ]]
-        }
-        var templateLabels: [String: JSONValue] = ["kubevirt.io/domain": .string(targetName)]
-        var vmLabels = labels
-        for (key, value) in plan.spec.targetLabels ?? [:] {
-            templateLabels[key] = .string(value)
-            vmLabels[key] = .string(value)
-        }
-        vmLabels["forklift.konveyor.io/guest-converted"] = plan.spec.skipGuestConversion == true ? "false" : "true"
-        var templateSpec: [String: JSONValue] = [
-            "domain": .object(domain), "networks": .array(networks),
-            "volumes": .array(disks.map {
-                ["name": .string("disk-\($0.index)"), "persistentVolumeClaim": ["claimName": .string(pvcName($0))]]
-            }),
-        ]
-        if let selector = nodeSelector(plan.spec.targetNodeSelector) { templateSpec["nodeSelector"] = selector }
-        if let affinity = plan.spec.targetAffinity { templateSpec["affinity"] = affinity }
-        return [
-            "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
-            "metadata": [
-                "name": .string(targetName), "namespace": .string(namespace), "labels": .object(vmLabels),
-                "annotations": [
-                    "forklift.konveyor.io/source-vm-name": .string(sourceName),
-                    "forklift.konveyor.io/source-instance-type": .string(record["InstanceType"]?.stringValue ?? ""),
-                ],
-            ],
-            "spec": [
-                "runStrategy": .string(runStrategy),
-                "template": ["metadata": ["labels": .object(templateLabels)], "spec": .object(templateSpec)],
-            ],
-        ]
-    }
 }
 
 /// The subset of Go templates PVC name templates use: `{{.Field}}` and `{{trunc N .Field}}`.

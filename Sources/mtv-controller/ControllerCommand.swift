@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Inventory
+import InventoryQuery
 import KubernetesClient
 import Logging
 import MTVController
@@ -56,6 +57,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "The inventory's SQLite file (in memory when omitted).")
     var inventoryDb: String?
 
+    @Option(help: "Seconds one inventory query may spend evaluating records before it fails.")
+    var queryTimeLimit = QueryLimits.maxEvaluationSeconds
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
@@ -72,6 +76,9 @@ struct ControllerCommand: AsyncParsableCommand {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard maxVmsInFlight >= 1 else { throw ValidationError("--max-vms-in-flight must be at least 1") }
         guard inventoryInterval >= 0.2 else { throw ValidationError("--inventory-interval must be at least 0.2 seconds") }
+        guard queryTimeLimit > 0, queryTimeLimit <= 600 else {
+            throw ValidationError("--query-time-limit must be between 0 and 600 seconds")
+        }
     }
 
     func run() async throws {
@@ -115,11 +122,12 @@ struct ControllerCommand: AsyncParsableCommand {
         let supervisor = InventorySupervisor(
             store: store, interval: inventoryInterval, metrics: metrics, logger: logger)
         let inventory = InventoryService(
-            store: store, providers: supervisor, authorizer: KubernetesInventoryAuthorizer(client: client))
+            store: store, providers: supervisor, authorizer: KubernetesInventoryAuthorizer(client: client),
+            queryTimeLimit: queryTimeLimit)
         let health = HealthState()
         let controller = Controller(
             configuration: configuration, client: client,
-            registry: ProviderRegistry(inventory: supervisor, metrics: metrics), inventory: supervisor, health: health, metrics: metrics,
+            registry: ProviderRegistry(metrics: metrics), inventory: supervisor, health: health, metrics: metrics,
             logger: logger)
         let server = ControllerServer.make(
             configuration: configuration, health: health, metrics: metrics, inventory: inventory, logger: logger)

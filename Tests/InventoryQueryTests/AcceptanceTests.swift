@@ -121,7 +121,7 @@ struct AcceptanceTests {
     func invalidRegex() throws {
         let error = try failure("where name ~= '['")
         #expect(error.kind == .invalidRegex)
-        #expect(error.message == "invalid regular expression '[': expected custom character class members")
+        #expect(error.message == "invalid regular expression '[': missing closing ']' for the class opened here")
         #expect(error.position == 14)
     }
 }

@@ -90,7 +90,9 @@ struct ExpressionTests {
         // Against a string that is not a date, a date string is just a string.
         #expect(try value("day < 'tomorrow'") == true)
         #expect(try value("day = 'someday'") == false)
-        #expect(try value("2024-02-30 = '2024-02-30'") == true)
+        // An unquoted date must exist; quoted, it is only text.
+        #expect(try error("2024-02-30 = '2024-02-30'").message.contains("not a valid date"))
+        #expect(try value("'2024-02-30' = '2024-02-30'") == true)
     }
 
     @Test("strings take single, double or backtick quotes with backslash escapes")

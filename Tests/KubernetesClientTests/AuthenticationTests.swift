@@ -84,6 +84,25 @@ struct AuthenticationTests {
         #expect(calls.split(separator: "\n").count == 1)
     }
 
+    @Test("an exec plugin that writes 1 MiB to stderr before its credential does not hang the client")
+    func chattyPlugin() async throws {
+        let directory = FileManager.default.temporaryDirectory.appending(path: "exec-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let script = "\(directory)/plugin.sh"
+        try """
+            #!/bin/sh
+            head -c 1048576 /dev/zero | tr '\\0' 'x' >&2
+            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$TOKEN"
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        var configuration = try base
+        configuration.authentication = .exec(
+            KubeConfig.ExecConfig(command: script, env: [.init(name: "TOKEN", value: try adminToken())]))
+        let client = try KubernetesClient(configuration: configuration, maxAttempts: 1)
+        #expect(try await client.list(ResourceType.namespaces).items.isEmpty == false)
+        try await client.shutdown()
+    }
+
     @Test("a failing exec plugin is a configuration error that names the plugin")
     func failingPlugin() async throws {
         var configuration = try base

@@ -11,12 +11,20 @@ import Testing
     .enabled(if: LocalEnvironment.isAvailable, LocalEnvironment.unavailableReason), .timeLimit(.minutes(4)))
 struct BadInputTests {
     /// Every object of the kinds the CLI writes, in the scenario's namespace, with its resourceVersion.
+    /// What a command could change: every object's name, labels, annotations, finalizers and, for the Forklift
+    /// kinds, its generation (the controller's status writes move the resourceVersion, not the generation);
+    /// Secrets by resourceVersion.
     static func state(_ scenario: Scenario) async throws -> [String] {
         var found: [String] = []
         for resource in [ResourceType.providers, .plans, .migrations, .networkMaps, .storageMaps, .secrets] {
             for item in try await scenario.client.listAll(resource, namespace: scenario.namespace).items {
-                found.append("\(resource.kind)/\(item[path: ["metadata", "name"]]?.stringValue ?? "")@"
-                    + (item[path: ["metadata", "resourceVersion"]]?.stringValue ?? ""))
+                let metadata = item["metadata"] ?? .null
+                let version = resource == .secrets ? metadata["resourceVersion"]?.stringValue
+                    : metadata["generation"].map { "\($0)" }
+                let marks = ["labels", "annotations", "finalizers"].map {
+                    String(decoding: (metadata[$0] ?? .null).serialized(), as: UTF8.self)
+                }
+                found.append("\(resource.kind)/\(metadata["name"]?.stringValue ?? "")@\(version ?? "") \(marks)")
             }
         }
         return found.sorted()
@@ -112,7 +120,8 @@ struct BadInputTests {
             }
             let unknown = try await MTVCLI.run(["frobnicate"], environment: scenario.environment)
             #expect(unknown.status != 0 && unknown.stderr.contains("frobnicate"), "\(unknown.stderr)")
-            #expect(try await Self.state(scenario) == before, "nothing changed")
+            let after = try await Self.state(scenario)
+            #expect(after == before, "nothing changed: before \(Set(before).subtracting(after)), after \(Set(after).subtracting(before))")
         }
     }
 

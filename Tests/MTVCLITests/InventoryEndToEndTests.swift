@@ -11,7 +11,9 @@ import Testing
     .enabled(if: LocalEnvironment.isAvailable, LocalEnvironment.unavailableReason), .timeLimit(.minutes(3)))
 struct InventoryEndToEndTests {
     /// A ready provider over the fleet in moto's default account, with a collecting controller.
-    static func withInventory(_ body: (Scenario, [String: String]) async throws -> Void) async throws {
+    static func withInventory(
+        controllerArguments: [String] = [], _ body: (Scenario, [String: String]) async throws -> Void
+    ) async throws {
         let environment = try #require(LocalEnvironment.current)
         // Suites run in parallel and share this fleet; seed-fleet's lock makes the later ones find it complete.
         let seeded = try await ProcessRunner.run([
@@ -21,7 +23,7 @@ struct InventoryEndToEndTests {
         let fleet = try JSONValue(parsing: Data(seeded.stdout.utf8))
         var ids: [String: String] = [:]
         for (key, value) in fleet["instances"]?.objectValue ?? [:] { ids[key] = value["id"]?.stringValue }
-        try await Scenario.with(controllerArguments: ["--inventory-interval", "1"]) { scenario in
+        try await Scenario.with(controllerArguments: ["--inventory-interval", "1"] + controllerArguments) { scenario in
             let created = try await scenario.mtv(
                 "create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--username",
                 scenario.sourceKey, "--password", scenario.sourceSecret, "--auto-target-credentials")
@@ -135,6 +137,102 @@ struct InventoryEndToEndTests {
             let answer = try await ControlAPI.text(form, bearer: scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"])
             let names = try JSONValue(parsing: Data(answer.utf8)).arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(names == ["web-1"], "\(answer.prefix(300))")
+        }
+    }
+
+    @Test("hostile queries get a 400 that names the limit; the service and /healthz keep answering")
+    func hostileQueries() async throws {
+        try await Self.withInventory { scenario, _ in
+            let controller = try #require(scenario.controller)
+            let provider = try await scenario.client.get(Provider.self, name: "my-ec2", namespace: scenario.namespace)
+            let base = controller.url.appending(path: "providers/ec2/\(provider.metadata.uid ?? "")/vms").absoluteString
+            let token = scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"]
+            func get(_ query: String) async throws -> (status: Int, body: String) {
+                let url = try #require(URL(string: base + "?query=" + query))
+                return try await ControlAPI.answer(url, bearer: token)
+            }
+            let deep = String(repeating: "%28", count: 5_000) + "name" + String(repeating: "%29", count: 5_000)
+            let cases: [(String, String)] = [
+                (deep, "64 levels"), ("where+" + String(repeating: "-", count: 3_000) + "1", "64 levels"),
+                ("where+" + String(repeating: "len%28", count: 2_000) + "x", "64 levels"),
+                ("where+name+in+" + String(repeating: "%5B", count: 3_000), "64 levels"),
+                ("where+name+%3D+%27" + String(repeating: "x", count: 20_000) + "%27", "16384 bytes"),
+                ("where+name+~%3D+%27%28a%29%5C1%27", "backreferences"), ("%FF%FEname", "not valid UTF-8"),
+                ("where+LaunchTime+%3E+2024-02-30", "not a valid date"),
+            ]
+            for (query, message) in cases {
+                let (status, body) = try await get(query)
+                #expect(status == 400, "\(query.prefix(40)): \(status) \(body.prefix(200))")
+                #expect(body.contains(message), "\(query.prefix(40)): \(body.prefix(300))")
+            }
+            // Patterns that stall backtracking engines, three at once, while /healthz and a plain query answer.
+            async let slow1 = get("where+name+~%3D+%27%28.%2Aa%29%7B20%7Db%27")
+            async let slow2 = get("where+name+~%3D+%27%5E%28a%2B%29%2B%24%27")
+            async let slow3 = get("where+name+~%3D+%27%28x%2Bx%2B%29%2By%27")
+            let health = try await ControlAPI.answer(controller.url.appending(path: "healthz"), bearer: nil)
+            #expect(health.status == 200)
+            let plain = try await get("where+name+%3D+%27web-1%27")
+            #expect(plain.status == 200 && plain.body.contains("web-1"))
+            for answer in try await [slow1, slow2, slow3] { #expect(answer.status == 200, "\(answer.body.prefix(200))") }
+            // The fields the service adds can be queried like the others.
+            let revision = try await get("where+revision+%3E%3D+1+and+provider+%3D+%27\(provider.metadata.uid ?? "")%27")
+            #expect(revision.status == 200 && revision.body.contains("web-1"), "\(revision.body.prefix(200))")
+
+            // The CLI parses locally and says the same, with a non-zero exit.
+            let cli = try await scenario.inventory("ec2-instance", "my-ec2", "-q",
+                "where " + String(repeating: "(", count: 100) + "name" + String(repeating: ")", count: 100))
+            #expect(cli.status != 0 && cli.stderr.contains("64 levels"), "\(cli.stderr)")
+        }
+    }
+
+    @Test("state columns are coloured on a terminal, and --no-color turns that off")
+    func colours() async throws {
+        try await Self.withInventory { scenario, _ in
+            let controller = try #require(scenario.controller)
+            var environment = scenario.environment.variables
+            environment["PATH"] = ProcessRunner.repositoryRoot.appending(path: ".build/debug").path + ":"
+                + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+            environment["MTV_INVENTORY_URL"] = controller.url.absoluteString
+            let command = "kubectl mtv get inventory ec2-instance my-ec2 -n \(scenario.namespace)"
+            // `script` gives the command a terminal, as a person at a shell has.
+            let coloured = try await ProcessRunner.run(["env", "-u", "NO_COLOR", "script", "-qec", command, "/dev/null"],
+                environment: environment)
+            #expect(coloured.stdout.contains("\u{1B}[32mrunning\u{1B}[0m"), "\(coloured.stdout.prefix(400))")
+            let plain = try await ProcessRunner.run(
+                ["env", "-u", "NO_COLOR", "script", "-qec", command + " --no-color", "/dev/null"], environment: environment)
+            #expect(plain.stdout.contains("running") && !plain.stdout.contains("\u{1B}["), "\(plain.stdout.prefix(400))")
+        }
+    }
+
+    @Test("a standby replica collects and serves the same inventory as the leader, so either may answer")
+    func standbyReplica() async throws {
+        try await Self.withInventory(controllerArguments: ["--leader-elect", "--identity", "leader"]) { scenario, _ in
+            let leader = try #require(scenario.controller)
+            let standby = try await ControllerProcess(environment: scenario.environment, namespace: scenario.namespace,
+                extraArguments: ["--leader-elect", "--identity", "standby", "--inventory-interval", "1"])
+            defer { standby.process.stop() }
+            #expect(try await ControlAPI.text(standby.url.appending(path: "leader")) == "standby")
+            let provider = try await scenario.client.get(Provider.self, name: "my-ec2", namespace: scenario.namespace)
+            let token = scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"]
+            let path = "providers/ec2/\(provider.metadata.uid ?? "")/vms?query=where+name+like+%27web%25%27"
+            func names(_ controller: ControllerProcess) async throws -> [String]? {
+                let answer = try await ControlAPI.answer(try #require(URL(string: controller.url.absoluteString + "/" + path)),
+                    bearer: token)
+                guard answer.status == 200 else { return nil }
+                return try JSONValue(parsing: Data(answer.body.utf8)).arrayValue?.compactMap { $0["name"]?.stringValue }
+            }
+            // The standby answers 503 only until its first pass, and is ready as soon as its caches are filled.
+            let deadline = Date().addingTimeInterval(20)
+            var fromStandby: [String]?
+            while fromStandby == nil, Date() < deadline {
+                fromStandby = try await names(standby)
+                if fromStandby == nil { try await Task.sleep(nanoseconds: 200_000_000) }
+            }
+            #expect(fromStandby?.sorted() == ["web-1", "web-2"])
+            #expect(try await names(leader)?.sorted() == fromStandby?.sorted())
+            #expect(try await ControlAPI.answer(standby.url.appending(path: "readyz"), bearer: nil).status == 200)
+            #expect(standby.logText.contains("inventory collected"))
+            #expect(!standby.logText.contains("provider status"), "a standby never writes a Provider's status")
         }
     }
 

@@ -115,11 +115,19 @@ struct MigrationEndToEndTests {
             let pipelines = try await scenario.mtv("get", "plan", "migrate-webserver", "--vms", "--disk")
             #expect(pipelines.stdout.contains("DiskTransfer") && pipelines.stdout.contains("-> web-2"), "\(pipelines.stdout)")
 
-            // Orphans of an interrupted attempt, found by tag; the migrated VM's volume is in use and stays.
+            // Orphans of an interrupted attempt of this cluster, found by tag; the migrated VM's volume is in use and
+            // stays; another cluster's orphan in the same account is left alone and counted.
             let volumeID = try #require(volumes.first?["VolumeId"]?.stringValue)
-            let orphanTags = "Tags=[{Key=forklift.konveyor.io/migration-uid,Value=gone-attempt},{Key=forklift.konveyor.io/vmID,Value=\(id)}]"
+            #expect(volumes.first.map { Self.tag($0, "forklift.konveyor.io/cluster-uid") } == (try await scenario.client.clusterUID()))
+            let cluster = try await scenario.client.clusterUID()
+            let orphanTags = "Tags=[{Key=forklift.konveyor.io/migration-uid,Value=gone-attempt},{Key=forklift.konveyor.io/vmID,Value=\(id)},"
+                + "{Key=forklift.konveyor.io/cluster-uid,Value=\(cluster)}]"
+            let foreignTags = "Tags=[{Key=forklift.konveyor.io/migration-uid,Value=elsewhere},{Key=forklift.konveyor.io/vmID,Value=\(id)},"
+                + "{Key=forklift.konveyor.io/cluster-uid,Value=another-cluster}]"
             let orphanSnapshot = try await Self.aws(sandbox, scenario, ["create-snapshot", "--volume-id", volumeID,
                 "--tag-specifications", "ResourceType=snapshot,\(orphanTags)"])["SnapshotId"]?.stringValue
+            let foreignSnapshot = try await Self.aws(sandbox, scenario, ["create-snapshot", "--volume-id", volumeID,
+                "--tag-specifications", "ResourceType=snapshot,\(foreignTags)"])["SnapshotId"]?.stringValue
             let orphanVolume = try await Self.aws(sandbox, scenario, ["create-volume", "--availability-zone", "us-east-1c", "--size", "1",
                 "--tag-specifications", "ResourceType=volume,\(orphanTags)"])["VolumeId"]?.stringValue
             // An orphan is an available volume; the proxy keeps a new one "creating" for a moment.
@@ -130,11 +138,19 @@ struct MigrationEndToEndTests {
             #expect(preview.status == 0, "\(preview.stderr)")
             for orphan in [orphanSnapshot, orphanVolume] { #expect(preview.stdout.contains(orphan ?? "?"), "\(preview.stdout)") }
             #expect(!preview.stdout.contains(volumeID), "a volume bound as a PV is in use")
+            #expect(!preview.stdout.contains(foreignSnapshot ?? "?"), "another cluster's snapshot is not touched")
+            #expect(preview.stdout.contains("Left alone: 1 "), "\(preview.stdout)")
             let cleaned = try await scenario.mtv("cleanup", "--provider", "my-ec2")
             #expect(cleaned.stdout.components(separatedBy: "deleted").count == 3, "\(cleaned.stdout)")
             let after = try await Self.tagged(sandbox, scenario, id)
-            #expect(after.snapshots.isEmpty && after.volumes.map { $0["VolumeId"]?.stringValue } == [volumeID])
+            #expect(after.snapshots.map { $0["SnapshotId"]?.stringValue } == [foreignSnapshot])
+            #expect(after.volumes.map { $0["VolumeId"]?.stringValue } == [volumeID])
         }
+    }
+
+    /// The value of an AWS CLI answer's tag.
+    static func tag(_ resource: JSONValue, _ key: String) -> String? {
+        resource["Tags"]?.arrayValue?.first { $0["Key"]?.stringValue == key }?["Value"]?.stringValue
     }
 
     @Test("a running multi-disk, multi-NIC instance is stopped, migrated with both disks and NICs, and its VM runs")

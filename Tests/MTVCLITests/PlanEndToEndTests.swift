@@ -36,6 +36,24 @@ struct PlanEndToEndTests {
         return names
     }
 
+    @Test("a provider's new target zone re-checks its plans: a zone without worker nodes blocks them within seconds")
+    func providerChangeRevalidates() async throws {
+        try await InventoryEndToEndTests.withInventory { scenario, ids in
+            let web2 = try #require(ids["web-2"])
+            let created = try await scenario.mtv("create", "plan", "zoned", "--source", "my-ec2", "--vms", web2,
+                "--target-namespace", "zoned-vms")
+            #expect(created.stdout.contains("The plan is Ready."), "\(created.stdout)\(created.stderr)")
+            let patched = try await scenario.mtv("patch", "provider", "my-ec2", "--target-az", "us-east-1d")
+            #expect(patched.status == 0, "\(patched.stderr)")
+            let blocked = try await Self.validated(scenario, "zoned") { $0.status?.conditions?.isTrue("Ready") == false }
+            let zone = try #require(blocked.status?.conditions?[type: "TargetZoneHasNoNodes"])
+            #expect(zone.category == Condition.Category.critical)
+            #expect(zone.message?.contains("us-east-1d") == true, "\(zone)")
+            _ = try await scenario.mtv("patch", "provider", "my-ec2", "--target-az", "us-east-1c")
+            _ = try await Self.validated(scenario, "zoned") { $0.status?.conditions?.isTrue("Ready") == true }
+        }
+    }
+
     @Test("slide 14: a plan by instance ID and a plan by query both become Ready, with mappings they own")
     func slide14() async throws {
         try await InventoryEndToEndTests.withInventory { scenario, ids in

@@ -327,6 +327,38 @@ struct LeaderElectionTests {
         try await client.shutdown()
     }
 
+    @Test("a standby whose clock runs an hour ahead never takes a lease the leader keeps renewing")
+    func skewedStandby() async throws {
+        let environment = try #require(LocalEnvironment.current)
+        let namespace = "le-\(UUID().uuidString.prefix(8).lowercased())"
+        let client = try KubernetesClient(
+            configuration: try KubernetesConfiguration.load(kubeconfig: environment.kubeconfig, environment: [:]))
+        _ = try await client.create(Namespace(name: namespace))
+        let flags = ["--leader-elect", "--lease-duration", "3", "--lease-retry-period", "0.3"]
+        let first = try await ControllerProcess(environment: environment, namespace: namespace,
+            extraArguments: flags + ["--identity", "first"])
+        try await waitUntil { try await role(first) == "leader" }
+        let second = try await ControllerProcess(environment: environment, namespace: namespace,
+            extraArguments: flags + ["--identity", "ahead"], extraEnvironment: ["MTV_TEST_CLOCK_SKEW": "3600"])
+        // Three lease durations: a standby comparing renewTime with its clock would have taken the lease at once.
+        var renewals = Set<String>()
+        while renewals.count < 30 {
+            let lease = try await client.get(Lease.self, name: "mtv-controller-leader", namespace: namespace)
+            #expect(lease.spec.holderIdentity == "first")
+            renewals.insert(lease.spec.renewTime ?? "")
+            #expect(try await role(second) == "standby")
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        // Both replicas serve the inventory, so both are ready; only one leads.
+        #expect(try await ControlAPI.status(second.url.appending(path: "readyz"), bearer: nil) == 200)
+        #expect(try await ControlAPI.status(first.url.appending(path: "readyz"), bearer: nil) == 200)
+
+        first.process.crash()
+        try await waitUntil(seconds: 15) { try await role(second) == "leader" }
+        second.process.stop()
+        try await client.shutdown()
+    }
+
     func role(_ controller: ControllerProcess) async throws -> String {
         String(describing: try await ControlAPI.text(controller.url.appending(path: "leader")))
     }

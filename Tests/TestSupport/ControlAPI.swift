@@ -46,6 +46,15 @@ extension ControlAPI {
         return Int(response.status.code)
     }
 
+    /// GETs a URL, with an optional bearer token; returns the status and the body as text.
+    public static func answer(_ url: URL, bearer: String?) async throws -> (status: Int, body: String) {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        if let bearer { request.headers.add(name: "Authorization", value: "Bearer \(bearer)") }
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+
     /// GETs a plain-text answer, with an optional bearer token.
     public static func text(_ url: URL, bearer: String? = nil) async throws -> String {
         var request = HTTPClientRequest(url: url.absoluteString)

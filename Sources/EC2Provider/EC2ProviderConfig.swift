@@ -59,13 +59,13 @@ public struct EC2ProviderConfig: Sendable, Equatable {
     }
 
     /// An EC2 client with the source credentials (or the controller's own chain).
-    public func sourceClient(logger: Logger) -> EC2Client {
+    public func sourceClient(logger: Logger = Logger(label: "aws.ec2")) -> EC2Client {
         EC2Client(region: region, credentials: source.map { StaticCredentialProvider($0) }
             ?? CredentialChain.standard(region: region), endpoint: endpoint, logger: logger)
     }
 
     /// An EC2 client with the target credentials (the source's when the target has none of its own).
-    public func targetClient(logger: Logger) -> EC2Client {
+    public func targetClient(logger: Logger = Logger(label: "aws.ec2")) -> EC2Client {
         guard let target else { return sourceClient(logger: logger) }
         return EC2Client(region: targetRegion, credentials: StaticCredentialProvider(target), endpoint: endpoint, logger: logger)
     }
