@@ -1,3 +1,5 @@
+import Foundation
+
 /// Percent-encoding as SigV4 wants it (RFC 3986): only `A-Z a-z 0-9 - . _ ~` stay as they are.
 public enum URIEncoding {
     /// Encodes every byte outside the unreserved set; with `keepSlash`, `/` stays (for URI paths).
@@ -16,9 +18,11 @@ public enum URIEncoding {
         return out
     }
 
-    /// Encodes name/value pairs as `application/x-www-form-urlencoded`, in the order given.
+    /// Encodes name/value pairs as `application/x-www-form-urlencoded`, in the order given, as botocore writes
+    /// them: a space is `+`, every other byte outside the unreserved set `%XX`.
     public static func formBody(_ parameters: [(String, String)]) -> String {
-        parameters.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        let form = { (text: String) in encode(text).replacingOccurrences(of: "%20", with: "+") }
+        return parameters.map { "\(form($0.0))=\(form($0.1))" }.joined(separator: "&")
     }
 
     private static func isUnreserved(_ byte: UInt8) -> Bool {

@@ -12,16 +12,21 @@ struct SecurityTests {
     func secretsStaySecret() async throws {
         let sandbox = try await AWSSandbox()
         defer { sandbox.stop() }
-        let canary = "canary-\(UUID().uuidString)"
-        let targetCanary = "target-canary-\(UUID().uuidString)"
         try await Scenario.with(controllerArguments: ["--inventory-interval", "1", "--log-level", "debug"]) { scenario in
+            // Keys of users of their own (moto checks every signature): their secrets are the canaries.
+            let iam = try IAMUsers(endpoint: sandbox.url, credentials: scenario.environment.credentials)
+            try await iam.createUser("canary-source")
+            try await iam.createUser("canary-target")
+            let source = try await iam.createKey(user: "canary-source")
+            let target = try await iam.createKey(user: "canary-target")
+            let (canary, targetCanary) = (source.secretAccessKey, target.secretAccessKey)
             var outputs: [String] = []
             func mtv(_ arguments: [String]) async throws -> ProcessRunner.Result {
                 let result = try await scenario.mtv(arguments)
                 outputs += [result.stdout, result.stderr]
                 return result
             }
-            let keys = ["--username", "AKIACANARYSOURCE", "--password", canary, "--target-access-key-id", "AKIACANARYTARGET",
+            let keys = ["--username", source.accessKeyID, "--password", canary, "--target-access-key-id", target.accessKeyID,
                 "--target-secret-access-key", targetCanary, "--url", sandbox.url.absoluteString, "--target-az", "us-east-1c"]
             _ = try await mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--dry-run"] + keys)
             let created = try await mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1"] + keys)

@@ -25,7 +25,8 @@ public final class AWSSandbox: @unchecked Sendable {
         do {
             proxy = try ManagedProcess(
                 ["scripts/ec2-proxy", "--upstream", moto.url.absoluteString, "--port", "0", "--port-file",
-                    "\(directory)/port", "--state-delays", stateDelays, "--seed", "1"],
+                    "\(directory)/port", "--state-delays", stateDelays, "--seed", "1"]
+                    + (LocalEnvironment.current?.iamUsers.map { ["--credentials", $0] } ?? []),
                 log: "\(directory)/proxy.log")
             let port = try await proxy.waitForFile("\(directory)/port").trimmingCharacters(in: .whitespacesAndNewlines)
             url = URL(string: "http://127.0.0.1:\(port)")!

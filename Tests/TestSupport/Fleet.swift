@@ -17,13 +17,15 @@ public struct Fleet: Sendable {
     public let instances: [String: Instance]
     public let vpc: String
 
-    /// Seeds the fleet into a fresh moto account of its own, so suites never see each other's resources.
+    /// Seeds the fleet into the environment's isolated account (with that account's IAM user), so this suite
+    /// never sees the shared fleet's changes, nor they its.
     public static func seed(in environment: LocalEnvironment) async throws -> Fleet {
-        let account = String(format: "%012d", Int.random(in: 100_000_000_000..<999_999_999_999))
+        let account = environment.isolatedAccount
+        let keys = environment.credentials(account: account)
         let result = try await ProcessRunner.run([
             "scripts/seed-fleet", "--endpoint", environment.awsEndpoint.absoluteString, "--account-id", account,
             "--json",
-        ])
+        ], environment: ["AWS_ACCESS_KEY_ID": keys.accessKeyID, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey])
         guard result.status == 0, let data = result.stdout.data(using: .utf8),
             let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let instances = root["instances"] as? [String: [String: Any]]

@@ -49,24 +49,36 @@ public struct LocalEnvironment: Sendable {
     /// The devenv's directory.
     public var directory: String { variables["MTV_DEVENV_DIR"]! }
 
-    /// Credentials moto accepts.
+    /// The IAM users file every moto of the run checks signatures with (`scripts/moto-server --iam-users`).
+    public var iamUsers: String? { variables["MTV_IAM_USERS"] }
+
+    /// The source IAM user's keys (account 123456789012, where the fixture fleet lives).
     public var credentials: AWSCredentials {
         AWSCredentials(accessKeyID: variables["AWS_ACCESS_KEY_ID"]!, secretAccessKey: variables["AWS_SECRET_ACCESS_KEY"]!)
     }
 
-    /// An EC2 client for one moto account (accounts are isolated, so suites do not see each other's resources).
+    /// An account of its own for a suite whose resources must not mix with the shared fleet.
+    public var isolatedAccount: String { variables["MTV_ISOLATED_ACCOUNT"]! }
+
+    /// The keys of an IAM user of `account` (moto takes a request's account from its key).
+    public func credentials(account: String) -> AWSCredentials {
+        guard account == isolatedAccount else { return credentials }
+        return AWSCredentials(accessKeyID: variables["MTV_ISOLATED_KEY_ID"]!, secretAccessKey: variables["MTV_ISOLATED_SECRET"]!)
+    }
+
+    /// An EC2 client for one moto account.
     public func ec2(account: String, policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource())
         throws -> EC2Client
     {
         EC2Client(
-            region: try AWSRegion("us-east-1"), credentials: StaticCredentialProvider(credentials),
+            region: try AWSRegion("us-east-1"), credentials: StaticCredentialProvider(credentials(account: account)),
             endpoint: awsEndpoint, policy: policy, time: time, headers: [("x-moto-account-id", account)])
     }
 
     /// An STS client for one moto account.
     public func sts(account: String) throws -> STSClient {
         STSClient(
-            region: try AWSRegion("us-east-1"), credentials: StaticCredentialProvider(credentials),
+            region: try AWSRegion("us-east-1"), credentials: StaticCredentialProvider(credentials(account: account)),
             endpoint: awsEndpoint, headers: [("x-moto-account-id", account)])
     }
 }

@@ -148,13 +148,14 @@ class AwsRequest:
                 if n in renumber:
                     k = f"Filter.{renumber[n]}.{m.group(2)}"
             new_params.append((k, v))
-        encoded = urllib.parse.urlencode(new_params, quote_via=urllib.parse.quote)
         clone = AwsRequest(**{**self.__dict__})
         clone.params = new_params
+        # Form bodies as botocore writes them ('+' for a space, which is also how moto re-encodes a form before it
+        # checks a signature); query strings as SigV4 canonicalises them.
         if self.form_body:
-            clone.body = encoded.encode()
+            clone.body = urllib.parse.urlencode(new_params).encode()
         else:
-            clone.query = encoded
+            clone.query = urllib.parse.urlencode(new_params, quote_via=urllib.parse.quote)
         return clone
 
     @property

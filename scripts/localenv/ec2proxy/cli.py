@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="seed for probability faults and latency ranges")
     p.add_argument("--upstream-timeout", type=float, default=60.0, help="seconds to wait for moto")
     p.add_argument("--verbose", action="store_true", help="log every request line to stderr")
+    p.add_argument("--credentials", help="the IAM users file moto checks signatures with (scripts/moto-server "
+                   "--iam-users): requests the proxy edits are verified and signed again with it")
     return p
 
 
@@ -62,9 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     state = ProxyState(delays, args.seed, log_size=args.log_size, log_path=args.log,
                        enforce=args.enforce_states, idempotency=not args.no_idempotency)
     try:
+        signer = None
+        if args.credentials:
+            from .signing import Signer  # botocore, only when signatures are checked
+
+            signer = Signer.load(args.credentials)
         server = ProxyServer((args.host, args.port), state, args.upstream,
-                             upstream_timeout=args.upstream_timeout, verbose=args.verbose)
-    except (OSError, ValueError) as exc:
+                             upstream_timeout=args.upstream_timeout, verbose=args.verbose, signer=signer)
+    except (OSError, ValueError, KeyError) as exc:
         print(f"ec2-proxy: cannot start: {exc}", file=sys.stderr)
         return 1
     port = server.server_address[1]

@@ -12,13 +12,16 @@ import sys
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import control
 from .awsreq import AwsRequest, parse_request
 from .faults import error_response, html_body
 from .rewrite import CREATE, DESCRIBE, STATE_FILTERS, Context, rewrite
 from .state import ProxyState
+
+if TYPE_CHECKING:  # botocore is needed only with --credentials
+    from .signing import Signer
 
 Response = tuple[int, list[tuple[str, str]], bytes]
 
@@ -35,7 +38,7 @@ class ProxyServer(ThreadingHTTPServer):
     request_queue_size = 256  # benchmarks open many connections at once
 
     def __init__(self, address: tuple[str, int], state: ProxyState, upstream: str,
-                 upstream_timeout: float = 60.0, verbose: bool = False):
+                 upstream_timeout: float = 60.0, verbose: bool = False, signer: Signer | None = None):
         parsed = urllib.parse.urlsplit(upstream)
         if parsed.scheme != "http" or not parsed.hostname:
             raise ValueError(f"--upstream must be an http:// URL, got {upstream!r}")
@@ -45,6 +48,7 @@ class ProxyServer(ThreadingHTTPServer):
         self.upstream_timeout = upstream_timeout
         self.state = state
         self.verbose = verbose
+        self.signer = signer
         super().__init__(address, Handler)
 
     def handle_error(self, request, client_address) -> None:  # never a traceback
@@ -210,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
             pass
         self._abort(rst)
 
-    def _forward(self, req: AwsRequest) -> Response:
+    def _forward(self, req: AwsRequest, authorization: str | None = None) -> Response:
         srv = self.server
         conn = http.client.HTTPConnection(srv.upstream_host, srv.upstream_port, timeout=srv.upstream_timeout)
         try:
@@ -221,6 +225,8 @@ class Handler(BaseHTTPRequestHandler):
                 if lk in _HOP_BY_HOP:
                     continue
                 has_host |= lk == "host"
+                if lk == "authorization" and authorization is not None:
+                    v = authorization
                 conn.putheader(k, v)
             if not has_host:
                 conn.putheader("Host", f"{srv.upstream_host}:{srv.upstream_port}")
@@ -365,8 +371,13 @@ class Handler(BaseHTTPRequestHandler):
                 if altered:
                     local = present
                     fwd = req.without_filters(set(present))
+        authorization = None
+        if fwd is not req and self.server.signer is not None:
+            authorization = self.server.signer.resign(req, fwd)
+            if authorization is None:  # a bad signature: moto answers the request as the client sent it
+                fwd, local = req, {}
         try:
-            status, headers, body = self._forward(fwd)
+            status, headers, body = self._forward(fwd, authorization)
         except (OSError, http.client.HTTPException) as exc:
             return error_response(
                 req.error_style, "ServiceUnavailable",

@@ -10,6 +10,12 @@ list in the same order, and every other query still goes through moto's own code
 ``--port-file FILE`` (instead of ``-p PORT``) lets the kernel pick the port and writes it once the server listens: a port picked
 beforehand by a test can be taken by another server of the same test run before moto binds it, and that server
 then answers in moto's place.
+
+``--iam-users FILE`` switches moto's signature checking and IAM authorization on from the first request, with the
+IAM users of FILE already in place: a JSON list of ``{"account", "user", "accessKeyId", "secretAccessKey"}``
+(optional ``"policy"``, a policy document; by default everything is allowed). moto makes up random key IDs for the
+keys its own API creates; users seeded here keep the IDs the file gives, so every moto of a test run, and the
+Secrets the tests write, share one set of keys. Without it moto checks nothing, as usual.
 """
 from __future__ import annotations
 
@@ -42,6 +48,32 @@ def index_single_resource_tags() -> None:
     TagBackend.describe_tags = describe_tags  # type: ignore[method-assign]
 
 
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def seed_iam_users(path: str) -> None:
+    """Turns authentication on and creates the IAM users of `path` with the key IDs and secrets it gives."""
+    import json
+
+    with open(path) as handle:
+        users = json.load(handle)
+    os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "0"
+    from moto import settings
+    from moto.iam.models import iam_backends
+
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    for entry in users:
+        backend = iam_backends[entry["account"]]["aws"]
+        if entry["user"] not in backend.users:
+            backend.create_user(region_name="us-east-1", user_name=entry["user"], path="/", tags=[])
+            backend.put_user_policy(entry["user"], "local-environment", json.dumps(entry.get("policy", ALLOW_ALL)))
+        key = backend.create_access_key(entry["user"])
+        del backend.access_keys[key.physical_resource_id]
+        key.access_key_id = entry["accessKeyId"]
+        key.secret_access_key = entry["secretAccessKey"]
+        backend.access_keys[key.physical_resource_id] = key
+
+
 def serve_on_free_port(host: str, port_file: str) -> None:
     """Serves moto's application on a port the kernel picks; writes the port to `port_file` once listening."""
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -66,7 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("--port-file")
+    parser.add_argument("--iam-users")
     known, rest = parser.parse_known_args(argv)
+    if known.iam_users:
+        seed_iam_users(known.iam_users)
     index_single_resource_tags()
     if known.port_file:
         if rest:
@@ -75,4 +110,4 @@ def main(argv: list[str] | None = None) -> None:
     else:
         from moto.server import main as serve
 
-        serve(argv)
+        serve(rest + ["-H", known.host])

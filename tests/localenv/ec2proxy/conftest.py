@@ -72,11 +72,11 @@ def http_json(method: str, url: str, body=None, timeout: float = 10):
 
 
 class Moto:
-    def __init__(self, tmp: Path):
-        self.log = open(tmp / "moto.log", "wb")
-        port_file = tmp / "moto.port"
+    def __init__(self, tmp: Path, *extra: str, name: str = "moto"):
+        self.log = open(tmp / f"{name}.log", "wb")
+        port_file = tmp / f"{name}.port"
         self.proc = subprocess.Popen(
-            [sys.executable, str(MOTO), "-H", "127.0.0.1", "--port-file", str(port_file)],
+            [sys.executable, str(MOTO), "-H", "127.0.0.1", "--port-file", str(port_file), *extra],
             stdout=self.log, stderr=subprocess.STDOUT, cwd=tmp,
         )
         self.port = int(wait_for(lambda: self._port(port_file), 30, "moto_server"))
