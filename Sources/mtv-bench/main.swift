@@ -1,5 +1,6 @@
-// `mtv-bench query`: times the inventory query engine over synthetic EC2 instance records and prints JSON
-// figures (records, per-query median milliseconds). Run by `make bench`; never by the tests.
+// `mtv-bench [RECORDS]`: times the inventory query engine over synthetic EC2 instance records, and the `~=`
+// engine on patterns that stall backtracking engines over 1 KiB inputs, and prints JSON figures (median
+// milliseconds). Run by `make bench`; never by the tests.
 import Foundation
 import InventoryQuery
 import MTVAPI
@@ -54,6 +55,27 @@ for text in queries {
     results.append(["query": text, "matched": matched, "median_ms": (timings[3] * 100).rounded() / 100,
         "min_ms": (timings[0] * 100).rounded() / 100])
 }
-let output: [String: Any] = ["records": count, "queries": results]
+/// Patterns that take a backtracking engine seconds to minutes, each against 1 KiB of text it does not match.
+let kibibyte = String(repeating: "a", count: 1024)
+let patterns: [(pattern: String, text: String)] = [
+    ("(.*a){20}b", kibibyte), ("^(a+)+$", kibibyte + "!"), ("^(a|a)*$", kibibyte + "b"), ("(x+x+)+y", kibibyte),
+    ("((a|b|c|d)?){50}z", String(repeating: "abcd", count: 256)),
+]
+var regexResults: [[String: Any]] = []
+for (pattern, text) in patterns {
+    let query = try Query.parse("where name ~= '\(pattern.replacingOccurrences(of: "'", with: "\\'"))'")
+    let subject: [JSONValue] = [["name": .string(text)]]
+    var timings: [Double] = []
+    var matched = 0
+    for _ in 0..<7 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        matched = try query.apply(to: subject).count
+        timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+    }
+    timings.sort()
+    regexResults.append(["pattern": pattern, "input_bytes": text.utf8.count, "matched": matched,
+        "median_ms": (timings[3] * 1000).rounded() / 1000])
+}
+let output: [String: Any] = ["records": count, "queries": results, "regex": regexResults]
 let data = try JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys])
 print(String(decoding: data, as: UTF8.self))
