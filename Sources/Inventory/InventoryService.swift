@@ -18,6 +18,8 @@ public enum AuthorizationDecision: Sendable, Equatable {
     case unauthenticated
     /// The token is valid but may not read the provider (403), with the reason.
     case forbidden(String)
+    /// The decision could not be made now (the API server did not answer): 503, try again.
+    case unavailable(String)
 }
 
 /// A provider the inventory serves.
@@ -139,6 +141,7 @@ public struct InventoryService: Sendable {
         case .allowed: break
         case .unauthenticated: throw HTTPError(.unauthorized, message: "the bearer token is not valid")
         case .forbidden(let reason): throw HTTPError(.forbidden, message: reason)
+        case .unavailable(let reason): throw HTTPError(.serviceUnavailable, message: reason)
         }
         // Until its first pass the store holds nothing for the provider: an empty answer would be wrong.
         guard provider.passes > 0 else {

@@ -118,7 +118,7 @@ public final class KubernetesClient: Sendable {
     {
         try await send(
             .POST, resource.path(namespace: namespace ?? object[path: ["metadata", "namespace"]]?.stringValue),
-            query: dryRun ? [("dryRun", "All")] : [], body: object)
+            query: dryRun ? [("dryRun", "All")] : [], body: object, repeatable: dryRun || resource.isReview)
     }
 
     /// Replaces an object; a stale `metadata.resourceVersion` gets 409 Conflict.
@@ -295,11 +295,14 @@ public final class KubernetesClient: Sendable {
         return (name, object[path: ["metadata", "namespace"]]?.stringValue)
     }
 
+    /// Sends a request and reads its JSON answer; `repeatable` marks a POST that changes nothing (a review, a dry
+    /// run), so a lost connection may be retried like a GET.
     func send(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
-        contentType: String = "application/json"
+        contentType: String = "application/json", repeatable: Bool = false
     ) async throws -> JSONValue {
-        let bytes = try await sendRaw(method, path, query: query, body: body, contentType: contentType)
+        let bytes = try await sendRaw(
+            method, path, query: query, body: body, contentType: contentType, repeatable: repeatable)
         guard !bytes.isEmpty else { return .null }
         do {
             return try JSONValue(parsing: Data(bytes))
@@ -310,9 +313,10 @@ public final class KubernetesClient: Sendable {
         }
     }
 
+    /// Sends a request, retrying what is safe to repeat; answers the body of a 2xx.
     func sendRaw(
         _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: JSONValue? = nil,
-        contentType: String = "application/json"
+        contentType: String = "application/json", repeatable: Bool = false
     ) async throws -> [UInt8] {
         let label = "\(method.rawValue) \(path)"
         var attempt = 1
@@ -326,7 +330,7 @@ public final class KubernetesClient: Sendable {
                 return bytes
             } catch let error as KubernetesError {
                 // A create that timed out may have happened; only throttling and refusals are safe to repeat.
-                let safe = method != .POST || error.code == 429 || error.code == 503
+                let safe = method != .POST || repeatable || error.code == 429 || error.code == 503
                 guard error.isRetryable, safe, attempt < maxAttempts else { throw error }
                 logger.debug("retrying", metadata: ["request": "\(label)", "reason": "\(error.reason)"])
                 try await Self.requestBackoff.sleep(retry: attempt)

@@ -33,6 +33,12 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
         return path
     }
 
+    /// A review (TokenReview, SubjectAccessReview, …): a question the API server answers without storing
+    /// anything, so asking twice is harmless.
+    public var isReview: Bool {
+        ["authentication.k8s.io", "authorization.k8s.io"].contains(group) && plural.hasSuffix("reviews")
+    }
+
     private static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(.init(charactersIn: "/")))
             ?? segment

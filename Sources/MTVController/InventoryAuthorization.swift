@@ -5,7 +5,8 @@ import KubernetesClient
 import MTVAPI
 
 /// Asks the API server about inventory callers: a TokenReview says who the token belongs to, a
-/// SubjectAccessReview whether that user may `get` the Provider. Answers are kept for `ttl` seconds.
+/// SubjectAccessReview whether that user may `get` the Provider. Answers are kept for `ttl` seconds; a review the
+/// API server did not answer is not an answer, so it is neither kept nor a denial.
 public actor KubernetesInventoryAuthorizer: InventoryAuthorizer {
     let client: KubernetesClient
     let ttl: TimeInterval
@@ -23,6 +24,7 @@ public actor KubernetesInventoryAuthorizer: InventoryAuthorizer {
         let key = "\(digest)/\(namespace)/\(name)"
         if let hit = cache[key], hit.until > Date() { return hit.decision }
         let decision = await review(token: token, namespace: namespace, name: name)
+        if case .unavailable = decision { return decision }
         if cache.count > 10_000 { cache.removeAll() }
         cache[key] = (decision, Date().addingTimeInterval(ttl))
         return decision
@@ -40,7 +42,7 @@ public actor KubernetesInventoryAuthorizer: InventoryAuthorizer {
             return .forbidden(
                 "\(user.username ?? "the caller") may not get providers.forklift.konveyor.io \(namespace)/\(name)")
         } catch {
-            return .forbidden("cannot check access with the API server: \(error)")
+            return .unavailable("cannot check access with the API server now; try again: \(error)")
         }
     }
 }

@@ -140,6 +140,29 @@ struct InventoryEndToEndTests {
         }
     }
 
+    @Test("a review whose connection is lost is asked again; one the API server cannot answer is a 503, not kept")
+    func reviewsSurviveLostConnections() async throws {
+        try await Self.withInventory { scenario, _ in
+            let provider = try await scenario.client.get(Provider.self, name: "my-ec2", namespace: scenario.namespace)
+            let url = try #require(scenario.controller?.url).appending(path: "providers/ec2/\(provider.metadata.uid ?? "")/vms")
+            let faults = scenario.environment.fakeKubeControl.appending(path: "faults")
+            // Tokens of this test only, so the faults touch no other test's reviews on the shared API server.
+            let lost = "probe-lost-\(UUID().uuidString)", down = "probe-down-\(UUID().uuidString)"
+            _ = try await ControlAPI.call("POST", faults, [
+                "method": "POST", "resource": "tokenreviews", "bodyContains": lost, "reset": true, "count": 1])
+            #expect(try await status(url, token: lost) == 401, "the review was asked again and answered")
+            let armed = try await ControlAPI.call("GET", faults)
+            #expect(!"\(armed ?? "")".contains(lost), "the connection was lost once (the fault is used up)")
+            let broken = try #require(try await ControlAPI.call("POST", faults, [
+                "method": "POST", "resource": "tokenreviews", "bodyContains": down, "status": 500, "count": -1,
+            ]) as? [String: Any])
+            let answer = try await ControlAPI.answer(url, bearer: down)
+            #expect(answer.status == 503 && answer.body.contains("try again"), "\(answer)")
+            _ = try await ControlAPI.call("DELETE", faults.appending(path: "\(broken["id"] ?? 0)"))
+            #expect(try await status(url, token: down) == 401, "the unanswered review was not kept as a decision")
+        }
+    }
+
     @Test("hostile queries get a 400 that names the limit; the service and /healthz keep answering")
     func hostileQueries() async throws {
         try await Self.withInventory { scenario, _ in

@@ -3,13 +3,15 @@
     POST   /__fake/faults          {"method": "PUT", "path": "^/apis/forklift.konveyor.io/", "status": 409,
                                     "count": 1, "reason": "...", "message": "...", "retryAfter": 1,
                                     "verb": "update", "resource": "plans/status", "namespace": "ns", "name": "x",
-                                    "delay": 0.5, "reset": false, "bodyName": "x"}
+                                    "delay": 0.5, "reset": false, "bodyName": "x", "bodyContains": "text"}
            The next `count` (default 1; -1 = until cleared) API requests that match every given field get an error
            Status with that code (429 adds Retry-After), after `delay` seconds; with `reset` the connection is
            closed without an answer; `delay` alone only slows requests down. `path` is a regex matched at the
            start of the URL path, so a plain prefix works; `bodyName` matches the metadata.name of the request
-           body (a create names its object there). Answers {"id": N}.
+           body (a create names its object there), `bodyContains` any text of the body (a TokenReview's token).
+           Answers {"id": N}.
     GET    /__fake/faults          the armed faults        DELETE /__fake/faults      clear them
+    DELETE /__fake/faults/N        disarm fault N only (tests that share the server clear only their own)
     GET    /__fake/watches         open watch streams
     POST   /__fake/drop-watches    {"path": "regex"} (optional): close open watch streams; answers {"dropped": N}
     GET    /__fake/requests        {"counts": {"list plans.forklift.konveyor.io": 3, ...}, "total": N,
@@ -54,7 +56,7 @@ class Fault:
         if self.code is None and not self.delay and not self.reset:
             raise ValueError("a fault needs status, delay or reset")
 
-    def matches(self, info, body_name=None):
+    def matches(self, info, body_name=None, body=b""):
         spec = self.spec
         resource = f"{info.plural}/{info.subresource}" if info.subresource else info.plural
         return ((not self.method or self.method == info.method)
@@ -63,7 +65,8 @@ class Fault:
                 and (not spec.get("resource") or spec["resource"] == resource)
                 and (not spec.get("namespace") or spec["namespace"] == info.namespace)
                 and (not spec.get("name") or spec["name"] == info.name)
-                and (not spec.get("bodyName") or spec["bodyName"] == body_name))
+                and (not spec.get("bodyName") or spec["bodyName"] == body_name)
+                and (not spec.get("bodyContains") or spec["bodyContains"].encode() in (body or b"")))
 
     def error(self, rt, info):
         """The ApiError this fault answers with, worded like the real one for that code."""
@@ -106,15 +109,23 @@ class Faults:
         with self._lock:
             self._faults.clear()
 
+    def remove(self, fault_id):
+        """Disarms one fault; False when it is not armed (used up or never added)."""
+        with self._lock:
+            kept = [f for f in self._faults if f.id != fault_id]
+            removed = len(kept) != len(self._faults)
+            self._faults = kept
+            return removed
+
     def describe(self):
         with self._lock:
             return [f.describe() for f in self._faults]
 
-    def take(self, info, body_name=None):
+    def take(self, info, body_name=None, body=b""):
         """The first fault matching the request, consuming one of its uses."""
         with self._lock:
             for fault in self._faults:
-                if fault.matches(info, body_name):
+                if fault.matches(info, body_name, body):
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)
@@ -164,6 +175,11 @@ class Control:
             if route == ("DELETE", "/__fake/faults"):
                 app.faults.clear()
                 return 200, {"cleared": True}
+            if method == "DELETE" and re.fullmatch(r"/__fake/faults/\d+", route[1]):
+                fault_id = int(route[1].rsplit("/", 1)[1])
+                if not app.faults.remove(fault_id):
+                    return 404, {"error": f"fault {fault_id} is not armed"}
+                return 200, {"removed": fault_id}
             if route == ("GET", "/__fake/watches"):
                 return 200, {"watches": app.watches.describe()}
             if route == ("POST", "/__fake/drop-watches"):

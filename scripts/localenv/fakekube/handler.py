@@ -212,7 +212,7 @@ class Handler(BaseHTTPRequestHandler):
                 body_name = ((json.loads(raw) or {}).get("metadata") or {}).get("name")
             except (ValueError, AttributeError):
                 body_name = None
-        fault = self.app.faults.take(info, body_name)
+        fault = self.app.faults.take(info, body_name, raw)
         if fault is None:
             return
         if fault.delay:

@@ -106,3 +106,16 @@ def test_body_name_narrows_a_fault_to_one_created_object(kube, ns):
     refused = kube.request("POST", PLANS.format(ns=ns), plan("blocked"))
     assert refused.status == 403 and refused.json["reason"] == "Forbidden"
     assert len(kube.control("GET", "faults")["faults"]) == 1, "a count of -1 stays armed"
+
+
+def test_body_contains_narrows_a_fault_and_one_fault_can_be_disarmed(kube, ns):
+    armed = kube.control("POST", "faults", {"method": "POST", "path": f"^{PLANS.format(ns=ns)}$",
+                                            "bodyContains": "needle-7", "status": 500, "count": -1})
+    kube.control("POST", "faults", {"method": "POST", "path": "^/never$", "status": 500, "count": -1})
+    assert kube.request("POST", PLANS.format(ns=ns), plan("haystack")).status == 201
+    assert kube.request("POST", PLANS.format(ns=ns), plan("needle-7")).status == 500
+    assert kube.control("DELETE", f"faults/{armed['id']}") == {"removed": armed["id"]}
+    assert kube.request("DELETE", f"/__fake/faults/{armed['id']}", token=None).status == 404
+    assert kube.request("POST", PLANS.format(ns=ns), plan("needle-7")).status == 201
+    assert len(kube.control("GET", "faults")["faults"]) == 1, "only the named fault was disarmed"
+    kube.control("DELETE", "faults")
