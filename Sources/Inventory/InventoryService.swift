@@ -5,10 +5,18 @@ import Logging
 import MTVAPI
 import NIOCore
 
-/// Who may read a provider's inventory: the API server decides, from the caller's bearer token.
+/// Who may read a provider's inventory: the API server decides, from the caller's bearer token or the user its
+/// front proxy names.
 public protocol InventoryAuthorizer: Sendable {
-    /// Decides whether the token's user may `get` the Provider `namespace/name`.
-    func authorize(token: String, namespace: String, name: String) async -> AuthorizationDecision
+    /// Decides whether the caller may `get` the Provider `namespace/name`.
+    func authorize(_ caller: InventoryCaller, namespace: String, name: String) async -> AuthorizationDecision
+}
+
+/// Who is asking: the owner of a bearer token (a direct caller), or a user the API server's front proxy vouches
+/// for (a request through the aggregated API).
+public enum InventoryCaller: Sendable, Equatable {
+    case token(String)
+    case user(UserInfo)
 }
 
 /// An authorization answer.
@@ -52,35 +60,79 @@ public protocol InventoryProviderSource: Sendable {
 
 /// The inventory's REST routes, with the upstream paths and envelope
 /// (`/providers/ec2/<uid>/{vms,volumes,networks,storages,snapshots}[/<id>]`, items `{id, name, revision, object}`),
-/// plus `query=` to filter on the server with the inventory query language.
+/// plus `query=` to filter on the server with the inventory query language. The same routes are served under
+/// `/apis/inventory.forklift.konveyor.io/v1beta1/`, where the API server's aggregation layer sends them.
 public struct InventoryService: Sendable {
+    /// The aggregated API's group and version (the APIService `v1beta1.inventory.forklift.konveyor.io`).
+    public static let apiGroup = "inventory.forklift.konveyor.io"
+    public static let apiVersion = "v1beta1"
+    /// Where the aggregated API's routes start.
+    public static var apiPrefix: String { "/apis/\(apiGroup)/\(apiVersion)" }
+
     let store: InventoryStore
     let providers: any InventoryProviderSource
     let authorizer: any InventoryAuthorizer
+    let requestHeaderTrust: (any RequestHeaderTrustSource)?
     let executor: QueryExecutor
     /// Seconds one query may spend evaluating records.
     let queryTimeLimit: Double
 
-    /// Creates the service; collection reads and queries run on `executor`.
+    /// Creates the service; collection reads and queries run on `executor`. Without `requestHeaderTrust` no
+    /// caller may name its user in headers.
     public init(
         store: InventoryStore, providers: any InventoryProviderSource, authorizer: any InventoryAuthorizer,
-        executor: QueryExecutor = QueryExecutor(), queryTimeLimit: Double = QueryLimits.maxEvaluationSeconds
+        requestHeaderTrust: (any RequestHeaderTrustSource)? = nil, executor: QueryExecutor = QueryExecutor(),
+        queryTimeLimit: Double = QueryLimits.maxEvaluationSeconds
     ) {
         self.store = store
         self.providers = providers
         self.authorizer = authorizer
+        self.requestHeaderTrust = requestHeaderTrust
         self.executor = executor
         self.queryTimeLimit = queryTimeLimit
     }
 
-    /// Adds the routes to a router.
-    public func register(on router: Router<BasicRequestContext>) {
-        router.get("/providers") { request, _ in try await self.providerList(request, type: nil) }
-        router.get("/providers/:type") { request, context in
-            try await self.providerList(request, type: context.parameters.get("type"))
+    /// Adds the routes to a router: the upstream paths at the root, and under the aggregated API's prefix the same
+    /// collections by namespace and name (`namespaces/<ns>/providers/<name>/vms`), so the API server's own
+    /// authorization sees a namespaced `providers/vms` subresource that namespace RBAC can grant.
+    public func register(on router: Router<InventoryRequestContext>) {
+        router.get("providers") { request, context in try await self.providerList(request, context, type: nil) }
+        router.get("providers/:type") { request, context in
+            try await self.providerList(request, context, type: context.parameters.get("type"))
         }
-        router.get("/providers/:type/:uid") { request, context in
-            let provider = try await self.authorizedProvider(request, context)
+        addProviderRoutes(to: router.group(), at: "providers/:type/:uid") { context in
+            .upstream(type: context.parameters.get("type") ?? "", id: context.parameters.get("uid") ?? "")
+        }
+        let api = router.group(RouterPath(Self.apiPrefix))
+        api.get { _, _ in Self.json(Self.resourceList) }
+        addProviderRoutes(to: api, at: "namespaces/:namespace/providers/:name") { context in
+            .namespaced(namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? "")
+        }
+    }
+
+    /// The aggregated API's discovery answer: the inventory's collections as subresources of `providers` (read
+    /// with `get`; they are the upstream REST shapes, not Kubernetes objects, so `kubectl get --raw` reads them).
+    static let resourceList: JSONValue = [
+        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string("\(apiGroup)/\(apiVersion)"),
+        "resources": .array(InventoryKind.allCases.map { kind in
+            ["name": .string("providers/\(kind.rawValue)"), "namespaced": true, "kind": "List", "verbs": ["get"]]
+        }),
+    ]
+
+    /// How a route names its provider.
+    enum ProviderSelector {
+        /// The upstream paths: type and UID (or name).
+        case upstream(type: String, id: String)
+        /// The aggregated API's paths: namespace and name.
+        case namespaced(namespace: String, name: String)
+    }
+
+    private func addProviderRoutes(
+        to router: RouterGroup<InventoryRequestContext>, at path: String,
+        _ selector: @escaping @Sendable (InventoryRequestContext) -> ProviderSelector
+    ) {
+        router.get(RouterPath(path)) { request, context in
+            let provider = try await self.authorizedProvider(request, context, selector(context))
             let counts = try store.counts(provider: provider.uid)
             var body = Self.envelope(provider)
             if try Self.detail(request) > 0 {
@@ -88,8 +140,8 @@ public struct InventoryService: Sendable {
             }
             return Self.json(body)
         }
-        router.get("/providers/:type/:uid/:collection") { request, context in
-            let provider = try await self.authorizedProvider(request, context)
+        router.get(RouterPath("\(path)/:collection")) { request, context in
+            let provider = try await self.authorizedProvider(request, context, selector(context))
             let kind = try Self.kind(context.parameters.get("collection") ?? "")
             let parameters = try Self.formParameters(request.uri.query)
             let (store, timeLimit) = (self.store, self.queryTimeLimit)
@@ -104,8 +156,8 @@ public struct InventoryService: Sendable {
                 return Self.json(.array(items))
             }
         }
-        router.get("/providers/:type/:uid/:collection/:id") { request, context in
-            let provider = try await self.authorizedProvider(request, context)
+        router.get(RouterPath("\(path)/:collection/:id")) { request, context in
+            let provider = try await self.authorizedProvider(request, context, selector(context))
             let kind = try Self.kind(context.parameters.get("collection") ?? "")
             let id = context.parameters.get("id") ?? ""
             guard let record = try store.get(provider: provider.uid, kind: kind, id: id)
@@ -117,11 +169,13 @@ public struct InventoryService: Sendable {
         }
     }
 
-    private func providerList(_ request: Request, type: String?) async throws -> Response {
-        let token = try Self.token(request)
+    private func providerList(_ request: Request, _ context: InventoryRequestContext, type: String?) async throws
+        -> Response
+    {
+        let caller = try await caller(request, context)
         var visible: [JSONValue] = []
         for provider in await providers.providers() where type == nil || provider.type == type {
-            if await authorizer.authorize(token: token, namespace: provider.namespace, name: provider.name) == .allowed {
+            if await authorizer.authorize(caller, namespace: provider.namespace, name: provider.name) == .allowed {
                 visible.append(Self.envelope(provider))
             }
         }
@@ -129,15 +183,25 @@ public struct InventoryService: Sendable {
         return Self.json(.array(visible))
     }
 
-    private func authorizedProvider(_ request: Request, _ context: BasicRequestContext) async throws -> InventoryProvider {
-        let token = try Self.token(request)
-        let uid = context.parameters.get("uid") ?? ""
-        guard let provider = await providers.providers().first(where: { $0.uid == uid || $0.name == uid }),
-            provider.type == context.parameters.get("type")
-        else {
-            throw HTTPError(.notFound, message: "provider '\(uid)' is not in the inventory (is it an EC2 provider, and Ready?)")
+    private func authorizedProvider(
+        _ request: Request, _ context: InventoryRequestContext, _ selector: ProviderSelector
+    ) async throws -> InventoryProvider {
+        let caller = try await caller(request, context)
+        let known = await providers.providers()
+        let found: InventoryProvider?
+        let label: String
+        switch selector {
+        case .upstream(let type, let id):
+            found = known.first { ($0.uid == id || $0.name == id) && $0.type == type }
+            label = "'\(id)'"
+        case .namespaced(let namespace, let name):
+            found = known.first { $0.namespace == namespace && $0.name == name }
+            label = "\(namespace)/\(name)"
         }
-        switch await authorizer.authorize(token: token, namespace: provider.namespace, name: provider.name) {
+        guard let provider = found else {
+            throw HTTPError(.notFound, message: "provider \(label) is not in the inventory (is it an EC2 provider, and Ready?)")
+        }
+        switch await authorizer.authorize(caller, namespace: provider.namespace, name: provider.name) {
         case .allowed: break
         case .unauthenticated: throw HTTPError(.unauthorized, message: "the bearer token is not valid")
         case .forbidden(let reason): throw HTTPError(.forbidden, message: reason)
@@ -170,6 +234,32 @@ public struct InventoryService: Sendable {
         } catch let busy as QueryExecutor.Busy {
             throw HTTPError(.serviceUnavailable, message: busy.description)
         }
+    }
+
+    /// Who is calling: the user the front proxy names, over a connection with the proxy's client certificate, or
+    /// the bearer token's owner. Identity headers from anyone else are refused, not ignored.
+    func caller(_ request: Request, _ context: InventoryRequestContext) async throws -> InventoryCaller {
+        let trust = await requestHeaderTrust?.trust()
+        guard (trust ?? RequestHeaderTrust(authorities: [])).namesUser(request.headers) else {
+            return .token(try Self.token(request))
+        }
+        let refusal = "\(RequestHeaderTrust.defaultUsernameHeaders[0]) and its kin are accepted only from the API "
+            + "server's front proxy"
+        guard let trust else {
+            throw HTTPError(.unauthorized, message: "\(refusal), and this cluster has no request-header CA "
+                + "(kube-system/extension-apiserver-authentication); send a bearer token instead")
+        }
+        guard let certificate = await context.clientCertificate() else {
+            throw HTTPError(.unauthorized, message: "\(refusal), which presents a client certificate signed by the "
+                + "request-header CA; send a bearer token instead")
+        }
+        if case .failure(let problem) = await trust.verify(clientCertificate: certificate) {
+            throw HTTPError(.unauthorized, message: "\(refusal): \(problem)")
+        }
+        guard let user = trust.user(from: request.headers) else {
+            throw HTTPError(.unauthorized, message: "the front proxy named no user (\(trust.usernameHeaders.joined(separator: ", ")))")
+        }
+        return .user(user)
     }
 
     static func token(_ request: Request) throws -> String {

@@ -112,6 +112,11 @@ public final class KubernetesClient: Sendable {
         }
     }
 
+    /// GETs a path outside the resource API (an aggregated API's REST paths): the body of a 2xx answer.
+    public func getRaw(_ path: String, query: [(String, String)] = []) async throws -> [UInt8] {
+        try await sendRaw(.GET, path, query: query)
+    }
+
     /// Creates an object (`metadata.generateName` gives it a unique name).
     public func create(_ resource: ResourceType, _ object: JSONValue, namespace: String? = nil, dryRun: Bool = false)
         async throws -> JSONValue

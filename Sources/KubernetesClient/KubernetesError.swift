@@ -60,6 +60,10 @@ public struct KubernetesError: Error, Sendable, Equatable, CustomStringConvertib
                 code: value["code"]?.intValue ?? status, reason: value["reason"]?.stringValue ?? "Unknown",
                 message: value["message"]?.stringValue ?? "", request: request)
         }
+        // Servers behind the API server (aggregated APIs, proxied services) may answer `{"error": {"message"}}`.
+        if let message = try? JSONValue(parsing: .init(body))[path: ["error", "message"]]?.stringValue {
+            return KubernetesError(code: status, reason: "HTTP\(status)", message: message, request: request)
+        }
         let text = String(decoding: body.prefix(300), as: UTF8.self)
         return KubernetesError(code: status, reason: "HTTP\(status)", message: text, request: request)
     }

@@ -234,6 +234,15 @@ public struct UserInfo: Codable, Sendable, Equatable {
     public var username: String?
     public var uid: String?
     public var groups: [String]?
+    public var extra: [String: [String]]?
+
+    /// Creates a user.
+    public init(username: String?, uid: String? = nil, groups: [String]? = nil, extra: [String: [String]]? = nil) {
+        self.username = username
+        self.uid = uid
+        self.groups = groups
+        self.extra = extra
+    }
 }
 
 /// Asks the API server whether a user may do something.
@@ -250,6 +259,7 @@ public struct SubjectAccessReview: KubernetesObject, Equatable {
         public var user: String?
         public var groups: [String]?
         public var uid: String?
+        public var extra: [String: [String]]?
         public var resourceAttributes: ResourceAttributes?
     }
 
@@ -280,7 +290,8 @@ public struct SubjectAccessReview: KubernetesObject, Equatable {
 
     /// Creates a review.
     public init(user: UserInfo, attributes: ResourceAttributes) {
-        spec = Spec(user: user.username, groups: user.groups, uid: user.uid, resourceAttributes: attributes)
+        spec = Spec(
+            user: user.username, groups: user.groups, uid: user.uid, extra: user.extra, resourceAttributes: attributes)
     }
 }
 

@@ -83,6 +83,10 @@ extension ResourceType {
     public static let virtualMachineInstances = ResourceType(
         group: "kubevirt.io", version: "v1", plural: "virtualmachineinstances", kind: "VirtualMachineInstance",
         namespaced: true)
+    public static let apiServices = ResourceType(
+        group: "apiregistration.k8s.io", version: "v1", plural: "apiservices", kind: "APIService", namespaced: false)
+    public static let routes = ResourceType(
+        group: "route.openshift.io", version: "v1", plural: "routes", kind: "Route", namespaced: true)
     public static let networkAttachmentDefinitions = ResourceType(
         group: "k8s.cni.cncf.io", version: "v1", plural: "network-attachment-definitions",
         kind: "NetworkAttachmentDefinition", namespaced: true)

@@ -79,8 +79,7 @@ struct CreatePlan: AsyncParsableCommand {
     @Option(help: "A description of the plan.")
     var description: String?
 
-    @Option(help: "The inventory service URL (default: MTV_INVENTORY_URL).")
-    var inventoryURL: String?
+    @OptionGroup var inventory: InventoryOptions
 
     @Flag(help: "Print the plan and its mappings instead of creating them.")
     var dryRun = false
@@ -144,8 +143,8 @@ struct CreatePlan: AsyncParsableCommand {
                 throw CLIError("--target \(target) is of type \(targetProvider.spec.type); the target must be an openshift provider such as host")
             }
             let reader = try await InventoryReader.open(
-                client: client, provider: sourceProvider.metadata.name ?? "",
-                namespace: sourceProvider.metadata.namespace ?? namespace, inventoryURL: inventoryURL)
+                client: client, configuration: configuration, provider: sourceProvider.metadata.name ?? "",
+                namespace: sourceProvider.metadata.namespace ?? namespace, options: inventory)
             let selected = try await PlanInputs.selectVMs(vms, reader: reader)
             let providers = ProviderPair(source: sourceProvider.reference, destination: targetProvider.reference)
 

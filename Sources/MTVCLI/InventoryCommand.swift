@@ -34,8 +34,7 @@ struct GetInventory: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Refresh the view every few seconds.")
     var watch = false
 
-    @Option(help: "The inventory service URL (default: MTV_INVENTORY_URL).")
-    var inventoryURL: String?
+    @OptionGroup var inventory: InventoryOptions
 
     func validate() throws {
         guard InventoryResource(argument: resource) != nil else {
@@ -58,7 +57,8 @@ struct GetInventory: AsyncParsableCommand {
         let providerName = provider ?? providerArgument!
         try await global.withClient { client, configuration in
             let reader = try await InventoryReader.open(
-                client: client, provider: providerName, namespace: configuration.namespace, inventoryURL: inventoryURL)
+                client: client, configuration: configuration, provider: providerName, namespace: configuration.namespace,
+                options: inventory)
             repeat {
                 let records = try await reader.records(kind.collection, query: query)
                 if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }

@@ -46,8 +46,7 @@ struct CreateMapping: AsyncParsableCommand {
     @Option(help: "The namespace NetworkAttachmentDefinitions without a namespace are in (default: the mapping's).")
     var targetNamespace: String?
 
-    @Option(help: "The inventory service URL (default: MTV_INVENTORY_URL).")
-    var inventoryURL: String?
+    @OptionGroup var inventory: InventoryOptions
 
     @Flag(help: "Print the mapping instead of creating it.")
     var dryRun = false
@@ -79,8 +78,8 @@ struct CreateMapping: AsyncParsableCommand {
             switch kind {
             case .network:
                 let reader = try await InventoryReader.open(
-                    client: client, provider: sourceProvider.metadata.name ?? "",
-                    namespace: sourceProvider.metadata.namespace ?? namespace, inventoryURL: inventoryURL)
+                    client: client, configuration: configuration, provider: sourceProvider.metadata.name ?? "",
+                    namespace: sourceProvider.metadata.namespace ?? namespace, options: inventory)
                 let subnets = try await reader.records("networks").filter { $0["networkType"] == "subnet" }
                 let pairs = try MappingPairs.network(
                     networkPairs!, subnets: subnets, targetNamespace: targetNamespace ?? namespace)

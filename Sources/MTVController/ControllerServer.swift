@@ -1,16 +1,19 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Inventory
 import Logging
 
-/// The controller's HTTP endpoints: health, readiness, leadership, version, metrics and the EC2 inventory.
+/// The controller's endpoints: health, readiness, leadership, version, metrics and the EC2 inventory, over HTTPS
+/// (plain HTTP only when `certificate` is nil, for local development).
 public enum ControllerServer {
-    /// Builds the HTTP application as a service of the controller's service group.
+    /// Builds the application as a service of the controller's service group.
     public static func make(
         configuration: ControllerConfiguration, health: HealthState, metrics: ControllerMetrics,
-        inventory: InventoryService?, logger: Logger
-    ) -> some ApplicationProtocol {
-        let router = Router()
+        inventory: InventoryService?, certificate: ServingCertificate?, logger: Logger
+    ) throws -> some ApplicationProtocol {
+        let router = Router(context: InventoryRequestContext.self)
         inventory?.register(on: router)
         router.get("/healthz") { _, _ in "ok" }
         // Every replica collects and serves the inventory (see deploy/README.md), so every replica whose caches are
@@ -25,8 +28,13 @@ public enum ControllerServer {
         router.get("/version") { _, _ in ControllerConfiguration.version }
         router.get("/metrics") { _, _ in await metrics.render() }
         let portFile = configuration.portFile
+        let server: HTTPServerBuilder = try certificate.map { certificate in
+            try .tls(.http1(), configuration: TLSChannelConfiguration(
+                tlsConfiguration: certificate.tlsConfiguration,
+                customVerificationCallback: ServingCertificate.acceptPresentedCertificates))
+        } ?? .http1()
         return Application(
-            router: router,
+            router: router, server: server,
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

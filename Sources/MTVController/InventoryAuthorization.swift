@@ -4,9 +4,9 @@ import Inventory
 import KubernetesClient
 import MTVAPI
 
-/// Asks the API server about inventory callers: a TokenReview says who the token belongs to, a
-/// SubjectAccessReview whether that user may `get` the Provider. Answers are kept for `ttl` seconds; a review the
-/// API server did not answer is not an answer, so it is neither kept nor a denial.
+/// Asks the API server about inventory callers: a TokenReview says who a token belongs to (the front proxy names
+/// its users itself), a SubjectAccessReview whether that user may `get` the Provider. Answers are kept for `ttl`
+/// seconds; a review the API server did not answer is not an answer, so it is neither kept nor a denial.
 public actor KubernetesInventoryAuthorizer: InventoryAuthorizer {
     let client: KubernetesClient
     let ttl: TimeInterval
@@ -18,22 +18,35 @@ public actor KubernetesInventoryAuthorizer: InventoryAuthorizer {
         self.ttl = ttl
     }
 
-    public func authorize(token: String, namespace: String, name: String) async -> AuthorizationDecision {
+    public func authorize(_ caller: InventoryCaller, namespace: String, name: String) async -> AuthorizationDecision {
         // The cache key holds a digest of the token, never the token itself.
-        let digest = SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
-        let key = "\(digest)/\(namespace)/\(name)"
+        let key = "\(Self.digest(caller))/\(namespace)/\(name)"
         if let hit = cache[key], hit.until > Date() { return hit.decision }
-        let decision = await review(token: token, namespace: namespace, name: name)
+        let decision = await review(caller, namespace: namespace, name: name)
         if case .unavailable = decision { return decision }
         if cache.count > 10_000 { cache.removeAll() }
         cache[key] = (decision, Date().addingTimeInterval(ttl))
         return decision
     }
 
-    private func review(token: String, namespace: String, name: String) async -> AuthorizationDecision {
+    private static func digest(_ caller: InventoryCaller) -> String {
+        let identity: Data = switch caller {
+        case .token(let token): Data("token:\(token)".utf8)
+        case .user(let user): Data("user:".utf8) + ((try? JSONValue(encoding: user))?.serialized() ?? Data())
+        }
+        return SHA256.hash(data: identity).map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func review(_ caller: InventoryCaller, namespace: String, name: String) async -> AuthorizationDecision {
         do {
-            let review = try await client.create(TokenReview(token: token))
-            guard review.status?.authenticated == true, let user = review.status?.user else { return .unauthenticated }
+            let user: UserInfo
+            switch caller {
+            case .user(let vouched): user = vouched
+            case .token(let token):
+                let review = try await client.create(TokenReview(token: token))
+                guard review.status?.authenticated == true, let known = review.status?.user else { return .unauthenticated }
+                user = known
+            }
             let access = try await client.create(SubjectAccessReview(
                 user: user,
                 attributes: .init(namespace: namespace, verb: "get", group: "forklift.konveyor.io", resource: "providers",

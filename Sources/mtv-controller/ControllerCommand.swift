@@ -24,6 +24,15 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Write the listening port to this file once the server is up.")
     var portFile: String?
 
+    @Option(help: "The serving certificate (PEM, with its chain), read again when it changes.")
+    var tlsCertFile: String?
+
+    @Option(help: "The serving certificate's private key (PEM).")
+    var tlsPrivateKeyFile: String?
+
+    @Flag(help: "Serve plain HTTP instead of HTTPS: only for local development, never on a cluster.")
+    var insecureHttp = false
+
     @Option(name: .customLong("namespace"), help: "A namespace to watch (repeatable); all namespaces when omitted.")
     var namespaces: [String] = []
 
@@ -73,6 +82,17 @@ struct ControllerCommand: AsyncParsableCommand {
         guard leaseDuration >= 2, leaseRetryPeriod > 0, leaseRetryPeriod < Double(leaseDuration) else {
             throw ValidationError("--lease-retry-period must be positive and shorter than --lease-duration")
         }
+        switch (tlsCertFile, tlsPrivateKeyFile, insecureHttp) {
+        case (.some, .some, false), (nil, nil, true): break
+        case (.some, .some, true):
+            throw ValidationError("--insecure-http and --tls-cert-file exclude each other: choose HTTPS or plain HTTP")
+        case (.some, nil, _), (nil, .some, _):
+            throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
+        case (nil, nil, false):
+            throw ValidationError("the controller serves HTTPS: give --tls-cert-file and --tls-private-key-file "
+                + "(a Secret from the OpenShift service CA or cert-manager, see deploy/), or --insecure-http for "
+                + "local development")
+        }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard maxVmsInFlight >= 1 else { throw ValidationError("--max-vms-in-flight must be at least 1") }
         guard inventoryInterval >= 0.2 else { throw ValidationError("--inventory-interval must be at least 0.2 seconds") }
@@ -121,19 +141,30 @@ struct ControllerCommand: AsyncParsableCommand {
         let metrics = ControllerMetrics()
         let supervisor = InventorySupervisor(
             store: store, interval: inventoryInterval, metrics: metrics, logger: logger)
+        var certificate: ServingCertificate?
+        if let tlsCertFile, let tlsPrivateKeyFile {
+            do {
+                certificate = try ServingCertificate(certificatePath: tlsCertFile, keyPath: tlsPrivateKeyFile)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
         let inventory = InventoryService(
             store: store, providers: supervisor, authorizer: KubernetesInventoryAuthorizer(client: client),
-            queryTimeLimit: queryTimeLimit)
+            requestHeaderTrust: ClusterRequestHeaderTrust(client: client, logger: logger), queryTimeLimit: queryTimeLimit)
         let health = HealthState()
         let controller = Controller(
             configuration: configuration, client: client,
             registry: ProviderRegistry(metrics: metrics), inventory: supervisor, health: health, metrics: metrics,
             logger: logger)
-        let server = ControllerServer.make(
-            configuration: configuration, health: health, metrics: metrics, inventory: inventory, logger: logger)
+        let server = try ControllerServer.make(
+            configuration: configuration, health: health, metrics: metrics, inventory: inventory,
+            certificate: certificate, logger: logger)
+        let follower = certificate.map { ServiceGroupConfiguration.ServiceConfiguration(
+            service: ServingCertificateFollower(certificate: $0, logger: logger)) }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
+                services: (follower.map { [$0] } ?? []) + [
                     .init(service: server),
                     .init(service: controller, successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup),

@@ -23,12 +23,16 @@ public final class AWSSandbox: @unchecked Sendable {
         let directory = FileManager.default.temporaryDirectory.appending(path: "sandbox-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
-            proxy = try ManagedProcess(
-                ["scripts/ec2-proxy", "--upstream", moto.url.absoluteString, "--port", "0", "--port-file",
-                    "\(directory)/port", "--state-delays", stateDelays, "--seed", "1"]
-                    + (LocalEnvironment.current?.iamUsers.map { ["--credentials", $0] } ?? []),
-                log: "\(directory)/proxy.log")
-            let port = try await proxy.waitForFile("\(directory)/port").trimmingCharacters(in: .whitespacesAndNewlines)
+            let upstream = moto.url
+            let (proxy, port) = try await StartupGate.shared.admit {
+                let proxy = try ManagedProcess(
+                    ["scripts/ec2-proxy", "--upstream", upstream.absoluteString, "--port", "0", "--port-file",
+                        "\(directory)/port", "--state-delays", stateDelays, "--seed", "1"]
+                        + (LocalEnvironment.current?.iamUsers.map { ["--credentials", $0] } ?? []),
+                    log: "\(directory)/proxy.log")
+                return (proxy, try await proxy.waitForFile("\(directory)/port"))
+            }
+            self.proxy = proxy
             url = URL(string: "http://127.0.0.1:\(port)")!
             control = ProxyControl(base: url.appending(path: "__proxy"))
             let seeded = try await ProcessRunner.run(["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"]

@@ -55,6 +55,33 @@ extension ControlAPI {
         return (Int(response.status.code), String(buffer: bytes))
     }
 
+    /// GETs a URL with extra headers, presenting a client certificate (PEM files) when given one; returns the
+    /// status and the body as text.
+    public static func answer(
+        _ url: URL, headers: [String: String], clientCertificate: (certificate: String, key: String)? = nil
+    ) async throws -> (status: Int, body: String) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let path = LocalEnvironment.current?.variables["FAKE_KUBE_CA"] {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+        }
+        if let clientCertificate {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCertificate.certificate).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: clientCertificate.key, format: .pem))
+        }
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        do {
+            var request = HTTPClientRequest(url: url.absoluteString)
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let bytes = try await response.body.collect(upTo: 16 << 20)
+            try await http.shutdown()
+            return (Int(response.status.code), String(buffer: bytes))
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
     /// GETs a plain-text answer, with an optional bearer token.
     public static func text(_ url: URL, bearer: String? = nil) async throws -> String {
         var request = HTTPClientRequest(url: url.absoluteString)

@@ -8,7 +8,8 @@ public final class ControllerProcess: @unchecked Sendable {
     /// Its log file.
     public let log: String
 
-    /// Starts a controller watching `namespace`, with extra flags (leader election, identity …).
+    /// Starts a controller watching `namespace`, serving HTTPS with the local environment's certificate unless the
+    /// extra flags (leader election, identity …) say otherwise.
     public init(
         environment: LocalEnvironment, namespace: String, extraArguments: [String] = [],
         extraEnvironment: [String: String] = [:]
@@ -17,13 +18,16 @@ public final class ControllerProcess: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         log = "\(directory)/controller.log"
         let binary = ProcessRunner.repositoryRoot.appending(path: ".build/debug/mtv-controller").path
+        let tls = environment.servingCertificate
+        let serving = extraArguments.contains("--insecure-http") || extraArguments.contains("--tls-cert-file")
+            ? [] : ["--tls-cert-file", tls.certificate, "--tls-private-key-file", tls.key]
         process = try ManagedProcess(
             [binary, "--kubeconfig", environment.kubeconfig, "--listen", "127.0.0.1:0", "--port-file",
                 "\(directory)/port", "--namespace", namespace, "--controller-namespace", namespace]
-                + extraArguments,
+                + serving + extraArguments,
             environment: extraEnvironment, log: log)
         let port = try await process.waitForFile("\(directory)/port")
-        url = URL(string: "http://127.0.0.1:\(port)")!
+        url = URL(string: "\(extraArguments.contains("--insecure-http") ? "http" : "https")://127.0.0.1:\(port)")!
     }
 
     /// The controller's log so far.

@@ -48,6 +48,11 @@ public struct LocalEnvironment: Sendable {
     public var fakeKubeControl: URL { URL(string: variables["FAKE_KUBE_CONTROL_URL"]!)! }
     /// The devenv's directory.
     public var directory: String { variables["MTV_DEVENV_DIR"]! }
+    /// The serving certificate and key `scripts/devenv` issued (from the cluster's CA, for 127.0.0.1 and the
+    /// controller's Service), which test controllers serve HTTPS with.
+    public var servingCertificate: (certificate: String, key: String) {
+        ("\(directory)/tls/server.crt", "\(directory)/tls/server.key")
+    }
 
     /// The IAM users file every moto of the run checks signatures with (`scripts/moto-server --iam-users`).
     public var iamUsers: String? { variables["MTV_IAM_USERS"] }

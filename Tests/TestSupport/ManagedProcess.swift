@@ -63,3 +63,40 @@ public final class ManagedProcess: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+/// Starts of the Python servers tests launch (moto, the EC2 proxy: a couple of CPU-seconds of imports each), at
+/// most one per core at a time. When every test of several suites starts its own server at once, the starts share
+/// the cores and each takes many times as long as alone (seen on 2 cores: nine at once, none listening after 30 s).
+public actor StartupGate {
+    /// The gate every test of the process shares.
+    public static let shared = StartupGate(width: max(1, ProcessInfo.processInfo.activeProcessorCount))
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(width: Int) { free = width }
+
+    /// Runs `start` (launch a server and wait for its port file) when a core is free for it.
+    public nonisolated func admit<T: Sendable>(_ start: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await start()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
+    }
+
+    private func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
+}

@@ -21,11 +21,14 @@ public final class MotoServer: @unchecked Sendable {
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appending(path: "moto-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        process = try ManagedProcess(
-            ["scripts/moto-server", "-H", "127.0.0.1", "--port-file", "\(directory)/port"]
-                + (iamUsers.map { ["--iam-users", $0] } ?? []),
-            environment: environment, log: "\(directory)/moto.log")
-        let port = try await process.waitForFile("\(directory)/port")
+        let (process, port) = try await StartupGate.shared.admit {
+            let process = try ManagedProcess(
+                ["scripts/moto-server", "-H", "127.0.0.1", "--port-file", "\(directory)/port"]
+                    + (iamUsers.map { ["--iam-users", $0] } ?? []),
+                environment: environment, log: "\(directory)/moto.log")
+            return (process, try await process.waitForFile("\(directory)/port"))
+        }
+        self.process = process
         url = URL(string: "http://127.0.0.1:\(port)")!
     }
 

@@ -6,7 +6,8 @@
   /status, generation bumped only when something outside metadata and status changes, no-op writes that keep the
   resourceVersion (so controllers do not wake themselves up);
 - delete: preconditions, finalizers (deletionTimestamp first, removal once they are gone), propagation policy;
-- field validation: unknown fields dropped (Ignore), dropped with a warning (Warn, the default), or 400 (Strict).
+- field validation: unknown fields dropped (Ignore), dropped with a warning (Warn, the default), or 400 (Strict);
+- kind-specific admission: Secret stringData, CRD names, APIService defaults and validation (aggregator.py).
 
 Controllers and the seed call the same methods with `internal_options()`, which may write status through the main
 resource, like a controller that owns it.
@@ -22,6 +23,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from . import errors
+from .aggregator import APISERVICES, apiservice_causes, default_apiservice
 from .clock import now_rfc3339
 from .patch import json_patch, merge_patch, strategic_merge_patch
 from .resources import resource_from_crd
@@ -477,10 +479,13 @@ class Api:
         return "Strict" if self.schemas.has_validator(rt) else "Warn"
 
     def _admit(self, rt, obj, opts):
-        """Secret stringData, unknown fields, metadata validation and optional schema validation."""
+        """Secret stringData, APIService defaults, unknown fields, metadata, APIService and optional schema
+        validation."""
         name = obj["metadata"].get("name") or obj["metadata"].get("generateName") or ""
         if rt.key == "/secrets":
             obj = self._merge_string_data(rt, obj)
+        if rt.key == APISERVICES:
+            obj = default_apiservice(obj)
         mode = "Ignore" if opts.internal else self.field_validation(rt, opts.field_validation)
         obj, unknown = self.schemas.prune(rt, obj)
         if unknown and mode == "Strict":
@@ -490,6 +495,8 @@ class Api:
             opts.warnings.extend(f'unknown field "{p}"' for p in unknown)
         causes = self._metadata_causes(obj["metadata"])
         causes += self.schemas.validate(rt, obj)
+        if rt.key == APISERVICES:
+            causes += apiservice_causes(obj)
         if causes:
             raise errors.invalid(rt, name, causes)
         return obj

@@ -1,13 +1,14 @@
 """Authentication (bearer tokens, client certificates) and a small RBAC-like authorizer.
 
-The token table maps a token to a user, its groups and its rules. The admin token (random per start unless given)
-belongs to `admin` in `system:masters`, which may do everything. A rule is
-`{"verbs": [...], "apiGroups": [...], "resources": [...], "namespaces": [...], "resourceNames": [...]}`; `*`
-matches anything, and an absent or empty `namespaces`/`resourceNames` means all. Rules belong to the user name,
+The token table maps a token to a user, its groups, an optional uid and extra (`{"key": ["value"]}`) and its rules.
+The admin token (random per start unless given) belongs to `admin` in `system:masters`, which may do everything.
+A rule is `{"verbs": [...], "apiGroups": [...], "resources": [...], "namespaces": [...], "resourceNames": [...]}`;
+`*` matches anything, and an absent or empty `namespaces`/`resourceNames` means all. Rules belong to the user name,
 so a client certificate for that user (CN = user, O = groups) gets the same rights as the user's token.
 
 TokenReview and SubjectAccessReview answer from the same table, so a component that delegates authentication and
-authorization to the API server (like our inventory service) can be tested against it.
+authorization to the API server (like our inventory service) can be tested against it. SelfSubjectAccessReview and
+SelfSubjectRulesReview (`kubectl auth can-i`, `can-i --list`) answer for the caller.
 """
 
 import json
@@ -15,7 +16,15 @@ import secrets
 from dataclasses import dataclass, field
 
 MASTERS = "system:masters"
-SELF_REVIEWS = ("selfsubjectaccessreviews", "selfsubjectreviews")
+SELF_REVIEWS = ("selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews")
+# What every authenticated user may do, like the system:basic-user role, as SelfSubjectRulesReview lists it.
+BASIC_USER_RULES = [
+    {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"],
+     "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]},
+    {"verbs": ["create"], "apiGroups": ["authentication.k8s.io"], "resources": ["selfsubjectreviews"]},
+]
+EVERYTHING = {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}
+ALL_NON_RESOURCE_URLS = {"verbs": ["*"], "nonResourceURLs": ["*"]}
 
 
 @dataclass
@@ -23,11 +32,14 @@ class Identity:
     username: str
     groups: list = field(default_factory=list)
     uid: str = ""
+    extra: dict = field(default_factory=dict)  # key -> [values], as UserInfo.extra
 
     def user_info(self):
         info = {"username": self.username, "groups": list(self.groups)}
         if self.uid:
             info["uid"] = self.uid
+        if self.extra:
+            info["extra"] = {key: list(values) for key, values in self.extra.items()}
         return info
 
 
@@ -78,14 +90,15 @@ class Authenticator:
             with open(tokens_file, encoding="utf-8") as f:
                 for token, entry in json.load(f).items():
                     self.tokens[token] = {"username": entry["username"], "groups": list(entry.get("groups") or []),
-                                          "uid": entry.get("uid", ""), "rules": list(entry.get("rules") or [])}
+                                          "uid": entry.get("uid", ""), "extra": dict(entry.get("extra") or {}),
+                                          "rules": list(entry.get("rules") or [])}
 
     def identity_for_token(self, token):
         entry = self.tokens.get(token)
         if entry is None:
             return None
         groups = list(entry["groups"]) + ["system:authenticated"]
-        return Identity(entry["username"], groups, entry.get("uid", ""))
+        return Identity(entry["username"], groups, entry.get("uid", ""), entry.get("extra") or {})
 
     @staticmethod
     def identity_for_certificate(peer_cert):
@@ -159,10 +172,32 @@ class Authenticator:
             status = {"allowed": False, "reason": f'no rule allows user "{username}" to {attrs.verb} this'}
         return _review(body, "authorization.k8s.io/v1", kind, status)
 
+    def self_subject_rules_review(self, body, identity):
+        """SelfSubjectRulesReview: the caller's rules that apply in spec.namespace (every rule for the admin)."""
+        namespace = (body.get("spec") or {}).get("namespace") or ""
+        if MASTERS in identity.groups:
+            rules = [EVERYTHING]
+        else:
+            rules = [_resource_rule(r) for r in self.rules_for(identity.username) if _applies_in(r, namespace)]
+        status = {"resourceRules": rules + BASIC_USER_RULES,
+                  "nonResourceRules": [ALL_NON_RESOURCE_URLS],  # non-resource paths are open to every user
+                  "incomplete": False}
+        return _review(body, "authorization.k8s.io/v1", "SelfSubjectRulesReview", status)
+
     @staticmethod
     def self_subject_review(identity):
         return {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview",
                 "metadata": {"creationTimestamp": None}, "status": {"userInfo": identity.user_info()}}
+
+
+def _applies_in(rule, namespace):
+    namespaces = rule.get("namespaces") or []
+    return not namespaces or _matches(namespaces, namespace)
+
+
+def _resource_rule(rule):
+    """A token-table rule in ResourceRule form (its namespaces are what the review was asked about)."""
+    return {key: list(rule[key]) for key in ("verbs", "apiGroups", "resources", "resourceNames") if rule.get(key)}
 
 
 def _review(body, api_version, kind, status):

@@ -27,6 +27,13 @@
     POST   /__fake/compact         drop the watch history: older resourceVersions now get 410 Expired
     GET    /__fake/objects         every stored object by resource; ?resource=plans.forklift.konveyor.io and
                                    ?namespace=ns narrow it
+    POST   /__fake/endpoints       {"namespace": "openshift-mtv", "name": "mtv-inventory", "port": 8443,
+                                    "address": "127.0.0.1:9443"}: where that Service port is reachable (port
+                                   defaults to 443; the same as --service-endpoint). APIServices naming the
+                                   Service are proxied there (aggregator.py) and re-checked at once
+    GET    /__fake/endpoints       {"endpoints": [{namespace, name, port, address}, ...]}
+    DELETE /__fake/endpoints       {"namespace", "name", "port"} (each optional): remove the matching endpoints
+                                   (all of them without a body); answers {"removed": N}
 """
 
 import re
@@ -209,6 +216,12 @@ class Control:
                 return 200, {"compactedResourceVersion": str(app.store.compacted_rv)}
             if route == ("GET", "/__fake/objects"):
                 return 200, self._objects(query)
+            if route == ("POST", "/__fake/endpoints"):
+                return 201, {"endpoint": app.aggregator.endpoints.add(body or {})}
+            if route == ("GET", "/__fake/endpoints"):
+                return 200, {"endpoints": app.aggregator.endpoints.describe()}
+            if route == ("DELETE", "/__fake/endpoints"):
+                return 200, {"removed": app.aggregator.endpoints.remove(body or {})}
         except (ValueError, TypeError, KeyError, re.error) as e:
             return 400, {"error": str(e)}
         except errors.ApiError as e:

@@ -1,5 +1,8 @@
 """Legacy (non-aggregated) discovery documents: /version, /api, /apis, /api/v1 and /apis/<group>/<version>.
 
+Groups of APIServices served by other servers (aggregator.py) are listed in /apis and /apis/<group>; their
+/apis/<group>/<version> is the backend's own answer.
+
 kubectl 1.32 first asks for aggregated discovery (`as=APIGroupDiscoveryList`); a plain `application/json` answer
 makes it fall back to these documents. Subresources are listed as `<plural>/<sub>` without short names, so
 `kubectl get vm` does not warn that "vm" could also mean `virtualmachines/status`.
@@ -21,21 +24,25 @@ def api_versions(server_address):
             "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
 
 
-def _group(registry, group):
+def _group(registry, group, remote_versions=()):
     versions = sorted({rt.version for rt in registry.all() if rt.group == group})
+    versions += [v for v in remote_versions if v not in versions]
     if not versions:
         return None
     entries = [{"groupVersion": f"{group}/{v}", "version": v} for v in versions]
     return {"name": group, "versions": entries, "preferredVersion": entries[0]}
 
 
-def api_group_list(registry):
-    groups = sorted({g for g, _ in registry.group_versions() if g})
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [_group(registry, g) for g in groups]}
+def api_group_list(registry, remote=None):
+    """The groups served here and by aggregated API servers (`remote`: {group: [version, preferred first]})."""
+    remote = remote or {}
+    groups = sorted({g for g, _ in registry.group_versions() if g} | set(remote))
+    return {"kind": "APIGroupList", "apiVersion": "v1",
+            "groups": [_group(registry, g, remote.get(g, ())) for g in groups]}
 
 
-def api_group(registry, group):
-    found = _group(registry, group)
+def api_group(registry, group, remote=None):
+    found = _group(registry, group, (remote or {}).get(group, ()))
     return {"kind": "APIGroup", "apiVersion": "v1", **found} if found else None
 
 

@@ -14,7 +14,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from . import discovery, errors, requestinfo, tables
+from . import discovery, errors, protobuf, requestinfo, tables
 from .api import JSON_PATCH, MERGE_PATCH, STRATEGIC_PATCH, Options
 from .selectors import FieldSelector, LabelSelector
 from .watch import Watch
@@ -31,7 +31,8 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 HEALTH_PATHS = ("/healthz", "/livez", "/readyz")
 FIELD_VALIDATION = {"ignore": "Ignore", "warn": "Warn", "strict": "Strict"}
 WATCH_LIMIT = 1800.0  # longest watch, like the apiserver's --min-request-timeout
-_REVIEWS = {"tokenreviews", "subjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectreviews"}
+_REVIEWS = {"tokenreviews", "subjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews",
+            "selfsubjectreviews"}
 
 
 class _Reset(Exception):
@@ -249,6 +250,19 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
+    def start_answer(self, code, headers):
+        """Send the status line and `headers` [(name, value)] of an answer whose body the caller writes to `wfile`
+        (aggregator.py relays backend answers this way)."""
+        self._code = code
+        self._record(code)
+        self.send_response(code)
+        for name, value in headers:
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self._sent = True
+
     def _send_json(self, code, obj, headers=None):
         self._send_bytes(code, json.dumps(obj, separators=(",", ":")).encode(), "application/json", headers)
 
@@ -262,6 +276,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _route(self, info, query, raw, identity):
         path = info.path.rstrip("/") or "/"
+        aggregator = self.app.aggregator
+        apiservice = aggregator.target(info)
+        if apiservice is not None:  # an aggregated API: its server answers (aggregator.py)
+            return aggregator.proxy(self, apiservice, identity, raw, info.verb == "watch")
         if self.command not in ("GET", "HEAD") and not info.is_resource:
             raise errors.method_not_allowed(self.command)
         registry = self.app.registry
@@ -269,12 +287,12 @@ class Handler(BaseHTTPRequestHandler):
             host = f"{self.server.server_address[0]}:{self.server.server_address[1]}"
             return self._send_json(200, discovery.api_versions(host))
         if path == "/apis":
-            return self._send_json(200, discovery.api_group_list(registry))
+            return self._send_json(200, discovery.api_group_list(registry, aggregator.remote_versions()))
         if path.startswith("/openapi/"):
             return self._openapi(path)
         parts = path.strip("/").split("/")
         if parts[0] == "apis" and len(parts) == 2:
-            return self._send_document(discovery.api_group(registry, parts[1]))
+            return self._send_document(discovery.api_group(registry, parts[1], aggregator.remote_versions()))
         if info.api_prefix and not info.is_resource and not info.watch_path:
             return self._send_document(discovery.resource_list(registry, info.group, info.version))
         if not info.is_resource:
@@ -386,6 +404,8 @@ class Handler(BaseHTTPRequestHandler):
         content_type = self._content_type()
         if content_type in ("", "application/json", "*/*"):
             return self._decode(raw, rt, opts, content_type)
+        if content_type == protobuf.MEDIA_TYPE:
+            return self._decode_protobuf(raw)
         if content_type in ("application/yaml", "application/x-yaml") and yaml is not None:
             if not raw.strip():
                 raise errors.bad_request("the request body is empty")
@@ -409,10 +429,22 @@ class Handler(BaseHTTPRequestHandler):
                 opts.warnings.extend(f'duplicate field "{d}"' for d in duplicates)
         return value
 
+    def _decode_protobuf(self, raw):
+        """A protobuf body as JSON; 415 for kinds without a .proto message, 400 for malformed bytes."""
+        try:
+            return self.app.schemas.protobuf.decode_object(raw)
+        except protobuf.MissingSchema as e:
+            message = f"the body of the request was in an unknown format - {e}; accepted media types include: " \
+                      f"application/json"
+            raise errors.ApiError(415, "UnsupportedMediaType", message) from None
+        except protobuf.ProtobufError as e:
+            raise errors.bad_request(f"couldn't decode the protobuf body: {e}") from None
+
     def _delete_options(self, raw, query):
         options = {}
         if raw.strip():
-            options, _ = _decode_json(raw)
+            options = self._decode_protobuf(raw) if self._content_type() == protobuf.MEDIA_TYPE else \
+                _decode_json(raw)[0]
             if not isinstance(options, dict) or not isinstance(options.get("preconditions") or {}, dict):
                 raise errors.bad_request("DeleteOptions must be a JSON object with an object as preconditions")
         if query.get("propagationPolicy"):
@@ -596,6 +628,8 @@ class Handler(BaseHTTPRequestHandler):
             result = auth.subject_access_review(body)
         elif info.plural == "selfsubjectaccessreviews":
             result = auth.subject_access_review(body, identity)
+        elif info.plural == "selfsubjectrulesreviews":
+            result = auth.self_subject_rules_review(body, identity)
         else:
             result = auth.self_subject_review(identity)
         self._send_json(201, result)

@@ -96,10 +96,14 @@ BUILTIN_TYPES = [
     _core("Lease", "leases", True, group="coordination.k8s.io"),
     _core("CustomResourceDefinition", "customresourcedefinitions", False, ["crd", "crds"], ["status"],
           group="apiextensions.k8s.io"),
+    _core("APIService", "apiservices", False, subresources=["status"], categories=["api-extensions"],
+          group="apiregistration.k8s.io"),
     _core("TokenReview", "tokenreviews", False, group="authentication.k8s.io", verbs=["create"]),
     _core("SelfSubjectReview", "selfsubjectreviews", False, group="authentication.k8s.io", verbs=["create"]),
     _core("SubjectAccessReview", "subjectaccessreviews", False, group="authorization.k8s.io", verbs=["create"]),
     _core("SelfSubjectAccessReview", "selfsubjectaccessreviews", False, group="authorization.k8s.io",
+          verbs=["create"]),
+    _core("SelfSubjectRulesReview", "selfsubjectrulesreviews", False, group="authorization.k8s.io",
           verbs=["create"]),
 ]
 

@@ -3,7 +3,8 @@
 Sources, all under the shared schemas folder (see its SOURCES.md):
 - core/v1 Pod, PersistentVolume, PersistentVolumeClaim, Secret, Node and ObjectMeta: `core-v1/...strict.schema.json`;
 - KubeVirt VirtualMachine and VirtualMachineInstance: `kubevirt/swagger.json`;
-- custom resources: the openAPIV3Schema of their CRD (Forklift's come from the upstream CRD files).
+- custom resources: the openAPIV3Schema of their CRD (Forklift's come from the upstream CRD files);
+- protobuf request bodies: the generated.proto files in `protobuf/` (see protobuf.py).
 
 Unknown fields are found by walking an object alongside its schema, the way the apiserver prunes custom resources
 and strictly decodes built-in ones; kinds without a schema accept any field. Full validation (types, required
@@ -13,6 +14,8 @@ fields, enums) needs the optional `jsonschema` package and is only done with `--
 import json
 import logging
 import os
+
+from .protobuf import ProtoSchemas
 
 try:  # optional: the server runs without it, only --validate-schemas needs it
     import jsonschema
@@ -89,6 +92,7 @@ class Schemas:
         swagger = _load(os.path.join(directory, "kubevirt", "swagger.json")) or {}
         self.core_defs = core.get("$defs") or {}
         self.kubevirt_defs = swagger.get("definitions") or {}
+        self.protobuf = ProtoSchemas.load(os.path.join(directory, "protobuf"))
         self.validate_enabled = validate and jsonschema is not None
         if validate and jsonschema is None:
             log.warning("--validate-schemas: the jsonschema package is not importable; validation is off")

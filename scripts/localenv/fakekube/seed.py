@@ -1,9 +1,11 @@
 """Objects a fresh fake cluster starts with.
 
-Always: the namespaces every cluster has (`default`, `kube-system`, `kube-public`, `kube-node-lease`) and the CRDs
-(Forklift, KubeVirt, Multus, and any `--crd-dir`). With `--seed devenv` also what the project's demo needs: the
-`openshift-mtv` namespace with Forklift's `host` Provider, three amd64 worker Nodes in us-east-1c, the EBS and
-Ceph StorageClasses, and the `kube-system/aws-creds` Secret when AWS keys are given.
+Always: the namespaces every cluster has (`default`, `kube-system`, `kube-public`, `kube-node-lease`), the CRDs
+(Forklift, KubeVirt, Multus, and any `--crd-dir`) and, when the server has a client or request-header CA, the
+`kube-system/extension-apiserver-authentication` ConfigMap that extension API servers read. With `--seed devenv`
+also what the project's demo needs: the `openshift-mtv` namespace with Forklift's `host` Provider, three amd64
+worker Nodes in us-east-1c, the EBS and Ceph StorageClasses, and the `kube-system/aws-creds` Secret when AWS keys
+are given.
 """
 
 import base64
@@ -103,11 +105,15 @@ def devenv_objects(aws_access_key_id=None, aws_secret_access_key=None):
     return objects
 
 
-def seed(api, crds, profile, aws_access_key_id=None, aws_secret_access_key=None):
-    """Create the permanent namespaces, the CRDs, and the objects of `profile` ("devenv" or "none")."""
+def seed(api, crds, profile, aws_access_key_id=None, aws_secret_access_key=None, authentication=None):
+    """Create the permanent namespaces, the CRDs, the extension-apiserver-authentication ConfigMap (from its
+    `authentication` data, if any), and the objects of `profile` ("devenv" or "none")."""
     registry = api.registry
     objects = [("/namespaces", _namespace(n)) for n in PERMANENT_NAMESPACES]
     objects += [("apiextensions.k8s.io/customresourcedefinitions", crd) for crd in crds]
+    if authentication:
+        objects.append(("/configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "data": authentication, "metadata": {
+            "name": "extension-apiserver-authentication", "namespace": "kube-system"}}))
     if profile == "devenv":
         objects += devenv_objects(aws_access_key_id, aws_secret_access_key)
     for key, obj in objects:

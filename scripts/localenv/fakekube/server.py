@@ -3,6 +3,8 @@
     fake-kube-apiserver --host 127.0.0.1 --port 0 --port-file FILE --kubeconfig FILE
         [--tls-cert F --tls-key F [--tls-ca F] [--client-ca F]] [--tokens FILE] [--admin-token T]
         [--http-anonymous admin|reject]
+        [--requestheader-client-cert F --requestheader-client-key F --requestheader-ca F]
+        [--service-endpoint NAMESPACE/NAME:PORT=HOST:PORT ...]
         [--seed devenv|none] [--crd-dir DIR ...] [--schemas DIR] [--validate-schemas]
         [--aws-access-key-id X --aws-secret-access-key Y] [--pod-delay S] [--pod-start-delay S]
         [--vm-start-delay S] [--bookmark-interval S] [--watch-history N] [--log FILE]
@@ -24,6 +26,7 @@ import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
+from .aggregator import Aggregator, FrontProxy, authentication_data, parse_service_endpoint
 from .api import Api
 from .auth import Authenticator
 from .control import Control, Faults, RequestStats
@@ -58,6 +61,12 @@ def parse_args(argv=None):
     p.add_argument("--http-anonymous", choices=["admin", "reject"], default="admin",
                    help="plain HTTP only: serve requests without credentials as the admin (default; kubectl never "
                         "sends tokens over plain HTTP) or reject them with 401")
+    p.add_argument("--requestheader-client-cert",
+                   help="the aggregator's front-proxy client certificate (PEM, CN front-proxy-client)")
+    p.add_argument("--requestheader-client-key", help="private key of --requestheader-client-cert (PEM)")
+    p.add_argument("--requestheader-ca", help="the CA that signed --requestheader-client-cert (PEM)")
+    p.add_argument("--service-endpoint", action="append", default=[], type=_service_endpoint,
+                   metavar="NAMESPACE/NAME:PORT=HOST:PORT", help="where a Service port is reachable (repeatable)")
     p.add_argument("--seed", choices=["devenv", "none"], default="devenv")
     p.add_argument("--crd-dir", action="append", default=[], help="extra CRD files (later ones take precedence)")
     p.add_argument("--schemas", default=str(DEFAULT_SCHEMAS), help="the shared schemas folder")
@@ -75,10 +84,20 @@ def parse_args(argv=None):
         p.error("--tls-cert and --tls-key go together")
     if args.client_ca and not args.tls_cert:
         p.error("--client-ca needs --tls-cert and --tls-key")
+    front_proxy = (args.requestheader_client_cert, args.requestheader_client_key, args.requestheader_ca)
+    if any(front_proxy) and not all(front_proxy):
+        p.error("--requestheader-client-cert, --requestheader-client-key and --requestheader-ca go together")
     for directory in args.crd_dir:
         if not os.path.isdir(directory):
             p.error(f"--crd-dir {directory}: not a directory")
     return args
+
+
+def _service_endpoint(text):
+    try:
+        return parse_service_endpoint(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 class App:
@@ -99,9 +118,14 @@ class App:
         self.watches = WatchRegistry()
         self.outcomes = PodOutcomes()
         self.controllers = Controllers(self.api, self.settings, self.outcomes)
+        front_proxy = FrontProxy(args.requestheader_client_cert, args.requestheader_client_key, args.requestheader_ca)
+        self.aggregator = Aggregator(self.api, front_proxy)
+        for endpoint in args.service_endpoint:
+            self.aggregator.endpoints.set(*endpoint)
         self.control = Control(self)
+        client_ca_pem = Path(args.client_ca).read_text(encoding="utf-8") if args.client_ca else None
         seed(self.api, default_crds(args.schemas, args.crd_dir), args.seed, args.aws_access_key_id,
-             args.aws_secret_access_key)
+             args.aws_secret_access_key, authentication_data(client_ca_pem, front_proxy.ca_pem))
 
 
 class Server(ThreadingHTTPServer):
@@ -186,6 +210,7 @@ def main(argv=None):
     port = server.server_address[1]
     url = f"{'https' if context else 'http'}://{args.host}:{port}"
     app.controllers.start()
+    app.aggregator.start()
     serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="fakekube-http",
                                daemon=True)
     serving.start()
@@ -208,6 +233,7 @@ def main(argv=None):
     log.warning("stopping")
     app.store.close()  # ends every watch stream
     app.controllers.stop()
+    app.aggregator.stop()
     server.shutdown()
     server.server_close()
     return 0

@@ -142,6 +142,18 @@ def _claim(obj):
     return f"{ref.get('namespace')}/{ref.get('name')}" if ref.get("name") else ""
 
 
+def _apiservice_service(obj):
+    service = _get(obj, "spec.service", None)
+    return f"{service.get('namespace')}/{service.get('name')}" if service else "Local"
+
+
+def _apiservice_available(obj):
+    """"True", or "False (reason)" like the aggregator's printer; "Unknown" before the first check."""
+    condition = next((c for c in _get(obj, "status.conditions", []) if c.get("type") == "Available"), {})
+    status = condition.get("status") or "Unknown"
+    return f"{status} ({condition['reason']})" if status != "True" and condition.get("reason") else status
+
+
 def _col(name, func, priority=0, type_="string"):
     return ({"name": name, "type": type_, "format": "", "priority": priority, "description": name}, func)
 
@@ -189,6 +201,8 @@ BUILTIN_COLUMNS = {
     "coordination.k8s.io/leases": [_col("Holder", lambda o: _get(o, "spec.holderIdentity")), _AGE],
     "apiextensions.k8s.io/customresourcedefinitions": [
         _col("Created At", lambda o: o["metadata"].get("creationTimestamp", ""), type_="date")],
+    "apiregistration.k8s.io/apiservices": [_col("Service", _apiservice_service),
+                                           _col("Available", _apiservice_available), _AGE],
 }
 
 

@@ -262,7 +262,8 @@ def maximal_object(kind):
 
 # --- manifests parse ----------------------------------------------------------------------------------------------
 
-MANIFESTS = sorted(CRD_DIR.glob("*.yaml")) + [DEPLOY / "rbac.yaml", DEPLOY / "deployment.yaml"]
+MANIFESTS = sorted(CRD_DIR.glob("*.yaml")) + [DEPLOY / "rbac.yaml", DEPLOY / "deployment.yaml",
+                                              DEPLOY / "apiservice.yaml", DEPLOY / "route.yaml"]
 
 
 @pytest.mark.parametrize("path", MANIFESTS, ids=lambda p: str(p.relative_to(DEPLOY)))
@@ -312,9 +313,11 @@ CLUSTER_GRANTS = {
     ("storage.k8s.io", "storageclasses"): READ,
     ("kubevirt.io", "virtualmachines"): READ | {"create", "update", "patch", "delete"},
     ("k8s.cni.cncf.io", "network-attachment-definitions"): READ,
-    ("authentication.k8s.io", "tokenreviews"): {"create"},
-    ("authorization.k8s.io", "subjectaccessreviews"): {"create"},
 }
+# Kubernetes' own roles, bound as aggregated API servers bind them: TokenReview and SubjectAccessReview
+# (system:auth-delegator), and the front proxy's configuration in kube-system (extension-apiserver-authentication-reader).
+SYSTEM_BINDINGS = {("ClusterRoleBinding", "ClusterRole", "system:auth-delegator", None),
+                   ("RoleBinding", "Role", "extension-apiserver-authentication-reader", "kube-system")}
 # Only in the controller's namespace: the leader-election Lease, and creating the `host` Provider.
 NAMESPACE_GRANTS = {
     ("coordination.k8s.io", "leases"): READ | {"create", "update", "patch"},
@@ -361,8 +364,7 @@ def test_rbac_covers_the_resource_list_and_nothing_that_escalates():
     assert resources == {
         *FORKLIFT, *(f"{r}/status" for r in FORKLIFT), *(f"{r}/finalizers" for r in FORKLIFT), "secrets",
         "namespaces", "nodes", "persistentvolumes", "persistentvolumeclaims", "pods", "pods/log", "events",
-        "storageclasses", "virtualmachines", "network-attachment-definitions", "leases", "tokenreviews",
-        "subjectaccessreviews"}
+        "storageclasses", "virtualmachines", "network-attachment-definitions", "leases"}
     for doc in load_docs(DEPLOY / "rbac.yaml"):
         for rule in doc.get("rules") or []:
             assert not {"escalate", "bind", "impersonate", "deletecollection"} & set(rule["verbs"]), rule
@@ -381,13 +383,21 @@ def test_bindings_tie_the_service_account_to_the_roles():
     account = objects[("ServiceAccount", "mtv-controller")]
     assert account["metadata"]["namespace"] == NAMESPACE
     subject = {"kind": "ServiceAccount", "name": "mtv-controller", "namespace": NAMESPACE}
-    for kind, role_kind in (("ClusterRoleBinding", "ClusterRole"), ("RoleBinding", "Role")):
-        (binding,) = [d for (k, _), d in objects.items() if k == kind]
+    ours, system = set(), set()
+    for (kind, _), binding in objects.items():
+        if kind not in ("ClusterRoleBinding", "RoleBinding"):
+            continue
         assert binding["subjects"] == [subject]
-        assert binding["roleRef"]["kind"] == role_kind
-        assert (role_kind, binding["roleRef"]["name"]) in objects
-        if kind == "RoleBinding":
-            assert binding["metadata"]["namespace"] == NAMESPACE
+        ref = binding["roleRef"]
+        assert ref["kind"] == kind.removesuffix("Binding")
+        if (ref["kind"], ref["name"]) in objects:
+            ours.add((kind, ref["name"]))
+            if kind == "RoleBinding":
+                assert binding["metadata"]["namespace"] == NAMESPACE
+        else:
+            system.add((kind, ref["kind"], ref["name"], binding["metadata"].get("namespace")))
+    assert ours == {("ClusterRoleBinding", "mtv-controller"), ("RoleBinding", "mtv-controller")}
+    assert system == SYSTEM_BINDINGS
 
 
 # --- Deployment and Service -----------------------------------------------------------------------------------------
@@ -418,8 +428,9 @@ def test_deployment_runs_two_leader_elected_replicas():
     assert deployment["spec"]["selector"]["matchLabels"].items() <= pod["metadata"]["labels"].items()
     assert pod["spec"]["serviceAccountName"] == "mtv-controller"
     container = controller_container()
-    assert container["args"] == ["--listen", "0.0.0.0:8443", "--leader-elect", "--inventory-db",
-                                 "/var/lib/mtv/inventory.db"]
+    assert container["args"] == ["--listen", "0.0.0.0:8443", "--tls-cert-file", f"{SERVING_CERT}/tls.crt",
+                                 "--tls-private-key-file", f"{SERVING_CERT}/tls.key", "--leader-elect",
+                                 "--inventory-db", "/var/lib/mtv/inventory.db"]
     env = {e["name"]: e for e in container["env"]}
     assert env["POD_NAME"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.name"}}
     assert env["POD_NAMESPACE"]["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
@@ -431,6 +442,7 @@ def test_deployment_probes_resources_and_inventory_volume():
     assert ports == {"inventory": 8443}
     for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz")):
         assert container[probe]["httpGet"]["path"] == path
+        assert container[probe]["httpGet"]["scheme"] == "HTTPS"
         assert ports[container[probe]["httpGet"]["port"]] == 8443
     for key in ("requests", "limits"):
         assert {"cpu", "memory"} <= set(container["resources"][key])
@@ -438,6 +450,30 @@ def test_deployment_probes_resources_and_inventory_volume():
     volumes = {v["name"]: v for v in deployment_objects()["Deployment"]["spec"]["template"]["spec"]["volumes"]}
     assert "emptyDir" in volumes[mounts["/var/lib/mtv"]]
     assert "emptyDir" in volumes[mounts["/tmp"]], "a writable /tmp, since the root filesystem is read-only"
+
+
+SERVING_CERT = "/var/run/secrets/serving-cert"
+
+
+def test_https_with_the_service_ca_secret_and_the_apiservice_in_front():
+    objects = deployment_objects()
+    service = objects["Service"]
+    secret = service["metadata"]["annotations"]["service.beta.openshift.io/serving-cert-secret-name"]
+    mounts = {m["mountPath"]: m for m in controller_container()["volumeMounts"]}
+    volumes = {v["name"]: v for v in objects["Deployment"]["spec"]["template"]["spec"]["volumes"]}
+    mount = mounts[SERVING_CERT]
+    assert mount["readOnly"] is True and volumes[mount["name"]]["secret"]["secretName"] == secret
+    docs = {d["kind"]: d for d in load_docs(DEPLOY / "apiservice.yaml") + load_docs(DEPLOY / "route.yaml")}
+    api = docs["APIService"]
+    assert api["metadata"]["name"] == f"{api['spec']['version']}.{api['spec']['group']}"
+    assert api["spec"]["group"] == "inventory.forklift.konveyor.io" and api["spec"]["version"] == "v1beta1"
+    assert api["spec"]["service"] == {"namespace": NAMESPACE, "name": service["metadata"]["name"],
+                                      "port": service["spec"]["ports"][0]["port"]}
+    assert "insecureSkipTLSVerify" not in api["spec"]
+    assert api["metadata"]["annotations"]["service.beta.openshift.io/inject-cabundle"] == "true"
+    route = docs["Route"]
+    assert route["metadata"]["labels"] == {"app": "forklift", "service": "forklift-inventory"}
+    assert route["metadata"]["namespace"] == NAMESPACE and route["spec"]["tls"]["termination"] == "reencrypt"
 
 
 def test_deployment_security_context_is_restricted():

@@ -85,6 +85,24 @@ def test_token_review_and_subject_access_review(kube):
     assert me["kind"] == "SelfSubjectAccessReview" and me["status"]["allowed"] is True
 
 
+def test_auth_can_i_with_a_restricted_token(tls_kube, tls_material):
+    """kubectl sends tokens over TLS only; its SelfSubjectAccessReview and SelfSubjectRulesReview are protobuf."""
+    kube = tls_kube
+    bob = write_kubeconfig(kube.dir / "bob-can-i.kubeconfig", f"https://127.0.0.1:{kube.port}",
+                           tls_material["ca_crt"], f'{{token: "{RESTRICTED_TOKEN}"}}')
+    denied = kube.kubectl("auth", "can-i", "create", "pods", kubeconfig=bob)
+    assert denied.returncode == 1 and denied.stdout.strip() == 'no - no rule allows user "bob" to create this'
+    assert kube.kubectl_ok("auth", "can-i", "list", "plans.forklift.konveyor.io", "-n", "openshift-mtv",
+                           kubeconfig=bob).strip() == "yes"
+    rules = [line.split() for line in kube.kubectl_ok("auth", "can-i", "--list", "-n", "openshift-mtv",
+                                                      kubeconfig=bob).splitlines()]
+    assert ["plans.forklift.konveyor.io", "[]", "[]", "[get", "list", "watch]"] in rules
+    assert ["secrets", "[]", "[visible]", "[get]"] in rules
+    assert ["selfsubjectrulesreviews.authorization.k8s.io", "[]", "[]", "[create]"] in rules
+    elsewhere = kube.kubectl_ok("auth", "can-i", "--list", "-n", "default", kubeconfig=bob)
+    assert "plans.forklift.konveyor.io" not in elsewhere and "[visible]" in elsewhere
+
+
 def test_http_anonymous_reject_requires_a_token(tmp_path):
     server = FakeKube(tmp_path, "--seed", "none", "--http-anonymous", "reject")
     try:

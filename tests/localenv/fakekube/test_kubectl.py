@@ -238,7 +238,26 @@ def test_plan_table_uses_the_crd_printer_columns(kube, ns):
     assert provider[1].split()[:6] == ["host", "openshift", "Ready", "True", "True", "True"]
 
 
-def test_protobuf_generators_get_415(kube, ns):
-    err = kube.kubectl_fails("create", "secret", "generic", "s1", "--from-literal=a=b", "-n", ns)
-    assert "Error from server (UnsupportedMediaType)" in err or "unknown format" in err
-    assert "NotFound" in kube.kubectl_fails("get", "secret", "s1", "-n", ns)
+def test_typed_generators_send_protobuf(kube, ns):
+    assert kube.kubectl_ok("create", "secret", "generic", "s", "--from-literal=a=b", "-n", ns).strip() == \
+        "secret/s created"
+    assert kube.kubectl_ok("get", "secret", "s", "-n", ns, "-o", "jsonpath={.data.a}") == \
+        base64.b64encode(b"b").decode()
+    name = f"{ns}-pb"
+    assert kube.kubectl_ok("create", "namespace", name).strip() == f"namespace/{name} created"
+    assert kube.kubectl_ok("get", "namespace", name, "-o", "jsonpath={.status.phase}") == "Active"
+    kube.kubectl_ok("create", "configmap", "cm", "--from-literal=x=y", "--from-literal=z=w", "-n", ns)
+    assert json.loads(kube.kubectl_ok("get", "configmap", "cm", "-n", ns, "-o", "json"))["data"] == \
+        {"x": "y", "z": "w"}
+    kube.kubectl_ok("create", "service", "clusterip", "web", "--tcp=80:8080", "-n", ns)
+    assert kube.kubectl_ok("get", "service", "web", "-n", ns, "-o", "jsonpath={.spec.ports[0].targetPort}") == "8080"
+    err = kube.kubectl_fails("auth", "whoami")
+    assert "no protobuf schema for kind SelfSubjectReview (authentication.k8s.io/v1)" in err
+
+
+def test_auth_can_i_as_admin(kube):
+    assert kube.kubectl_ok("auth", "can-i", "create", "pods").strip() == "yes"
+    assert kube.kubectl_ok("auth", "can-i", "delete", "plans.forklift.konveyor.io", "-A").strip() == "yes"
+    rows = [line.split() for line in kube.kubectl_ok("auth", "can-i", "--list").splitlines()]
+    assert rows[0] == ["Resources", "Non-Resource", "URLs", "Resource", "Names", "Verbs"]
+    assert ["*.*", "[]", "[]", "[*]"] in rows and ["[*]", "[]", "[*]"] in rows
