@@ -63,31 +63,27 @@ public protocol InventoryProviderSource: Sendable {
 /// plus `query=` to filter on the server with the inventory query language. The same routes are served under
 /// `/apis/inventory.forklift.konveyor.io/v1beta1/`, where the API server's aggregation layer sends them.
 public struct InventoryService: Sendable {
-    /// The aggregated API's group and version (the APIService `v1beta1.inventory.forklift.konveyor.io`).
-    public static let apiGroup = "inventory.forklift.konveyor.io"
-    public static let apiVersion = "v1beta1"
-    /// Where the aggregated API's routes start.
-    public static var apiPrefix: String { "/apis/\(apiGroup)/\(apiVersion)" }
-
     let store: InventoryStore
     let providers: any InventoryProviderSource
     let authorizer: any InventoryAuthorizer
     let requestHeaderTrust: (any RequestHeaderTrustSource)?
+    let cluster: (any ClusterInventorySource)?
     let executor: QueryExecutor
     /// Seconds one query may spend evaluating records.
     let queryTimeLimit: Double
 
     /// Creates the service; collection reads and queries run on `executor`. Without `requestHeaderTrust` no
-    /// caller may name its user in headers.
+    /// caller may name its user in headers; without `cluster` there are no OpenShift inventories.
     public init(
         store: InventoryStore, providers: any InventoryProviderSource, authorizer: any InventoryAuthorizer,
-        requestHeaderTrust: (any RequestHeaderTrustSource)? = nil, executor: QueryExecutor = QueryExecutor(),
-        queryTimeLimit: Double = QueryLimits.maxEvaluationSeconds
+        requestHeaderTrust: (any RequestHeaderTrustSource)? = nil, cluster: (any ClusterInventorySource)? = nil,
+        executor: QueryExecutor = QueryExecutor(), queryTimeLimit: Double = QueryLimits.maxEvaluationSeconds
     ) {
         self.store = store
         self.providers = providers
         self.authorizer = authorizer
         self.requestHeaderTrust = requestHeaderTrust
+        self.cluster = cluster
         self.executor = executor
         self.queryTimeLimit = queryTimeLimit
     }
@@ -103,7 +99,7 @@ public struct InventoryService: Sendable {
         addProviderRoutes(to: router.group(), at: "providers/:type/:uid") { context in
             .upstream(type: context.parameters.get("type") ?? "", id: context.parameters.get("uid") ?? "")
         }
-        let api = router.group(RouterPath(Self.apiPrefix))
+        let api = router.group(RouterPath(InventoryAPI.prefix))
         api.get { _, _ in Self.json(Self.resourceList) }
         addProviderRoutes(to: api, at: "namespaces/:namespace/providers/:name") { context in
             .namespaced(namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? "")
@@ -113,7 +109,7 @@ public struct InventoryService: Sendable {
     /// The aggregated API's discovery answer: the inventory's collections as subresources of `providers` (read
     /// with `get`; they are the upstream REST shapes, not Kubernetes objects, so `kubectl get --raw` reads them).
     static let resourceList: JSONValue = [
-        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string("\(apiGroup)/\(apiVersion)"),
+        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string("\(InventoryAPI.group)/\(InventoryAPI.version)"),
         "resources": .array(InventoryKind.allCases.map { kind in
             ["name": .string("providers/\(kind.rawValue)"), "namespaced": true, "kind": "List", "verbs": ["get"]]
         }),
@@ -133,15 +129,14 @@ public struct InventoryService: Sendable {
     ) {
         router.get(RouterPath(path)) { request, context in
             let provider = try await self.authorizedProvider(request, context, selector(context))
-            let counts = try store.counts(provider: provider.uid)
             var body = Self.envelope(provider)
-            if try Self.detail(request) > 0 {
-                for kind in InventoryKind.allCases { body["\(kind.rawValue.dropLast())Count"] = .number(Double(counts[kind] ?? 0)) }
-            }
+            // Upstream answers one provider at full detail.
+            for (key, value) in try await counts(provider) { body[key] = value }
             return Self.json(body)
         }
         router.get(RouterPath("\(path)/:collection")) { request, context in
             let provider = try await self.authorizedProvider(request, context, selector(context))
+            if provider.type == "openshift" { return try await clusterCollection(request, context, provider) }
             let kind = try Self.kind(context.parameters.get("collection") ?? "")
             let parameters = try Self.formParameters(request.uri.query)
             let (store, timeLimit) = (self.store, self.queryTimeLimit)
@@ -158,6 +153,7 @@ public struct InventoryService: Sendable {
         }
         router.get(RouterPath("\(path)/:collection/:id")) { request, context in
             let provider = try await self.authorizedProvider(request, context, selector(context))
+            if provider.type == "openshift" { return try await clusterCollection(request, context, provider) }
             let kind = try Self.kind(context.parameters.get("collection") ?? "")
             let id = context.parameters.get("id") ?? ""
             guard let record = try store.get(provider: provider.uid, kind: kind, id: id)
@@ -173,21 +169,87 @@ public struct InventoryService: Sendable {
         -> Response
     {
         let caller = try await caller(request, context)
-        var visible: [JSONValue] = []
-        for provider in await providers.providers() where type == nil || provider.type == type {
+        let detail = try Self.detail(request)
+        var visible: [String: [JSONValue]] = ["ec2": [], "openshift": []]
+        for provider in await allProviders() where type == nil || provider.type == type {
             if await authorizer.authorize(caller, namespace: provider.namespace, name: provider.name) == .allowed {
-                visible.append(Self.envelope(provider))
+                var body = Self.envelope(provider)
+                if detail > 0 { for (key, value) in try await counts(provider) { body[key] = value } }
+                visible[provider.type, default: []].append(body)
             }
         }
-        if type == nil { return Self.json(["ec2": .array(visible)]) }
-        return Self.json(.array(visible))
+        if let type { return Self.json(.array(visible[type] ?? [])) }
+        return Self.json(.object(visible.mapValues { .array($0) }))
+    }
+
+    /// Every provider with an inventory: the EC2 ones being collected and the cluster's OpenShift ones.
+    private func allProviders() async -> [InventoryProvider] {
+        await providers.providers() + (await cluster?.providers() ?? [])
+    }
+
+    /// The counts `get provider` shows: `vmCount`, `networkCount`, … per collection.
+    private func counts(_ provider: InventoryProvider) async throws -> [String: JSONValue] {
+        if provider.type == "openshift" {
+            guard let cluster else { return [:] }
+            return await Self.clusterCounts(cluster)
+        }
+        let counts = try store.counts(provider: provider.uid)
+        return Dictionary(uniqueKeysWithValues: InventoryKind.allCases.map {
+            ("\($0.rawValue.dropLast())Count", JSONValue.number(Double(counts[$0] ?? 0)))
+        })
+    }
+
+    /// An OpenShift provider's collection, or one item of it (by UID or name); `namespace` and `name` narrow the
+    /// list as upstream's do, and `query` filters it like the EC2 collections.
+    private func clusterCollection(_ request: Request, _ context: InventoryRequestContext, _ provider: InventoryProvider)
+        async throws -> Response
+    {
+        let name = context.parameters.get("collection") ?? ""
+        guard let collection = ClusterCollection(rawValue: name) else {
+            throw HTTPError(.notFound, message: "no collection '\(name)'; use "
+                + ClusterCollection.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        guard let cluster, let objects = await cluster.objects(collection) else {
+            throw HTTPError(.serviceUnavailable, message: "the cluster's \(collection.rawValue) are being read; try again in a few seconds")
+        }
+        let parameters = try Self.formParameters(request.uri.query)
+        let detail = try Self.detail(request)
+        func value(_ key: String) -> String? { parameters.first { $0.0 == key }?.1 }
+        var items: [JSONValue] = []
+        for object in objects {
+            let metadata = object["metadata"] ?? [:]
+            if let id = context.parameters.get("id"),
+                metadata["uid"]?.stringValue != id && metadata["name"]?.stringValue != id
+            {
+                continue
+            }
+            if let namespace = value("namespace"), metadata["namespace"]?.stringValue != namespace { continue }
+            if let wanted = value("name"), metadata["name"]?.stringValue != wanted { continue }
+            let instance = collection == .vms
+                ? await cluster.instance(
+                    namespace: metadata["namespace"]?.stringValue ?? "", name: metadata["name"]?.stringValue ?? "")
+                : nil
+            items.append(Self.clusterItem(object, collection: collection, provider: provider, detail: detail, instance: instance))
+        }
+        items.sort { ($0["namespace"]?.stringValue ?? "", $0["name"]?.stringValue ?? "") < ($1["namespace"]?.stringValue ?? "", $1["name"]?.stringValue ?? "") }
+        if let id = context.parameters.get("id") {
+            guard let item = items.first else {
+                throw HTTPError(.notFound, message: "\(collection.rawValue) '\(id)' not found in provider \(provider.name)")
+            }
+            return Self.json(item)
+        }
+        if let text = value("query"), !text.isEmpty {
+            let (selected, timeLimit) = (items, queryTimeLimit)
+            return try await run { Self.json(.array(try Self.select(selected, query: text, timeLimit: timeLimit))) }
+        }
+        return Self.json(.array(items))
     }
 
     private func authorizedProvider(
         _ request: Request, _ context: InventoryRequestContext, _ selector: ProviderSelector
     ) async throws -> InventoryProvider {
         let caller = try await caller(request, context)
-        let known = await providers.providers()
+        let known = await allProviders()
         let found: InventoryProvider?
         let label: String
         switch selector {

@@ -30,6 +30,8 @@ public actor Informer {
     public private(set) var listCount = 0
     /// Resyncs done so far.
     public private(set) var resyncCount = 0
+    /// Why the last list or watch failed; nil once a list succeeds.
+    public private(set) var lastError: KubernetesError?
 
     /// Creates an informer; `start()` begins listing and watching. `resyncInterval` (seconds) re-reports the cache.
     public init(
@@ -97,6 +99,7 @@ public actor Informer {
             do {
                 let page = try await client.listAll(resource, namespace: namespace, options: options)
                 listCount += 1
+                lastError = nil
                 replaceAll(page.items)
                 failures = 0
                 for try await event in client.watch(
@@ -107,6 +110,7 @@ public actor Informer {
             } catch is CancellationError {
                 return
             } catch {
+                lastError = error as? KubernetesError
                 failures += 1
                 try? await KubernetesClient.reconnectBackoff.sleep(retry: failures)
             }

@@ -94,11 +94,23 @@ extension Array where Element == Condition {
 // MARK: Provider
 
 /// The condition types of a Provider's status.
+/// The inventory as a Kubernetes aggregated API: its group, version and the APIService that registers it.
+public enum InventoryAPI {
+    public static let group = "inventory.forklift.konveyor.io"
+    public static let version = "v1beta1"
+    /// Where its paths start on the API server (and on the controller, which serves them there too).
+    public static var prefix: String { "/apis/\(group)/\(version)" }
+    /// The APIService's name, `<version>.<group>`.
+    public static var apiService: String { "\(version).\(group)" }
+}
+
+/// The condition types of a Provider's status.
 public enum ProviderCondition {
     public static let ready = "Ready"
     public static let connectionTestSucceeded = "ConnectionTestSucceeded"
     public static let connectionTestFailed = "ConnectionTestFailed"
     public static let validationFailed = "ValidationFailed"
+    public static let validated = "Validated"
     public static let inventoryCreated = "InventoryCreated"
     public static let inventoryCollectionFailed = "InventoryCollectionFailed"
 }
@@ -269,6 +281,12 @@ public struct SourceReference: Codable, Sendable, Equatable, Hashable {
 public struct MapStatus: Codable, Sendable, Equatable {
     public var conditions: [Condition]?
     public var observedGeneration: Int64?
+
+    /// Creates a status.
+    public init(conditions: [Condition]? = nil, observedGeneration: Int64? = nil) {
+        self.conditions = conditions
+        self.observedGeneration = observedGeneration
+    }
 }
 
 // MARK: Plan

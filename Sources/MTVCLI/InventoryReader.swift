@@ -22,9 +22,6 @@ struct InventoryOptions: ParsableArguments {
     @Option(help: "The MTV namespace, where the inventory's Route is (default: MTV_NAMESPACE, else openshift-mtv).")
     var mtvNamespace: String?
 
-    /// The APIService the controller registers.
-    static let apiService = "\(InventoryPaths.apiVersion).\(InventoryPaths.apiGroup)"
-
     var insecure: Bool {
         inventoryInsecureSkipTls
             || ["true", "1", "yes"].contains(ProcessInfo.processInfo.environment["MTV_INVENTORY_INSECURE_SKIP_TLS"]?.lowercased() ?? "")
@@ -43,7 +40,7 @@ struct InventoryOptions: ParsableArguments {
         var notes: [String] = []
         switch try await Self.availability(client: client) {
         case .available: return .aggregated(client)
-        case .unavailable(let why): notes.append("the APIService \(Self.apiService) is registered but not Available: \(why)")
+        case .unavailable(let why): notes.append("the APIService \(InventoryAPI.apiService) is registered but not Available: \(why)")
         case .absent: break
         }
         let namespace = mtvNamespace ?? ProcessInfo.processInfo.environment["MTV_NAMESPACE"] ?? "openshift-mtv"
@@ -51,7 +48,7 @@ struct InventoryOptions: ParsableArguments {
             return try await direct(URL(string: "https://\(host)")!, client: client, configuration: configuration)
         }
         throw CLIError((notes + [
-            "cannot find the inventory: register the controller's APIService \(Self.apiService) (deploy/apiservice.yaml), "
+            "cannot find the inventory: register the controller's APIService \(InventoryAPI.apiService) (deploy/apiservice.yaml), "
                 + "expose it with a Route labelled app=forklift,service=forklift-inventory in \(namespace), or pass "
                 + "--inventory-url (or set MTV_INVENTORY_URL)",
         ]).joined(separator: "; "))
@@ -70,7 +67,7 @@ struct InventoryOptions: ParsableArguments {
     static func availability(client: KubernetesClient) async throws -> Availability {
         let service: JSONValue
         do {
-            service = try await client.get(.apiServices, name: apiService)
+            service = try await client.get(.apiServices, name: InventoryAPI.apiService)
         } catch let error as KubernetesError where error.isNotFound || error.isForbidden {
             return .absent
         }
@@ -93,13 +90,6 @@ struct InventoryOptions: ParsableArguments {
             return nil
         }
     }
-}
-
-/// The inventory's REST paths: the upstream ones, and the same under the aggregated API.
-enum InventoryPaths {
-    static let apiGroup = "inventory.forklift.konveyor.io"
-    static let apiVersion = "v1beta1"
-    static var apiPrefix: String { "/apis/\(apiGroup)/\(apiVersion)" }
 }
 
 /// Reads a Ready EC2 provider's inventory from the controller's inventory service, as the caller.
@@ -172,7 +162,7 @@ struct InventoryReader {
         let body: [UInt8]
         switch transport {
         case .aggregated(let client):
-            let path = "\(InventoryPaths.apiPrefix)/namespaces/\(provider.metadata.namespace ?? "")/providers/"
+            let path = "\(InventoryAPI.prefix)/namespaces/\(provider.metadata.namespace ?? "")/providers/"
                 + "\(provider.metadata.name ?? "")/\(collection)"
             do {
                 body = try await client.getRaw(path, query: parameters)

@@ -141,7 +141,8 @@ struct GetMapping: AsyncParsableCommand {
             switch output {
             case .json, .yaml: print(Printer.document(rows.map(\.1), format: output))
             case .table, .wide:
-                var table = TableWriter((allNamespaces ? ["NAMESPACE"] : []) + ["NAME", "TYPE", "SOURCE", "TARGET", "PAIRS", "OWNER", "AGE"])
+                var table = TableWriter((allNamespaces ? ["NAMESPACE"] : [])
+                    + ["NAME", "TYPE", "SOURCE", "TARGET", "PAIRS", "STATUS", "OWNER", "AGE"])
                 for (kind, item) in rows {
                     let pairs = item[path: ["spec", "map"]]?.arrayValue ?? []
                     let owner = item[path: ["metadata", "ownerReferences"]]?.arrayValue?.first
@@ -149,7 +150,7 @@ struct GetMapping: AsyncParsableCommand {
                         item[path: ["metadata", "name"]]?.stringValue ?? "", kind.rawValue,
                         item[path: ["spec", "provider", "source", "name"]]?.stringValue ?? "",
                         item[path: ["spec", "provider", "destination", "name"]]?.stringValue ?? "",
-                        "\(pairs.count)",
+                        "\(pairs.count)", Self.status(item),
                         owner.map { "\($0["kind"]?.stringValue ?? "")/\($0["name"]?.stringValue ?? "")" } ?? "-",
                         age(since: item[path: ["metadata", "creationTimestamp"]]?.stringValue),
                     ])
@@ -157,6 +158,16 @@ struct GetMapping: AsyncParsableCommand {
                 print(rows.isEmpty ? "No mappings found in \(namespace ?? "any namespace")." : table.render())
             }
         }
+    }
+}
+
+extension GetMapping {
+    /// `Ready`, `Not Ready` (with what blocks it), or empty before the controller has looked at the map.
+    static func status(_ map: JSONValue) -> String {
+        let conditions = map[path: ["status", "conditions"]]?.arrayValue ?? []
+        if conditions.contains(where: { $0["type"] == "Ready" && $0["status"] == "True" }) { return "Ready" }
+        let blocking = conditions.filter { $0["category"] == "Critical" }.compactMap { $0["type"]?.stringValue }
+        return blocking.isEmpty ? "" : "Not Ready (\(blocking.joined(separator: ", ")))"
     }
 }
 

@@ -10,19 +10,22 @@ public struct Controller: Service {
     let client: KubernetesClient
     let registry: ProviderRegistry
     let inventory: InventorySupervisor
+    let cluster: ClusterInventory
     let health: HealthState
     let metrics: ControllerMetrics
     let logger: Logger
 
-    /// Creates the controller.
+    /// Creates the controller; every replica fills `cluster`, the OpenShift providers' inventory.
     public init(
         configuration: ControllerConfiguration, client: KubernetesClient, registry: ProviderRegistry,
-        inventory: InventorySupervisor, health: HealthState, metrics: ControllerMetrics, logger: Logger
+        inventory: InventorySupervisor, cluster: ClusterInventory, health: HealthState, metrics: ControllerMetrics,
+        logger: Logger
     ) {
         self.configuration = configuration
         self.client = client
         self.registry = registry
         self.inventory = inventory
+        self.cluster = cluster
         self.health = health
         self.metrics = metrics
         self.logger = logger
@@ -46,6 +49,7 @@ public struct Controller: Service {
         let secrets = namespaces.map { Informer(client: client, resource: .secrets, namespace: $0) }
         let follower = InventoryFollower(
             client: client, providers: providers, secrets: secrets, supervisor: inventory, health: health, logger: logger)
+        await cluster.start(providers: providers)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await follower.run(metrics: metrics) }
@@ -54,9 +58,11 @@ public struct Controller: Service {
                 group.cancelAll()
             }
         } catch {
+            await cluster.stop()
             for informer in providers + secrets { await informer.stop() }
             throw error
         }
+        await cluster.stop()
         for informer in providers + secrets { await informer.stop() }
     }
 

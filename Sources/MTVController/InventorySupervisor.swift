@@ -74,7 +74,7 @@ public actor InventorySupervisor: InventoryProviderSource {
         guard let provider = state[key] else { return [] }
         var conditions: [Condition] = []
         if provider.passes > 0 {
-            conditions.append(Condition(type: ProviderCondition.inventoryCreated, category: Condition.Category.advisory,
+            conditions.append(Condition(type: ProviderCondition.inventoryCreated, category: Condition.Category.required,
                 reason: "Completed", message: "The inventory has been collected."))
         }
         if let error = provider.lastError {

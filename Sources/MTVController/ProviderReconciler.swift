@@ -38,8 +38,12 @@ public actor ProviderReconciler {
     /// The condition types this reconciler writes (every other writer's stay as they are).
     static let ownTypes = Set([
         ProviderCondition.ready, ProviderCondition.connectionTestSucceeded, ProviderCondition.connectionTestFailed,
-        ProviderCondition.validationFailed,
+        ProviderCondition.validationFailed, ProviderCondition.validated,
     ]).union(InventorySupervisor.conditionTypes)
+
+    /// Says the provider's spec and Secret passed validation (upstream shows it as an Advisory condition).
+    static let validated = Condition(type: ProviderCondition.validated, category: Condition.Category.advisory,
+        reason: "Completed", message: "The provider's spec and Secret are valid.")
 
     /// Creates a reconciler over shared Provider and Secret caches (one informer per watched namespace).
     init(
@@ -86,7 +90,9 @@ public actor ProviderReconciler {
             switch event {
             case .added(let object), .deleted(let object): objects = [object]
             case .updated(_, let new): objects = [new]
-            case .synced: objects = []
+            // The caches are shared and may have filled before this subscription: what they already hold (the
+            // host provider made a moment ago) is reconciled now, not at the next resync.
+            case .synced: objects = isSecrets ? [] : await informer.list()
             }
             for object in objects {
                 if isSecrets {
@@ -127,9 +133,14 @@ public actor ProviderReconciler {
 
         switch provider.spec.type {
         case "openshift":
+            // Its inventory is the cluster's own objects, which every replica's caches serve (ClusterInventory).
             try await setStatus(provider, phase: "Ready", conditions: [
                 Condition(type: ProviderCondition.connectionTestSucceeded, category: Condition.Category.required,
                     reason: "Tested", message: "The local cluster is the migration target."),
+                Condition(type: ProviderCondition.inventoryCreated, category: Condition.Category.required,
+                    reason: "Completed", message: "The inventory is the cluster's own storage classes, networks, "
+                        + "namespaces and VMs."),
+                Self.validated,
                 Condition(type: ProviderCondition.ready, category: Condition.Category.required, reason: "Ready",
                     message: "The provider is ready."),
             ])
@@ -193,6 +204,7 @@ public actor ProviderReconciler {
                 Condition(type: ProviderCondition.connectionTestSucceeded, category: Condition.Category.required,
                     reason: "Tested",
                     message: "Connected to \(config.endpoint.host ?? "EC2") as account \(accounts.source) (target account \(accounts.target), \(mode))."),
+                Self.validated,
                 Condition(type: ProviderCondition.ready, category: Condition.Category.required, reason: "Ready",
                     message: "The provider is ready."),
             ], secretResourceVersion: secret.metadata.resourceVersion)
@@ -201,7 +213,8 @@ public actor ProviderReconciler {
             await registry.remove(key: key)
             try await setStatus(provider, phase: "ConnectionFailed", conditions: [
                 Condition(type: ProviderCondition.connectionTestFailed, category: Condition.Category.critical,
-                    reason: failure.code, message: failure.message, suggestion: failure.suggestion)
+                    reason: failure.code, message: failure.message, suggestion: failure.suggestion),
+                Self.validated,
             ], secretResourceVersion: secret.metadata.resourceVersion)
             return failure.transient ? min(30, retest) : retest
         }

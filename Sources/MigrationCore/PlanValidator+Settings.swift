@@ -10,6 +10,14 @@ extension PlanValidator {
         "deleteVmOnFailMigration", "deleteGuestConversionPod", "targetLabels", "targetNodeSelector",
         "targetAffinity", "convertorNodeSelector", "convertorLabels", "convertorAffinity", "virtV2vImage",
         "enableNestedVirtualization", "conversionTempStorageClass", "conversionTempStorageSize",
+        // Every attached EBS volume is migrated, multi-attach ones included: what `true` (upstream's default) asks.
+        "migrateSharedDisks",
+    ]
+    /// Fields the upstream CLI sets by default that have nothing to act on for an EC2 instance: accepted, and named
+    /// in a warning with the reason.
+    static let notApplicableFields: [String: String] = [
+        "preserveStaticIPs": "EC2 guests take their addresses from the VPC's DHCP, so there is no static address to keep",
+        "runPreflightInspection": "the plan's preflight checks run on the inventory; virt-v2v inspects the guest when it converts it",
     ]
     /// Per-VM fields this controller carries out.
     static let supportedVMFields: Set<String> = [
@@ -22,6 +30,13 @@ extension PlanValidator {
             found.critical("SettingNotSupported", "NotSupported",
                 "settings this controller does not carry out yet for EC2 (remove them or set them to false)",
                 item: field)
+        }
+        if case .object(let spec) = rawSpec ?? .null {
+            for (field, reason) in Self.notApplicableFields.sorted(by: { $0.key < $1.key })
+            where spec[field].map(Self.isSet) == true {
+                found.warn("SettingNotApplicable", "NotApplicable", "settings that do not apply to EC2 instances",
+                    item: "\(field): \(reason)")
+            }
         }
         if let size = plan.spec.conversionTempStorageSize, !size.isEmpty, !Self.isQuantity(size) {
             found.critical("SettingNotValid", "NotValid", "settings with values that cannot be used",
@@ -49,7 +64,9 @@ extension PlanValidator {
         if plan.spec.installLegacyDrivers == true { fields.append("installLegacyDrivers") }
         if case .object(let spec) = rawSpec ?? .null {
             for (key, value) in spec.sorted(by: { $0.key < $1.key })
-            where !Self.supportedFields.contains(key) && Self.isSet(value) && key != "installLegacyDrivers" {
+            where !Self.supportedFields.contains(key) && Self.notApplicableFields[key] == nil && Self.isSet(value)
+                && key != "installLegacyDrivers"
+            {
                 fields.append(key)
             }
             for (index, vm) in (spec["vms"]?.arrayValue ?? []).enumerated() {

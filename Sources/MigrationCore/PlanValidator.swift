@@ -56,7 +56,7 @@ public struct PlanValidator: Sendable {
         "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", "VMArchitectureNotSupported",
         "TargetZoneHasNoNodes", "VMMultiplePodNetworks", "TargetNameNotValid", "VMInstanceStore",
         "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid", "SettingNotSupported", "SettingNotValid",
-        "CrossRegionNotSupported", "VMRootDiskNotFound",
+        "SettingNotApplicable", "CrossRegionNotSupported", "VMRootDiskNotFound",
     ]
 
     /// Runs every check; Critical conditions block the plan, Warn ones do not.

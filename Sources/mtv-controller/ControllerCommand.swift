@@ -149,14 +149,16 @@ struct ControllerCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
+        let cluster = ClusterInventory(client: client, namespaces: namespaces.isEmpty ? [nil] : namespaces)
         let inventory = InventoryService(
             store: store, providers: supervisor, authorizer: KubernetesInventoryAuthorizer(client: client),
-            requestHeaderTrust: ClusterRequestHeaderTrust(client: client, logger: logger), queryTimeLimit: queryTimeLimit)
+            requestHeaderTrust: ClusterRequestHeaderTrust(client: client, logger: logger), cluster: cluster,
+            queryTimeLimit: queryTimeLimit)
         let health = HealthState()
         let controller = Controller(
             configuration: configuration, client: client,
-            registry: ProviderRegistry(metrics: metrics), inventory: supervisor, health: health, metrics: metrics,
-            logger: logger)
+            registry: ProviderRegistry(metrics: metrics), inventory: supervisor, cluster: cluster, health: health,
+            metrics: metrics, logger: logger)
         let server = try ControllerServer.make(
             configuration: configuration, health: health, metrics: metrics, inventory: inventory,
             certificate: certificate, logger: logger)

@@ -312,6 +312,7 @@ CLUSTER_GRANTS = {
     ("", "events"): {"create", "patch"},
     ("storage.k8s.io", "storageclasses"): READ,
     ("kubevirt.io", "virtualmachines"): READ | {"create", "update", "patch", "delete"},
+    ("kubevirt.io", "virtualmachineinstances"): READ,
     ("k8s.cni.cncf.io", "network-attachment-definitions"): READ,
 }
 # Kubernetes' own roles, bound as aggregated API servers bind them: TokenReview and SubjectAccessReview
@@ -364,7 +365,7 @@ def test_rbac_covers_the_resource_list_and_nothing_that_escalates():
     assert resources == {
         *FORKLIFT, *(f"{r}/status" for r in FORKLIFT), *(f"{r}/finalizers" for r in FORKLIFT), "secrets",
         "namespaces", "nodes", "persistentvolumes", "persistentvolumeclaims", "pods", "pods/log", "events",
-        "storageclasses", "virtualmachines", "network-attachment-definitions", "leases"}
+        "storageclasses", "virtualmachines", "virtualmachineinstances", "network-attachment-definitions", "leases"}
     for doc in load_docs(DEPLOY / "rbac.yaml"):
         for rule in doc.get("rules") or []:
             assert not {"escalate", "bind", "impersonate", "deletecollection"} & set(rule["verbs"]), rule
