@@ -79,6 +79,7 @@ public enum InventoryBuilder {
         object["kind"] = "vm"
         object["powerState"] = .string(powerState(instance.state.name))
         object["platform"] = windows ? "windows" : "linux"
+        object["guestOS"] = GuestOS(platformDetails: instance.platformDetails, imageName: image?.name, windows: windows).json
         object["labels"] = labels(instance.tags)
         object["cpuCount"] = cpus.map { .number(Double($0)) } ?? .null
         object["memoryMB"] = type?.memorySizeMiB.map { .number(Double($0)) } ?? .null

@@ -288,6 +288,7 @@ public actor MigrationRunner {
             entry.started = now
             entry.newName = names[vm.id ?? ""]
             entry.targetName = vm.targetName
+            entry.operatingSystem = context.records[vm.id ?? ""].flatMap(TargetBuilder.operatingSystem(of:))
             return entry
         }
         var conditions = status.conditions ?? []

@@ -116,15 +116,29 @@ extension TargetBuilder {
             domain["cpu"] = cpu.isEmpty ? nil : .object(cpu)
             templateSpec["domain"] = .object(domain)
         }
-        vmSpec["template"] = ["metadata": ["labels": .object(templateLabels)], "spec": .object(templateSpec)]
+        var vmAnnotations: [String: JSONValue] = [
+            "forklift.konveyor.io/source-vm-name": .string(sourceName),
+            "forklift.konveyor.io/source-instance-type": .string(record["InstanceType"]?.stringValue ?? ""),
+        ]
+        var templateAnnotations: [String: JSONValue] = [:]
+        // The OS identity the OpenShift console shows, as VMs made from KubeVirt's common templates carry it.
+        if let os = record[path: ["guestOS", "osinfoID"]]?.stringValue {
+            vmLabels["os.template.kubevirt.io/\(os)"] = "true"
+            vmLabels["workload.template.kubevirt.io/server"] = "true"
+            for (key, value) in ["vm.kubevirt.io/os": os, "vm.kubevirt.io/workload": "server"] {
+                vmAnnotations[key] = .string(value)
+                templateAnnotations[key] = .string(value)
+            }
+        }
+        vmSpec["template"] = [
+            "metadata": ["labels": .object(templateLabels), "annotations": .object(templateAnnotations)],
+            "spec": .object(templateSpec),
+        ]
         return [
             "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine",
             "metadata": [
                 "name": .string(targetName), "namespace": .string(namespace), "labels": .object(vmLabels),
-                "annotations": [
-                    "forklift.konveyor.io/source-vm-name": .string(sourceName),
-                    "forklift.konveyor.io/source-instance-type": .string(record["InstanceType"]?.stringValue ?? ""),
-                ],
+                "annotations": .object(vmAnnotations),
             ],
             "spec": .object(vmSpec),
         ]
@@ -147,5 +161,13 @@ extension TargetBuilder {
             return chosen
         }
         return disks.first(where: \.isRoot) ?? disks.first
+    }
+}
+
+extension TargetBuilder {
+    /// The guest OS a VM's status names: the libosinfo ID when the image tells it (`rhel9`, `win2k22`), else the
+    /// inventory's name for it (`Amazon Linux 2`); nil for a record without one.
+    public static func operatingSystem(of record: JSONValue) -> String? {
+        record[path: ["guestOS", "osinfoID"]]?.stringValue ?? record[path: ["guestOS", "name"]]?.stringValue
     }
 }

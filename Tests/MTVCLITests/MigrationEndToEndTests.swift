@@ -89,6 +89,9 @@ struct MigrationEndToEndTests {
 
             let namespace = "\(scenario.namespace)-vms"
             let vm = try await Self.vm(scenario, namespace, "web-2")
+            // An Amazon Linux image has no libosinfo ID: the status names it, the VM carries no OS template label.
+            #expect(migration.status?.vms?.first?.operatingSystem == "Amazon Linux 2")
+            #expect(vm[path: ["metadata", "labels"]]?.objectValue?.keys.contains { $0.hasPrefix("os.template.kubevirt.io/") } == false)
             #expect(vm[path: ["spec", "runStrategy"]] == "Halted")
             let domain = try #require(vm[path: ["spec", "template", "spec", "domain"]])
             #expect(domain[path: ["cpu", "cores"]]?.intValue.map { $0 * (domain[path: ["cpu", "threads"]]?.intValue ?? 1) } == 2)
@@ -219,6 +222,12 @@ struct MigrationEndToEndTests {
             #expect(domain[path: ["memory", "guest"]] == "16384Mi")  // m5.xlarge: 4 vCPU, 16 GiB
             let pods = try await scenario.client.listAll(.pods, namespace: namespace).items
             #expect(pods.isEmpty, "no conversion pod when conversion is skipped")
+            // The OS the image names (moto's Windows_Server-20NN-… AMI), in the VM's status and the console's labels.
+            let os = try #require(migration.status?.vms?.first?.operatingSystem)
+            #expect(["win2k16", "win2k19", "win2k22"].contains(os), "\(os)")
+            #expect(vm[path: ["metadata", "labels", "os.template.kubevirt.io/\(os)"]] == "true")
+            #expect(vm[path: ["spec", "template", "metadata", "annotations", "vm.kubevirt.io/os"]] == .string(os))
+            #expect(vm[path: ["metadata", "annotations", "vm.kubevirt.io/workload"]] == "server")
         }
     }
 
