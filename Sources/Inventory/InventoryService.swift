@@ -106,13 +106,15 @@ public struct InventoryService: Sendable {
         }
     }
 
-    /// The aggregated API's discovery answer: the inventory's collections as subresources of `providers` (read
-    /// with `get`; they are the upstream REST shapes, not Kubernetes objects, so `kubectl get --raw` reads them).
+    /// The aggregated API's discovery answer: the collections of EC2 and OpenShift inventories as subresources of
+    /// `providers` (read with `get`; they are the upstream REST shapes, not Kubernetes objects, so `kubectl get
+    /// --raw` reads them).
     static let resourceList: JSONValue = [
         "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string("\(InventoryAPI.group)/\(InventoryAPI.version)"),
-        "resources": .array(InventoryKind.allCases.map { kind in
-            ["name": .string("providers/\(kind.rawValue)"), "namespaced": true, "kind": "List", "verbs": ["get"]]
-        }),
+        "resources": .array(Set(InventoryKind.allCases.map(\.rawValue) + ClusterCollection.allCases.map(\.rawValue))
+            .sorted().map { collection in
+                ["name": .string("providers/\(collection)"), "namespaced": true, "kind": "List", "verbs": ["get"]]
+            }),
     ]
 
     /// How a route names its provider.

@@ -147,6 +147,11 @@ struct InventoryAccessTests {
         let nobody = try await ControlAPI.answer(try #require(URL(string: path)),
             bearer: scenario.environment.variables["FAKE_KUBE_NOBODY_TOKEN"])
         #expect(nobody.status == 403, "\(nobody)")
+        // The host provider's inventory through the same API (the cluster's storage classes).
+        let hostPath = "\(kube)/apis/inventory.forklift.konveyor.io/v1beta1/namespaces/\(scenario.namespace)/providers/host/storageclasses"
+        let classes = try await ControlAPI.answer(try #require(URL(string: hostPath)),
+            bearer: scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"])
+        #expect(classes.status == 200 && classes.body.contains("gp3-csi"), "\(classes.status) \(classes.body.prefix(300))")
         let raw = try await ProcessRunner.run(["kubectl", "get", "--raw",
             "/apis/inventory.forklift.konveyor.io/v1beta1/namespaces/\(scenario.namespace)/providers/my-ec2/zones"],
             environment: scenario.environment.variables)
