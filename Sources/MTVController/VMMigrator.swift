@@ -100,12 +100,12 @@ struct VMMigrator: Sendable {
             if !["stopped", "stopping"].contains(instance.state.name) {
                 _ = try await context.source.stopInstances(ids: [id])
             }
-            progress(&vm, .prepareSource, completed: 1, total: 2)
+            vm.setProgress(.prepareSource, completed: 1, total: 2)
             return .next
 
         case .waitForPowerOff:
             guard let instance = try instance(id, seen), instance.state.name == "stopped" else { return .wait }
-            progress(&vm, .prepareSource, completed: 2, total: 2)
+            vm.setProgress(.prepareSource, completed: 2, total: 2)
             return .next
 
         case .createSnapshots:
@@ -113,6 +113,7 @@ struct VMMigrator: Sendable {
 
         case .waitForSnapshots:
             let snapshots = context.snapshotIDs(of: vm)
+            let now = Timestamp.now()
             var done = 0
             for (volume, snapshotID) in snapshots {
                 guard let snapshot = seen.snapshots[snapshotID] else {
@@ -122,11 +123,10 @@ struct VMMigrator: Sendable {
                 if snapshot.state == "error" {
                     throw PermanentFailure(description: "snapshot \(snapshotID) of \(volume) failed: \(snapshot.stateMessage ?? "state error")")
                 }
-                let percent = snapshot.state == "completed" ? 100 : Int((snapshot.progress ?? "0").trimmingCharacters(in: .init(charactersIn: "%"))) ?? 0
-                taskProgress(&vm, .diskTransfer, task: volume, percent: percent / 2)
+                vm.report(.createSnapshots, task: volume, totalMiB: sizeMiB(vm, volume),
+                    percent: VMStatus.snapshotPercent(state: snapshot.state, progress: snapshot.progress), now: now)
                 if snapshot.state == "completed" { done += 1 }
             }
-            progress(&vm, .createSnapshots, completed: Int64(done), total: Int64(max(1, snapshots.count)))
             return done == snapshots.count ? .next : .wait
 
         case .shareSnapshots:
@@ -134,7 +134,7 @@ struct VMMigrator: Sendable {
                 try await context.source.modifySnapshotCreateVolumePermission(
                     snapshotID: snapshotID, operation: .add, accountIDs: [context.entry.accounts.target])
             }
-            progress(&vm, .shareSnapshots, completed: 1, total: 1)
+            vm.setProgress(.shareSnapshots, completed: 1, total: 1)
             return .next
 
         case .createVolumes:
@@ -151,7 +151,7 @@ struct VMMigrator: Sendable {
                 if volume.state == "error" { throw PermanentFailure(description: "volume \(volumeID) (from \(source)) entered the error state") }
                 if volume.state == "available" {
                     done += 1
-                    taskProgress(&vm, .diskTransfer, task: source, percent: 90)
+                    vm.report(.diskTransfer, task: source, totalMiB: sizeMiB(vm, source), percent: 90, now: Timestamp.now())
                 }
             }
             return done == volumes.count ? .next : .wait
@@ -169,7 +169,7 @@ struct VMMigrator: Sendable {
             let pod = try await context.client.get(.pods, name: builder.conversionPodName, namespace: context.plan.spec.targetNamespace)
             switch pod[path: ["status", "phase"]]?.stringValue {
             case "Succeeded":
-                progress(&vm, .imageConversion, completed: 1, total: 1)
+                vm.setProgress(.imageConversion, completed: 1, total: 1)
                 return .next
             case "Failed":
                 let log = (try? await context.client.logs(pod: builder.conversionPodName,
@@ -195,7 +195,7 @@ struct VMMigrator: Sendable {
                 _ = try await context.client.patch(.persistentVolumeClaims, name: builder.pvcName(disk),
                     namespace: context.plan.spec.targetNamespace, .merge(["metadata": ["ownerReferences": owner]]))
             }
-            for step in [Step.createVM, .diskTransfer] { progress(&vm, step, completed: nil, total: nil) }
+            vm.setProgress(.createVM, completed: 1, total: 1)
             return .next
 
         case .removeSnapshots:
@@ -204,13 +204,13 @@ struct VMMigrator: Sendable {
                 try await context.client.delete(.pods, name: builder.conversionPodName,
                     namespace: context.plan.spec.targetNamespace, ignoreNotFound: true)
             }
-            progress(&vm, .cleanup, completed: 1, total: 1)
+            vm.setProgress(.cleanup, completed: 1, total: 1)
             return .next
 
         case .completed:
             let now = Timestamp.now()
             vm.completed = now
-            markStep(&vm, .cleanup, phase: "Completed", now: now)
+            vm.mark(.cleanup, .completed, now: now)
             var conditions = vm.conditions ?? []
             conditions.set(Condition(type: "Succeeded", category: Condition.Category.advisory, reason: "Completed",
                 message: "VirtualMachine \(context.plan.spec.targetNamespace)/\(vm.newName ?? "") created."), now: now)
@@ -262,8 +262,10 @@ struct VMMigrator: Sendable {
         }
         let wanted = Set(context.disks(ofInstance: id).map(\.sourceVolumeID))
         guard !snapshots.isEmpty else { throw PermanentFailure(description: "CreateSnapshots returned no snapshot for \(id)") }
-        vm.pipeline[step].tasks = snapshots.filter { wanted.isEmpty || wanted.contains($0.volume) }.map {
-            PipelineStep.Task(name: $0.volume, progress: .init(total: 1, completed: 0), annotations: ["snapshot": $0.snapshot])
+        let now = Timestamp.now()
+        for (volume, snapshot) in snapshots where wanted.isEmpty || wanted.contains(volume) {
+            vm.report(.createSnapshots, task: volume, totalMiB: sizeMiB(vm, volume), percent: 0, now: now,
+                annotations: ["snapshot": snapshot])
         }
         return .next
     }
@@ -296,18 +298,10 @@ struct VMMigrator: Sendable {
             made[disk.sourceVolumeID] = volume.volumeID
             CrashHook.shared.reach("create", key: "\(context.migrationUID)/\(disk.sourceVolumeID)/volume")
         }
-        if let step = vm.pipeline.firstIndex(where: { $0.name == Step.diskTransfer.rawValue }) {
-            var tasks = vm.pipeline[step].tasks ?? []
-            for disk in context.disks(ofInstance: vm.id ?? "") {
-                let total = Int64(disk.sizeGiB) * 1024
-                if let index = tasks.firstIndex(where: { $0.name == disk.sourceVolumeID }) {
-                    tasks[index].annotations = (tasks[index].annotations ?? [:]).merging(["volume": made[disk.sourceVolumeID] ?? ""]) { _, new in new }
-                } else {
-                    tasks.append(PipelineStep.Task(name: disk.sourceVolumeID, progress: .init(total: total, completed: total / 2),
-                        annotations: ["volume": made[disk.sourceVolumeID] ?? "", "unit": "MB"]))
-                }
-            }
-            vm.pipeline[step].tasks = tasks
+        let now = Timestamp.now()
+        for disk in context.disks(of: vm) {
+            vm.report(.diskTransfer, task: disk.sourceVolumeID, totalMiB: Int64(disk.sizeGiB) * 1024, percent: 0, now: now,
+                annotations: ["volume": made[disk.sourceVolumeID] ?? ""])
         }
         return .next
     }
@@ -330,7 +324,7 @@ struct VMMigrator: Sendable {
             for disk in disks {
                 try await createOwned(.persistentVolumeClaims, builder.pvc(disk), namespace: namespace)
                 try await createOwned(.persistentVolumes, builder.pv(disk), namespace: nil)
-                annotate(&vm, .diskTransfer, task: disk.sourceVolumeID, ["pvc": builder.pvcName(disk)])
+                vm.annotate(.diskTransfer, task: disk.sourceVolumeID, ["pvc": builder.pvcName(disk)])
             }
         }
         var bound = 0
@@ -338,19 +332,11 @@ struct VMMigrator: Sendable {
             let claim = try await context.client.get(.persistentVolumeClaims, name: builder.pvcName(disk), namespace: namespace)
             if claim[path: ["status", "phase"]]?.stringValue == "Bound" {
                 bound += 1
-                taskProgress(&vm, .diskTransfer, task: disk.sourceVolumeID, percent: 100)
+                vm.report(.diskTransfer, task: disk.sourceVolumeID, totalMiB: Int64(disk.sizeGiB) * 1024, percent: 100,
+                    now: Timestamp.now())
             }
         }
         return bound == disks.count ? .next : .wait
-    }
-
-    /// Merges annotations into one task of a step.
-    private func annotate(_ vm: inout VMStatus, _ step: Step, task name: String, _ values: [String: String]) {
-        guard let index = vm.pipeline.firstIndex(where: { $0.name == step.rawValue }),
-            var tasks = vm.pipeline[index].tasks, let task = tasks.firstIndex(where: { $0.name == name })
-        else { return }
-        tasks[task].annotations = (tasks[task].annotations ?? [:]).merging(values) { _, new in new }
-        vm.pipeline[index].tasks = tasks
     }
 
     /// Creates an object this migration owns; returns the existing one when an earlier attempt made it, and
@@ -384,44 +370,17 @@ struct VMMigrator: Sendable {
         let old = Itinerary.step(of: Phase(rawValue: vm.phase) ?? .started)
         let new = Itinerary.step(of: phase)
         if old != new {
-            markStep(&vm, old, phase: "Completed", now: now)
-            if phase != .completed { markStep(&vm, new, phase: "Running", now: now) }
+            vm.mark(old, .completed, now: now)
+            if phase != .completed { vm.mark(new, .running, now: now) }
         } else if vm.pipeline.first(where: { $0.name == new.rawValue })?.started == nil {
-            markStep(&vm, new, phase: "Running", now: now)
+            vm.mark(new, .running, now: now)
         }
         vm.phase = phase.rawValue
     }
 
-    private func markStep(_ vm: inout VMStatus, _ step: Step, phase: String, now: String) {
-        guard let index = vm.pipeline.firstIndex(where: { $0.name == step.rawValue }) else { return }
-        if vm.pipeline[index].started == nil { vm.pipeline[index].started = now }
-        if phase == "Completed" {
-            vm.pipeline[index].completed = vm.pipeline[index].completed ?? now
-            vm.pipeline[index].progress.completed = vm.pipeline[index].progress.total
-        }
-        vm.pipeline[index].phase = phase
-    }
-
-    /// Sets a step's progress (nil: complete it).
-    private func progress(_ vm: inout VMStatus, _ step: Step, completed: Int64?, total: Int64?) {
-        guard let index = vm.pipeline.firstIndex(where: { $0.name == step.rawValue }) else { return }
-        if let total { vm.pipeline[index].progress.total = total }
-        vm.pipeline[index].progress.completed = completed ?? vm.pipeline[index].progress.total
-    }
-
-    /// Sets one disk's progress in a step (percent of its size) and the step's sum.
-    private func taskProgress(_ vm: inout VMStatus, _ step: Step, task name: String, percent: Int) {
-        guard let index = vm.pipeline.firstIndex(where: { $0.name == step.rawValue }) else { return }
-        var tasks = vm.pipeline[index].tasks ?? []
-        let size = Int64(context.disks(ofInstance: vm.id ?? "").first { $0.sourceVolumeID == name }?.sizeGiB ?? 0) * 1024
-        let done = size * Int64(percent) / 100
-        if let task = tasks.firstIndex(where: { $0.name == name }) {
-            tasks[task].progress = .init(total: size, completed: max(tasks[task].progress.completed, done))
-        } else {
-            tasks.append(PipelineStep.Task(name: name, progress: .init(total: size, completed: done), annotations: ["unit": "MB"]))
-        }
-        vm.pipeline[index].tasks = tasks
-        vm.pipeline[index].progress.completed = tasks.reduce(0) { $0 + $1.progress.completed }
+    /// A source volume's size in MiB, from the plan's disks.
+    private func sizeMiB(_ vm: VMStatus, _ volume: String) -> Int64 {
+        Int64(context.disks(ofInstance: vm.id ?? "").first { $0.sourceVolumeID == volume }?.sizeGiB ?? 0) * 1024
     }
 
     // MARK: Failure, cancel and cleanup
@@ -433,10 +392,7 @@ struct VMMigrator: Sendable {
         let problems = await cleanup(vm)
         let now = Timestamp.now()
         vm.error = VMError(phase: phase.rawValue, reasons: [message] + problems)
-        if let index = vm.pipeline.firstIndex(where: { $0.name == Itinerary.step(of: phase).rawValue }) {
-            vm.pipeline[index].error = VMError(phase: phase.rawValue, reasons: [message])
-            vm.pipeline[index].phase = "Failed"
-        }
+        vm.markFailed(phase, message: message)
         var conditions = vm.conditions ?? []
         conditions.set(Condition(type: "Failed", category: Condition.Category.critical, reason: "Error", message: message), now: now)
         vm.conditions = conditions

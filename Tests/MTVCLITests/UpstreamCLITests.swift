@@ -79,4 +79,98 @@ struct UpstreamCLITests {
                 "\(ours.stdout)")
         }
     }
+
+    /// The lines of `describe plan --vm` for one pipeline step: its header and status lines, and its task rows.
+    static func section(_ output: String, step: String) -> [Substring] {
+        let lines = output.split(separator: "\n")
+        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).hasPrefix("\(step) - ") }) else { return [] }
+        let rest = lines[(start + 1)...]
+        let end = rest.firstIndex { line in
+            let text = line.trimmingCharacters(in: .whitespaces)
+            return text.range(of: #"^[A-Za-z]+ - "#, options: .regularExpression) != nil
+        } ?? rest.endIndex
+        return Array(lines[start..<end])
+    }
+
+    @Test("plans the upstream CLI starts run to Succeeded or are canceled; describe plan --vm shows each step and disk; archive and delete")
+    func upstreamRunCancelArchiveDelete() async throws {
+        try await MigrationEndToEndTests.withSandbox(stateDelays: "stop=0.5,snapshot=15,volume=0.5") { scenario, sandbox in
+            let namespace = "\(scenario.namespace)-up"
+            for (plan, vm) in [("up-run", "web-2"), ("up-cancel", "web-1")] {
+                let created = try await Self.upstream(scenario, "create", "plan", plan, "--source", "my-ec2", "--target", "host",
+                    "--vms", vm, "--target-namespace", namespace, "--default-target-storage-class", "gp3-csi")
+                #expect(created.status == 0, "\(created.stdout) \(created.stderr)")
+                let ready = try await PlanEndToEndTests.validated(scenario, plan) { $0.status?.conditions?.isTrue("Ready") == true }
+                #expect(ready.spec.vms.count == 1)
+                let started = try await Self.upstream(scenario, "start", "plan", plan)
+                #expect(started.status == 0, "\(started.stdout) \(started.stderr)")
+            }
+
+            // Canceled while it waits for its snapshots: the disk transfer never starts.
+            let waitingDeadline = Date().addingTimeInterval(30)
+            var phase = ""
+            while Date() < waitingDeadline, phase != "WaitForSnapshots" {
+                let migrations = try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
+                phase = migrations.first { $0.spec.plan.name == "up-cancel" }?.status?.vms?.first?.phase ?? ""
+                if phase != "WaitForSnapshots" { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(phase == "WaitForSnapshots")
+            let cancel = try await Self.upstream(scenario, "cancel", "plan", "--name", "up-cancel", "--vms", "web-1")
+            #expect(cancel.status == 0, "\(cancel.stdout) \(cancel.stderr)")
+            let canceled = try await MigrationEndToEndTests.finished(scenario, plan: "up-cancel")
+            #expect(canceled.status?.vms?.first?.conditions?.isTrue("Canceled") == true)
+            let canceledView = try await Self.upstream(scenario, "describe", "plan", "up-cancel", "--vm", "web-1").stdout
+            let untouched = Self.section(canceledView, step: "DiskTransfer").joined(separator: "\n")
+            #expect(untouched.contains("Status: Pending") && untouched.contains("Progress: 0.0%"),
+                "a canceled VM's disk transfer never started: \(canceledView)")
+
+            // While AWS snapshots, the snapshot step shows AWS's rising progress and the disk transfer waits at 0.
+            var middle = ""
+            let deadline = Date().addingTimeInterval(30)
+            while Date() < deadline {
+                middle = try await Self.upstream(scenario, "describe", "plan", "up-run", "--vm", "web-2").stdout
+                let snapshots = Self.section(middle, step: "CreateSnapshots").joined(separator: "\n")
+                if snapshots.contains("Status: Running"),
+                    let percent = snapshots.firstMatch(of: #/Progress: (\d+)\.\d%/#).flatMap({ Int($0.1) }), percent > 0
+                {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            let snapshotting = Self.section(middle, step: "CreateSnapshots").joined(separator: "\n")
+            let percent = snapshotting.firstMatch(of: #/Progress: (\d+)\.\d%/#).flatMap { Int($0.1) } ?? -1
+            #expect(snapshotting.contains("Status: Running") && (1...99).contains(percent), "\(middle)")
+            #expect(snapshotting.contains("vol-") && snapshotting.contains("Running"), "the volume's task runs: \(snapshotting)")
+            let waiting = Self.section(middle, step: "DiskTransfer").joined(separator: "\n")
+            #expect(waiting.contains("Status: Pending") && waiting.contains("Progress: 0.0%"), "\(middle)")
+
+            let succeeded = try await MigrationEndToEndTests.finished(scenario, plan: "up-run")
+            #expect(succeeded.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: succeeded.status?.conditions))")
+            let done = try await Self.upstream(scenario, "describe", "plan", "up-run", "--vm", "web-2")
+            #expect(done.status == 0, "\(done.stderr)")
+            for step in ["Initialize", "PrepareSource", "CreateSnapshots", "DiskTransfer", "ImageConversion", "CreateVM", "Cleanup"] {
+                let lines = Self.section(done.stdout, step: step)
+                let text = lines.joined(separator: "\n")
+                #expect(text.contains("Status: Completed") && text.contains("Progress: 100.0%") && !text.contains("N/A"),
+                    "\(step): \(text)")
+                let tasks = lines.filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("vol-") }
+                #expect(tasks.allSatisfy { $0.contains("Completed") && $0.contains("100.0%") }, "\(step): \(tasks)")
+                if ["CreateSnapshots", "DiskTransfer"].contains(step) { #expect(tasks.count == 1, "\(step): \(text)") }
+            }
+
+            let archived = try await Self.upstream(scenario, "archive", "plan", "--name", "up-run")
+            #expect(archived.status == 0, "\(archived.stdout) \(archived.stderr)")
+            _ = try await PlanEndToEndTests.validated(scenario, "up-run") { $0.status?.conditions?.isTrue("Archived") == true }
+            let listed = try await Self.upstream(scenario, "get", "plan")
+            let row = listed.stdout.split(separator: "\n").first { $0.hasPrefix("up-run ") } ?? ""
+            #expect(row.contains("Succeeded") && row.contains("true"), "\(listed.stdout)")
+
+            let deleted = try await Self.upstream(scenario, "delete", "plan", "--name", "up-run,up-cancel")
+            #expect(deleted.status == 0, "\(deleted.stdout) \(deleted.stderr)")
+            let plans = try await scenario.client.list(Plan.self, namespace: scenario.namespace).items.compactMap(\.metadata.name)
+            #expect(!plans.contains("up-run") && !plans.contains("up-cancel"), "\(plans)")
+            let vm = try await MigrationEndToEndTests.vm(scenario, namespace, "web-2")
+            #expect(vm[path: ["metadata", "name"]]?.stringValue == "web-2", "the migrated VM outlives its plan")
+        }
+    }
 }
