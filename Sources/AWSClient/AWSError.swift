@@ -77,6 +77,9 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let attemptTimeoutCode = "RequestTimeout"
     /// The client-side code for a call whose deadline passed, retries included.
     public static let deadlineExceededCode = "DeadlineExceeded"
+    /// The client-side code for an endpoint whose TLS certificate is not trusted (or not for its name): permanent
+    /// until the provider's trust settings change.
+    public static let untrustedCertificateCode = "UntrustedCertificate"
     /// The client-side code for a call refused because the retry budget is spent.
     public static let retryBudgetExhaustedCode = "RetryBudgetExhausted"
 }

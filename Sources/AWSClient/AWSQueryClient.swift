@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The one execute path of every Query-protocol call (EC2, STS): encode, sign, send, decode, classify, retry.
 ///
@@ -22,13 +23,15 @@ public struct AWSQueryClient: Sendable {
     let budget: RetryBudget
     let time: any TimeSource
     let headers: [(String, String)]
+    let tls: TLSConfiguration?
     let logger: Logger
 
-    /// Creates a client; a nil `credentials` sends unsigned requests (STS AssumeRoleWithWebIdentity).
+    /// Creates a client; a nil `credentials` sends unsigned requests (STS AssumeRoleWithWebIdentity); `trust` says
+    /// which certificates an HTTPS endpoint may present.
     public init(
         service: String, apiVersion: String, region: AWSRegion, endpoint: URL,
         credentials: (any CredentialProvider)?, http: HTTPClient = .shared, policy: RetryPolicy = RetryPolicy(),
-        time: any TimeSource = SystemTimeSource(), headers: [(String, String)] = [],
+        time: any TimeSource = SystemTimeSource(), headers: [(String, String)] = [], trust: EndpointTrust = .system,
         logger: Logger = Logger(label: "aws")
     ) {
         self.service = service
@@ -41,6 +44,7 @@ public struct AWSQueryClient: Sendable {
         self.budget = RetryBudget(capacity: policy.budgetCapacity)
         self.time = time
         self.headers = headers
+        self.tls = trust.tlsConfiguration
         self.logger = logger
     }
 
@@ -104,6 +108,7 @@ public struct AWSQueryClient: Sendable {
     private func attemptOnce(operation: String, payload: [UInt8], timeout: Double) async throws -> XMLNode {
         var request = HTTPClientRequest(url: endpoint.absoluteString)
         request.method = .POST
+        request.tlsConfiguration = tls
         var requestHeaders: [(name: String, value: String)] = [
             ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
         ]
@@ -129,6 +134,12 @@ public struct AWSQueryClient: Sendable {
                 code: AWSError.attemptTimeoutCode, message: "no response within \(timeout)s", operation: operation)
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as NIOSSLExtraError where error == .failedToValidateHostname {
+            throw AWSError(code: AWSError.untrustedCertificateCode,
+                message: "the endpoint's certificate is not for \(endpoint.host ?? "its host") (\(error))", operation: operation)
+        } catch let error as NIOSSLError where "\(error)".contains("CERTIFICATE_VERIFY_FAILED") {
+            throw AWSError(code: AWSError.untrustedCertificateCode,
+                message: "the endpoint's certificate is not trusted (\(error))", operation: operation)
         } catch {
             throw AWSError(code: AWSError.connectionErrorCode, message: "\(error)", operation: operation)
         }

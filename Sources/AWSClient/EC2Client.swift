@@ -13,12 +13,12 @@ public struct EC2Client: Sendable {
     public init(
         region: AWSRegion, credentials: any CredentialProvider, endpoint: URL? = nil, http: HTTPClient = .shared,
         policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource(), headers: [(String, String)] = [],
-        logger: Logger = Logger(label: "aws.ec2")
+        trust: EndpointTrust = .system, logger: Logger = Logger(label: "aws.ec2")
     ) {
         query = AWSQueryClient(
             service: "ec2", apiVersion: Self.apiVersion, region: region,
             endpoint: endpoint ?? region.endpoint(service: "ec2"), credentials: credentials, http: http,
-            policy: policy, time: time, headers: headers, logger: logger)
+            policy: policy, time: time, headers: headers, trust: trust, logger: logger)
     }
 
     /// The largest page most Describe calls may ask for (DescribeVolumes allows 500, DescribeInstanceTypes 100).

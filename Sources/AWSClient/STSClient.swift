@@ -27,12 +27,12 @@ public struct STSClient: Sendable {
     public init(
         region: AWSRegion, credentials: (any CredentialProvider)?, endpoint: URL? = nil, http: HTTPClient = .shared,
         policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource(), headers: [(String, String)] = [],
-        logger: Logger = Logger(label: "aws.sts")
+        trust: EndpointTrust = .system, logger: Logger = Logger(label: "aws.sts")
     ) {
         query = AWSQueryClient(
             service: "sts", apiVersion: Self.apiVersion, region: region,
             endpoint: endpoint ?? region.endpoint(service: "sts"), credentials: credentials, http: http,
-            policy: policy, time: time, headers: headers, logger: logger)
+            policy: policy, time: time, headers: headers, trust: trust, logger: logger)
     }
 
     /// The account, ARN and user ID of the calling credentials.

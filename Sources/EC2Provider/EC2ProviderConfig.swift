@@ -14,6 +14,8 @@ public struct EC2ProviderConfig: Sendable, Equatable {
     public var target: AWSCredentials?
     public var targetRegion: AWSRegion
     public var targetAZ: String?
+    /// Which certificates the endpoints may present (the Secret's `ca.crt` and `insecureSkipVerify`).
+    public var trust: EndpointTrust = .system
 
     /// Whether the target account's credentials differ from the source's.
     public var hasSeparateTarget: Bool { target != nil && target != source }
@@ -55,19 +57,43 @@ public struct EC2ProviderConfig: Sendable, Equatable {
         }
         return EC2ProviderConfig(
             region: region, endpoint: endpoint, stsEndpoint: stsEndpoint(for: endpoint, region: region),
-            source: source, target: target, targetRegion: targetRegion, targetAZ: targetAZ)
+            source: source, target: target, targetRegion: targetRegion, targetAZ: targetAZ,
+            trust: try trust(secret, endpoint: endpoint, name: secretName))
+    }
+
+    /// The Secret's TLS keys as upstream writes them: `ca.crt` (PEM; the legacy `cacert` too) and
+    /// `insecureSkipVerify` ("true" or "false"). They only make sense for an https endpoint.
+    static func trust(_ secret: Secret, endpoint: URL, name: String) throws(ProviderValidationError) -> EndpointTrust {
+        let flag = secret.value("insecureSkipVerify")?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard ["", "true", "false"].contains(flag) else {
+            throw ProviderValidationError(reason: "InvalidInsecureSkipVerify",
+                message: "secret \(name): insecureSkipVerify must be \"true\" or \"false\"")
+        }
+        let pem = secret.value("ca.crt").flatMap { $0.isEmpty ? nil : $0 } ?? secret.value("cacert")
+        let trust: EndpointTrust
+        do { trust = try EndpointTrust(caPEM: pem, insecureSkipVerify: flag == "true") } catch {
+            throw ProviderValidationError(reason: "InvalidCACertificate",
+                message: "secret \(name): ca.crt: \(error.message); put the PEM of the CA that signed the endpoint's certificate there")
+        }
+        if trust.isCustom, endpoint.scheme != "https" {
+            throw ProviderValidationError(reason: "TLSSettingsWithoutTLS",
+                message: "secret \(name) sets ca.crt or insecureSkipVerify, but the endpoint \(endpoint.absoluteString) is not https; "
+                    + "remove them or use an https URL")
+        }
+        return trust
     }
 
     /// An EC2 client with the source credentials (or the controller's own chain).
     public func sourceClient(logger: Logger = Logger(label: "aws.ec2")) -> EC2Client {
         EC2Client(region: region, credentials: source.map { StaticCredentialProvider($0) }
-            ?? CredentialChain.standard(region: region), endpoint: endpoint, logger: logger)
+            ?? CredentialChain.standard(region: region), endpoint: endpoint, trust: trust, logger: logger)
     }
 
     /// An EC2 client with the target credentials (the source's when the target has none of its own).
     public func targetClient(logger: Logger = Logger(label: "aws.ec2")) -> EC2Client {
         guard let target else { return sourceClient(logger: logger) }
-        return EC2Client(region: targetRegion, credentials: StaticCredentialProvider(target), endpoint: endpoint, logger: logger)
+        return EC2Client(region: targetRegion, credentials: StaticCredentialProvider(target), endpoint: endpoint, trust: trust,
+            logger: logger)
     }
 
     /// STS lives beside a custom endpoint (an emulator or a proxy serves every service), else in the region.

@@ -1,5 +1,6 @@
 import AWSClient
 import ArgumentParser
+import Foundation
 
 /// The EC2 flags `create provider` and `patch provider` share, with the checks that need no cluster.
 struct EC2ProviderOptions: ParsableArguments {
@@ -27,6 +28,39 @@ struct EC2ProviderOptions: ParsableArguments {
     @Option(help: "The availability zone new volumes go to (default: the worker nodes' zone).")
     var targetAz: String?
 
+    @Option(help: "The PEM of a private CA that signed the endpoint's certificate (trusted besides the system's); @FILE reads a file.")
+    var cacert: String?
+
+    @Flag(inversion: .prefixedNo, help: "Do not verify the endpoint's certificate (test endpoints only).")
+    var providerInsecureSkipTls: Bool?
+
+    /// The CA bundle `--cacert` gives (its text, or the file after `@`), checked; nil without the flag.
+    func caBundle() throws -> String? {
+        guard let cacert else { return nil }
+        var text = cacert
+        if cacert.hasPrefix("@") {
+            let path = String(cacert.dropFirst())
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw ValidationError("--cacert: cannot read \(path)")
+            }
+            defer { try? handle.close() }
+            let data = try handle.read(upToCount: EndpointTrust.maximumBundleBytes + 1) ?? Data()
+            text = String(decoding: data, as: UTF8.self)
+        }
+        do { _ = try EndpointTrust(caPEM: text, insecureSkipVerify: false) } catch {
+            throw ValidationError("--cacert: \(error.message)")
+        }
+        return text
+    }
+
+    /// The Secret keys the TLS flags set (`ca.crt`, `insecureSkipVerify`), as upstream names them.
+    func tlsSecretValues() throws -> [String: String] {
+        var values: [String: String] = [:]
+        if let bundle = try caBundle() { values["ca.crt"] = bundle }
+        if let providerInsecureSkipTls { values["insecureSkipVerify"] = providerInsecureSkipTls ? "true" : "false" }
+        return values
+    }
+
     func validate() throws {
         if (username == nil) != (password == nil) {
             throw ValidationError("--username and --password go together (the access key ID and its secret)")
@@ -41,6 +75,15 @@ struct EC2ProviderOptions: ParsableArguments {
         }
         if let url {
             do { _ = try AWSEndpoint.validated(url, source: "--url") } catch { throw ValidationError(error.message) }
+        }
+        _ = try caBundle()
+    }
+
+    /// Refuses TLS settings for an endpoint that does not use TLS.
+    func checkTLS(endpoint: URL) throws {
+        let custom = !(cacert ?? "").isEmpty || providerInsecureSkipTls == true
+        if custom, endpoint.scheme != "https" {
+            throw CLIError("--cacert and --provider-insecure-skip-tls apply to https endpoints; \(endpoint.absoluteString) is not one")
         }
     }
 }

@@ -17,8 +17,8 @@ struct PatchProvider: AsyncParsableCommand {
     @OptionGroup var ec2: EC2ProviderOptions
 
     func validate() throws {
-        let given = [ec2.ec2Region, ec2.url, ec2.username, ec2.targetAccessKeyId, ec2.targetRegion, ec2.targetAz]
-        guard given.contains(where: { $0 != nil }) else {
+        let given = [ec2.ec2Region, ec2.url, ec2.username, ec2.targetAccessKeyId, ec2.targetRegion, ec2.targetAz, ec2.cacert]
+        guard given.contains(where: { $0 != nil }) || ec2.providerInsecureSkipTls != nil else {
             throw ValidationError("nothing to change: give at least one of the flags (see --help)")
         }
     }
@@ -51,6 +51,8 @@ struct PatchProvider: AsyncParsableCommand {
                 newURL = try AWSRegion(region).endpoint(service: "ec2").absoluteString
             }
             if let newURL, secret.value("url") != nil { secretValues["url"] = newURL }
+            if let url = newURL ?? provider.spec.url, let endpoint = URL(string: url) { try ec2.checkTLS(endpoint: endpoint) }
+            secretValues.merge(try ec2.tlsSecretValues()) { _, new in new }
 
             var settings = provider.spec.settings ?? [:]
             let zoneRegion = ec2.targetRegion ?? ec2.targetAz.map { String($0.dropLast()) } ?? (ec2.ec2Region != nil ? region : nil)
@@ -74,7 +76,9 @@ struct PatchProvider: AsyncParsableCommand {
                 }
                 _ = try await client.update(secret) { secret in
                     var data = secret.data ?? [:]
-                    for (key, value) in secretValues { data[key] = Data(value.utf8).base64EncodedString() }
+                    for (key, value) in secretValues {
+                        data[key] = key == "ca.crt" && value.isEmpty ? nil : Data(value.utf8).base64EncodedString()
+                    }
                     secret.data = data
                 }
             }

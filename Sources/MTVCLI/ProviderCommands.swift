@@ -51,6 +51,10 @@ struct CreateProvider: AsyncParsableCommand {
         if secret != nil, ec2.username != nil || ec2.password != nil {
             throw ValidationError("--secret cannot be combined with --username/--password")
         }
+        if secret != nil, ec2.cacert != nil || ec2.providerInsecureSkipTls != nil {
+            throw ValidationError("--cacert and --provider-insecure-skip-tls go into the Secret this command creates; "
+                + "with --secret, put ca.crt or insecureSkipVerify in that Secret")
+        }
         if secret == nil, ec2.username == nil {
             throw ValidationError("give the AWS keys with --username and --password, or an existing --secret")
         }
@@ -72,6 +76,8 @@ struct CreateProvider: AsyncParsableCommand {
         } catch {
             throw CLIError(error.message)
         }
+        try ec2.checkTLS(endpoint: endpoint)
+        let tlsValues = try ec2.tlsSecretValues()
         try await global.withClient { client, configuration in
             let namespace = configuration.namespace
             var targetKeys = (ec2.targetAccessKeyId, ec2.targetSecretAccessKey)
@@ -101,7 +107,8 @@ struct CreateProvider: AsyncParsableCommand {
             let secretObject = secret == nil
                 ? ProviderObjects.secret(
                     provider: providerName, namespace: namespace, region: region.name, url: endpoint.absoluteString,
-                    accessKeyID: ec2.username!, secretAccessKey: ec2.password!, targetKeys: targetKeys.0.map { ($0, targetKeys.1!) })
+                    accessKeyID: ec2.username!, secretAccessKey: ec2.password!, targetKeys: targetKeys.0.map { ($0, targetKeys.1!) },
+                    extra: tlsValues)
                 : nil
             let provider = ProviderObjects.provider(
                 name: providerName, namespace: namespace, url: endpoint.absoluteString,
@@ -140,9 +147,10 @@ enum ProviderObjects {
 
     static func secret(
         provider: String, namespace: String, region: String, url: String, accessKeyID: String, secretAccessKey: String,
-        targetKeys: (String, String)?
+        targetKeys: (String, String)?, extra: [String: String] = [:]
     ) -> Secret {
         var values = ["region": region, "url": url, "accessKeyId": accessKeyID, "secretAccessKey": secretAccessKey]
+            .merging(extra) { old, _ in old }
         if let targetKeys {
             values["targetAccessKeyId"] = targetKeys.0
             values["targetSecretAccessKey"] = targetKeys.1

@@ -52,9 +52,9 @@ public struct ConnectionTester: Sendable {
         let provider: any CredentialProvider =
             credentials.map { StaticCredentialProvider($0) } ?? CredentialChain.standard(region: region)
         let sts = STSClient(region: region, credentials: provider, endpoint: config.stsEndpoint, policy: Self.policy,
-            logger: logger)
+            trust: config.trust, logger: logger)
         let ec2 = EC2Client(region: region, credentials: provider, endpoint: config.endpoint, policy: Self.policy,
-            logger: logger)
+            trust: config.trust, logger: logger)
         do {
             let identity = try await sts.getCallerIdentity()
             _ = try await ec2.describeAvailabilityZones()
@@ -78,6 +78,9 @@ public struct ConnectionTester: Sendable {
             return "grant the \(role) IAM identity sts:GetCallerIdentity and ec2:Describe*"
         case "ExpiredToken", "RequestExpired":
             return "the session token expired; put fresh credentials in the provider Secret"
+        case AWSError.untrustedCertificateCode:
+            return "put the PEM of the CA that signed the endpoint's certificate in the provider Secret's ca.crt "
+                + "(create provider --cacert @ca.pem), or set insecureSkipVerify: \"true\" for a test endpoint"
         default:
             return error.isRetryable ? "AWS could not be reached; the test is repeated shortly" : nil
         }

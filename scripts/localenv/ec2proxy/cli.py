@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import ssl
 import sys
 import tempfile
 import threading
+
+from tlsserve import server_context
 
 from .resources import parse_delays
 from .server import ProxyServer
@@ -48,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not emulate ClientToken idempotency for CreateVolume/RunInstances")
     p.add_argument("--seed", type=int, default=None, help="seed for probability faults and latency ranges")
     p.add_argument("--upstream-timeout", type=float, default=60.0, help="seconds to wait for moto")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
+    p.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
     p.add_argument("--verbose", action="store_true", help="log every request line to stderr")
     p.add_argument("--credentials", help="the IAM users file moto checks signatures with (scripts/moto-server "
                    "--iam-users): requests the proxy edits are verified and signed again with it")
@@ -56,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print("ec2-proxy: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
     try:
         delays = parse_delays(args.state_delays)
     except ValueError as exc:
@@ -69,9 +77,11 @@ def main(argv: list[str] | None = None) -> int:
             from .signing import Signer  # botocore, only when signatures are checked
 
             signer = Signer.load(args.credentials)
+        context = server_context(args.tls_cert, args.tls_key) if args.tls_cert else None
         server = ProxyServer((args.host, args.port), state, args.upstream,
-                             upstream_timeout=args.upstream_timeout, verbose=args.verbose, signer=signer)
-    except (OSError, ValueError, KeyError) as exc:
+                             upstream_timeout=args.upstream_timeout, verbose=args.verbose, signer=signer,
+                             ssl_context=context)
+    except (OSError, ValueError, KeyError, ssl.SSLError) as exc:
         print(f"ec2-proxy: cannot start: {exc}", file=sys.stderr)
         return 1
     port = server.server_address[1]
@@ -83,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    print(f"ec2-proxy: listening on http://{args.host}:{port} -> {args.upstream}", file=sys.stderr, flush=True)
+    print(f"ec2-proxy: listening on {'https' if args.tls_cert else 'http'}://{args.host}:{port} -> {args.upstream}", file=sys.stderr, flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

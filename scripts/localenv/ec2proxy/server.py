@@ -7,12 +7,15 @@ import http.client
 import io
 import json
 import socket
+import ssl
 import struct
 import sys
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
+
+from tlsserve import HandshakeInThread
 
 from . import control
 from .awsreq import AwsRequest, parse_request
@@ -31,14 +34,15 @@ _HOP_BY_HOP = {
 }
 
 
-class ProxyServer(ThreadingHTTPServer):
+class ProxyServer(HandshakeInThread, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     block_on_close = False
     request_queue_size = 256  # benchmarks open many connections at once
 
     def __init__(self, address: tuple[str, int], state: ProxyState, upstream: str,
-                 upstream_timeout: float = 60.0, verbose: bool = False, signer: Signer | None = None):
+                 upstream_timeout: float = 60.0, verbose: bool = False, signer: Signer | None = None,
+                 ssl_context: ssl.SSLContext | None = None):
         parsed = urllib.parse.urlsplit(upstream)
         if parsed.scheme != "http" or not parsed.hostname:
             raise ValueError(f"--upstream must be an http:// URL, got {upstream!r}")
@@ -49,6 +53,7 @@ class ProxyServer(ThreadingHTTPServer):
         self.state = state
         self.verbose = verbose
         self.signer = signer
+        self.ssl_context = ssl_context
         super().__init__(address, Handler)
 
     def handle_error(self, request, client_address) -> None:  # never a traceback

@@ -19,12 +19,12 @@ import json
 import logging
 import os
 import signal
-import socket
-import ssl
 import sys
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+from tlsserve import HandshakeInThread, server_context
 
 from .aggregator import Aggregator, FrontProxy, authentication_data, parse_service_endpoint
 from .api import Api
@@ -128,7 +128,7 @@ class App:
              args.aws_secret_access_key, authentication_data(client_ca_pem, front_proxy.ca_pem))
 
 
-class Server(ThreadingHTTPServer):
+class Server(HandshakeInThread, ThreadingHTTPServer):
     """Thread per connection; TLS handshakes happen in the connection's thread, not in the accept loop."""
 
     daemon_threads = True
@@ -139,39 +139,8 @@ class Server(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         super().__init__(address, Handler)
 
-    def finish_request(self, request, client_address):
-        if self.ssl_context is None:
-            return super().finish_request(request, client_address)
-        request.settimeout(10)
-        try:
-            tls = self.ssl_context.wrap_socket(request, server_side=True)
-        except (ssl.SSLError, OSError) as e:
-            log.debug("TLS handshake with %s failed: %s", client_address, e)
-            request.close()
-            return None
-        try:
-            tls.settimeout(None)
-            super().finish_request(tls, client_address)
-        finally:
-            try:
-                tls.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            tls.close()
-        return None
-
     def handle_error(self, request, client_address):
         log.debug("connection from %s ended with an error", client_address, exc_info=True)
-
-
-def _tls_context(args):
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(args.tls_cert, args.tls_key)
-    context.set_alpn_protocols(["http/1.1"])
-    if args.client_ca:
-        context.load_verify_locations(args.client_ca)
-        context.verify_mode = ssl.CERT_OPTIONAL
-    return context
 
 
 def _write_atomically(path, text):
@@ -205,7 +174,7 @@ def main(argv=None):
     args = parse_args(argv)
     _configure_logging(args.log)
     app = App(args)
-    context = _tls_context(args) if args.tls_cert else None
+    context = server_context(args.tls_cert, args.tls_key, args.client_ca) if args.tls_cert else None
     server = Server((args.host, args.port), app, context)
     port = server.server_address[1]
     url = f"{'https' if context else 'http'}://{args.host}:{port}"

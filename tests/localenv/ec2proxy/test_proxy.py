@@ -682,3 +682,44 @@ def test_concurrent_clients_are_counted_exactly(proxy, raw):
     assert calls["by_action"] == {"DescribeVpcs": 48, "DescribeSubnets": 48}
     assert calls["injected"] == {"DescribeVpcs": 10}
     assert len(proxy.get("log")[1]["entries"]) == 96
+
+
+def test_tls_with_a_private_ca(moto, start_proxy, workdir, helpers):
+    """--tls-cert/--tls-key serve HTTPS: a client that trusts the CA gets answers, one that does not is refused."""
+    import ssl
+    import subprocess
+    import sys
+
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import SSLError
+
+    d = workdir / f"tls-{uuid.uuid4().hex[:8]}"
+    d.mkdir()
+    (d / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    for cmd in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1",
+         "-subj", "/CN=proxy-test-ca"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr", "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tls.crt",
+         "-days", "1", "-extfile", "san.ext"],
+    ):
+        subprocess.run(["openssl", *cmd], cwd=d, check=True, capture_output=True, timeout=60)
+    p = start_proxy(moto.url, "--tls-cert", str(d / "tls.crt"), "--tls-key", str(d / "tls.key"))
+    url = f"https://127.0.0.1:{p.port}"
+
+    def ec2(verify):
+        return boto3.client("ec2", endpoint_url=url, region_name="us-east-1", verify=verify,
+                            aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="testing",
+                            config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+
+    assert "AvailabilityZones" in ec2(str(d / "ca.crt")).describe_availability_zones()
+    with pytest.raises(SSLError):
+        ec2(True).describe_availability_zones()
+    context = ssl.create_default_context(cafile=str(d / "ca.crt"))
+    with urllib.request.urlopen(f"{url}/__proxy/healthz", context=context, timeout=10) as r:
+        assert json.loads(r.read())["ok"] is True
+
+    r = subprocess.run([sys.executable, str(helpers["repo"] / "scripts" / "ec2-proxy"), "--upstream", moto.url,
+                        "--tls-cert", str(d / "tls.crt")], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "--tls-key" in r.stderr
