@@ -19,8 +19,9 @@ struct CreateMapping: AsyncParsableCommand {
         discussion: """
             network pairs: SUBNET:TARGET, where SUBNET is a subnet ID or Name tag and TARGET is default (the pod \
             network), ignored, a NetworkAttachmentDefinition name or namespace/name.
-            storage pairs: TYPE:CLASS[;volumeMode=Block|Filesystem][;accessMode=ReadWriteOnce], where TYPE is an EBS \
-            volume type (gp3, gp2, io2, io1, st1, sc1, standard).
+            storage pairs: TYPE:CLASS[;volumeMode=Block][;accessMode=ReadWriteOnce], where TYPE is an EBS volume \
+            type (gp3, gp2, io2, io1, st1, sc1, standard); EBS volumes are bound Block-mode ReadWriteOnce, so other \
+            modes are refused.
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -42,7 +42,8 @@ enum MappingPairs {
         }
     }
 
-    /// `TYPE:CLASS[;volumeMode=Block|Filesystem][;accessMode=…],…` where TYPE is an EBS volume type.
+    /// `TYPE:CLASS[;volumeMode=Block][;accessMode=ReadWriteOnce],…` where TYPE is an EBS volume type (other modes are
+    /// parsed, then refused by name).
     static func storage(_ text: String, classes: [AutomaticMapping.StorageClassInfo], requireEBS: Bool) throws
         -> [MapSpec<StorageMap.Destination>.Pair]
     {
@@ -66,6 +67,9 @@ enum MappingPairs {
                     throw CLIError("--storage-pairs: option '\(option)' is not volumeMode=Block|Filesystem or "
                         + "accessMode=ReadWriteOnce|ReadWriteMany|ReadOnlyMany")
                 }
+            }
+            if let modes = MapValidator.unsupportedModes(destination) {
+                throw CLIError("--storage-pairs: \(type):\(className) asks for \(modes); \(MapValidator.modesMessage)")
             }
             guard let info = classes.first(where: { $0.name == className }) else {
                 let names = classes.map(\.name).sorted().joined(separator: ", ")

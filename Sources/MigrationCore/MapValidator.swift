@@ -47,6 +47,12 @@ public enum MapValidator {
             conditions.append(critical("DestinationStorageNotValid", "NotFound",
                 "storage classes the map sends disks to do not exist", items: Array(Set(missing)).sorted()))
         }
+        let unsupported = map.spec.map.compactMap { pair in
+            unsupportedModes(pair.destination).map { "\(describe(pair.source)) -> \(pair.destination.storageClass): \($0)" }
+        }
+        if !unsupported.isEmpty {
+            conditions.append(critical("DestinationStorageNotValid", "NotSupported", modesMessage, items: unsupported))
+        }
         let unset = map.spec.map.filter { $0.destination.storageClass.isEmpty && $0.source.type != "default" }
         if !unset.isEmpty {
             conditions.append(critical("DestinationStorageNotValid", "NotSet",
@@ -54,6 +60,20 @@ public enum MapValidator {
         }
         return ready(conditions, "The storage map is ready.")
     }
+
+    /// Why the modes a storage-map destination asks for cannot be honoured (nil when unset or Block /
+    /// ReadWriteOnce): each new EBS volume is bound as one Block-mode ReadWriteOnce PV, which is also what the EBS CSI
+    /// driver's StorageProfile says, so an unset mode means exactly these.
+    public static func unsupportedModes(_ destination: StorageMap.Destination) -> String? {
+        var problems: [String] = []
+        if let mode = destination.volumeMode, !mode.isEmpty, mode != "Block" { problems.append("volumeMode \(mode)") }
+        if let mode = destination.accessMode, !mode.isEmpty, mode != "ReadWriteOnce" { problems.append("accessMode \(mode)") }
+        return problems.isEmpty ? nil : problems.joined(separator: ", ")
+    }
+
+    /// What is wrong with modes `unsupportedModes` reports, and what to do.
+    public static let modesMessage = "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes; other volume or "
+        + "access modes cannot be honoured (leave them unset, or set Block and ReadWriteOnce)"
 
     /// The conditions a map gets when its providers are not usable: nil when both are.
     public static func providers(

@@ -53,7 +53,7 @@ public struct PlanValidator: Sendable {
     /// The condition types these checks own (the reconciler replaces exactly these).
     public static let conditionTypes: Set<String> = [
         "MigrationTypeNotValid", "VMNotFound", "DuplicateVM", "VMHasNoEBSVolumes", "VMNetworksNotMapped",
-        "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", "VMArchitectureNotSupported",
+        "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", "StorageModeNotSupported", "VMArchitectureNotSupported",
         "TargetZoneHasNoNodes", "VMMultiplePodNetworks", "TargetNameNotValid", "VMInstanceStore",
         "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid", "SettingNotSupported", "SettingNotValid",
         "SettingNotApplicable", "CrossRegionNotSupported", "VMRootDiskNotFound",
@@ -113,6 +113,9 @@ public struct PlanValidator: Sendable {
     private func checkStorageClasses(_ found: inout Findings) {
         for pair in storageMap.spec.map {
             let name = pair.destination.storageClass
+            if let modes = MapValidator.unsupportedModes(pair.destination) {
+                found.critical("StorageModeNotSupported", "NotSupported", MapValidator.modesMessage, item: "\(name): \(modes)")
+            }
             guard let info = storageClasses.first(where: { $0.name == name }) else {
                 found.critical("StorageClassNotFound", "NotFound", "storage classes of the storage map do not exist",
                     item: name)

@@ -45,6 +45,14 @@ struct PlanValidatorTests {
         #expect(conditions.isEmpty)
     }
 
+    @Test("a storage map destination with a mode the EBS path cannot honour blocks the plan")
+    func storageModes() {
+        var validator = Self.validator(vms: [Plan.VM(id: "i-1")], inventory: [Self.vm("i-1", name: "web")])
+        validator.storageMap.spec.map[0].destination.volumeMode = "Filesystem"
+        let condition = validator.conditions()[type: "StorageModeNotSupported"]
+        #expect(condition?.category == Condition.Category.critical && condition?.items == ["gp3-csi: volumeMode Filesystem"])
+    }
+
     @Test("each blocking problem is its own Critical condition naming the VM")
     func blocking() {
         let inventory = [
