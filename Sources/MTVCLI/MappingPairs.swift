@@ -43,7 +43,7 @@ enum MappingPairs {
     }
 
     /// `TYPE:CLASS[;volumeMode=Block][;accessMode=ReadWriteOnce],…` where TYPE is an EBS volume type (other modes are
-    /// parsed, then refused by name).
+    /// parsed, then refused by name: typed here, they would only be warned about on the map).
     static func storage(_ text: String, classes: [AutomaticMapping.StorageClassInfo], requireEBS: Bool) throws
         -> [MapSpec<StorageMap.Destination>.Pair]
     {
@@ -69,7 +69,8 @@ enum MappingPairs {
                 }
             }
             if let modes = MapValidator.unsupportedModes(destination) {
-                throw CLIError("--storage-pairs: \(type):\(className) asks for \(modes); \(MapValidator.modesMessage)")
+                throw CLIError("--storage-pairs: \(type):\(className) asks for \(modes), which cannot be honoured: "
+                    + "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes")
             }
             guard let info = classes.first(where: { $0.name == className }) else {
                 let names = classes.map(\.name).sorted().joined(separator: ", ")

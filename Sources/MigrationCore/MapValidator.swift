@@ -9,6 +9,7 @@ public enum MapValidator {
     public static let conditionTypes: Set<String> = [
         "Ready", "SourceProviderNotValid", "SourceProviderNotReady", "DestinationProviderNotValid",
         "SourceNetworkNotValid", "DestinationNetworkNotValid", "SourceStorageNotValid", "DestinationStorageNotValid",
+        modesConditionType,
     ]
 
     /// A network map's conditions: sources among `networks` (the inventory's subnets and VPCs), multus destinations
@@ -51,7 +52,8 @@ public enum MapValidator {
             unsupportedModes(pair.destination).map { "\(describe(pair.source)) -> \(pair.destination.storageClass): \($0)" }
         }
         if !unsupported.isEmpty {
-            conditions.append(critical("DestinationStorageNotValid", "NotSupported", modesMessage, items: unsupported))
+            conditions.append(Condition(type: modesConditionType, category: Condition.Category.warn, reason: "NotHonoured",
+                message: "\(modesMessage): \(unsupported.joined(separator: "; "))", items: unsupported))
         }
         let unset = map.spec.map.filter { $0.destination.storageClass.isEmpty && $0.source.type != "default" }
         if !unset.isEmpty {
@@ -71,9 +73,13 @@ public enum MapValidator {
         return problems.isEmpty ? nil : problems.joined(separator: ", ")
     }
 
-    /// What is wrong with modes `unsupportedModes` reports, and what to do.
-    public static let modesMessage = "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes; other volume or "
-        + "access modes cannot be honoured (leave them unset, or set Block and ReadWriteOnce)"
+    /// What happens to modes `unsupportedModes` reports, and what to do. They warn rather than block: upstream's
+    /// CLI writes Filesystem for st1, sc1 and standard, and upstream's controller binds them as Block too.
+    public static let modesMessage = "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes, so other volume "
+        + "or access modes are not honoured (leave them unset, or set Block and ReadWriteOnce)"
+
+    /// The Warn condition that names destinations whose modes are not honoured (on maps and on plans).
+    public static let modesConditionType = "StorageModeNotHonoured"
 
     /// The conditions a map gets when its providers are not usable: nil when both are.
     public static func providers(

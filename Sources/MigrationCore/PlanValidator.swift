@@ -53,7 +53,7 @@ public struct PlanValidator: Sendable {
     /// The condition types these checks own (the reconciler replaces exactly these).
     public static let conditionTypes: Set<String> = [
         "MigrationTypeNotValid", "VMNotFound", "DuplicateVM", "VMHasNoEBSVolumes", "VMNetworksNotMapped",
-        "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", "StorageModeNotSupported", "VMArchitectureNotSupported",
+        "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", MapValidator.modesConditionType, "VMArchitectureNotSupported",
         "TargetZoneHasNoNodes", "VMMultiplePodNetworks", "TargetNameNotValid", "VMInstanceStore",
         "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid", "SettingNotSupported", "SettingNotValid",
         "SettingNotApplicable", "CrossRegionNotSupported", "VMRootDiskNotFound",
@@ -96,6 +96,7 @@ public struct PlanValidator: Sendable {
                 continue
             }
             resolved.append((vm, record))
+            checkModes(record, &found)
             checkVM(record, &found)
             checkRootDisk(vm, record, &found)
         }
@@ -113,9 +114,6 @@ public struct PlanValidator: Sendable {
     private func checkStorageClasses(_ found: inout Findings) {
         for pair in storageMap.spec.map {
             let name = pair.destination.storageClass
-            if let modes = MapValidator.unsupportedModes(pair.destination) {
-                found.critical("StorageModeNotSupported", "NotSupported", MapValidator.modesMessage, item: "\(name): \(modes)")
-            }
             guard let info = storageClasses.first(where: { $0.name == name }) else {
                 found.critical("StorageClassNotFound", "NotFound", "storage classes of the storage map do not exist",
                     item: name)
@@ -125,6 +123,17 @@ public struct PlanValidator: Sendable {
                 found.critical("StorageClassNotEBS", "NotSupported",
                     "storage classes that are not EBS CSI (\(StorageClass.ebsProvisioner)): EC2 disks move as EBS "
                         + "volumes bound through the EBS CSI driver", item: "\(name) (\(info.provisioner))")
+            }
+        }
+    }
+
+    /// Destinations of this VM's volume types whose modes are not honoured: a warning that names them.
+    private func checkModes(_ record: JSONValue, _ found: inout Findings) {
+        let types = Set((record["disks"]?.arrayValue ?? []).compactMap { $0["volumeType"]?.stringValue?.lowercased() })
+        for pair in storageMap.spec.map where types.contains((pair.source.name ?? pair.source.id ?? "").lowercased()) {
+            if let modes = MapValidator.unsupportedModes(pair.destination) {
+                found.warn(MapValidator.modesConditionType, "NotHonoured", MapValidator.modesMessage,
+                    item: "\(pair.source.name ?? pair.source.id ?? "") -> \(pair.destination.storageClass): \(modes)")
             }
         }
     }

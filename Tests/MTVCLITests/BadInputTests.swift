@@ -8,7 +8,7 @@ import Testing
 /// applied with kubectl. Each invocation exits non-zero with a message that names the problem and changes
 /// nothing; the controller marks bad objects with conditions and keeps running.
 @Suite("Bad input", .serialized,
-    .enabled(if: LocalEnvironment.isAvailable, LocalEnvironment.unavailableReason), .timeLimit(.minutes(4)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(4)))
 struct BadInputTests {
     /// Every object of the kinds the CLI writes, in the scenario's namespace, with its resourceVersion.
     /// What a command could change: every object's name, labels, annotations, finalizers and, for the Forklift
@@ -72,7 +72,7 @@ struct BadInputTests {
                 (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:no-such-class"], "does not exist"),
                 (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:gp3-csi;volumeMode=Weird"], "volumeMode"),
                 (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:gp3-csi;volumeMode=Filesystem"],
-                    "asks for volumeMode Filesystem; EC2 disks are bound as Block-mode ReadWriteOnce"),
+                    "asks for volumeMode Filesystem, which cannot be honoured"),
                 (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:gp3-csi;accessMode=ReadWriteMany"],
                     "accessMode ReadWriteMany"),
                 (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:gp3-csi,gp3:gp2-csi"], "twice"),

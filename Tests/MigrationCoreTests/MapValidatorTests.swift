@@ -60,22 +60,22 @@ struct MapValidatorTests {
         #expect(fixed.map(\.type) == ["Ready"])
     }
 
-    @Test("destinations that ask for modes other than Block / ReadWriteOnce are refused by name; unset modes are fine")
+    @Test("destinations that ask for modes other than Block / ReadWriteOnce are named in a warning; the map stays Ready")
     func storageModes() {
         let map = StorageMap(metadata: ObjectMeta(name: "s", namespace: "ns"), spec: .init(provider: Self.providers, map: [
             .init(source: SourceReference(name: "gp3"), destination: .init(storageClass: "gp3-csi")),
             .init(source: SourceReference(name: "gp2"), destination: .init(storageClass: "gp3-csi", volumeMode: "Block",
                 accessMode: "ReadWriteOnce")),
-            .init(source: SourceReference(name: "io1"), destination: .init(storageClass: "gp3-csi", volumeMode: "Filesystem")),
+            .init(source: SourceReference(name: "st1"), destination: .init(storageClass: "gp3-csi", volumeMode: "Filesystem")),
             .init(source: SourceReference(name: "io2"), destination: .init(storageClass: "gp3-csi", accessMode: "ReadWriteMany")),
         ]))
-        let storages: [JSONValue] = ["gp3", "gp2", "io1", "io2"].map { ["id": .string($0), "name": .string($0)] }
+        let storages: [JSONValue] = ["gp3", "gp2", "st1", "io2"].map { ["id": .string($0), "name": .string($0)] }
         let conditions = MapValidator.storage(map, storages: storages, storageClasses: ["gp3-csi"])
-        let refused = conditions.first { $0.type == "DestinationStorageNotValid" }
-        #expect(refused?.reason == "NotSupported" && refused?.category == Condition.Category.critical)
-        #expect(refused?.items == ["io1 -> gp3-csi: volumeMode Filesystem", "io2 -> gp3-csi: accessMode ReadWriteMany"],
-            "\(String(describing: refused))")
-        #expect(!conditions.contains { $0.type == "Ready" })
+        let warned = conditions.first { $0.type == "StorageModeNotHonoured" }
+        #expect(warned?.category == Condition.Category.warn && warned?.reason == "NotHonoured")
+        #expect(warned?.items == ["st1 -> gp3-csi: volumeMode Filesystem", "io2 -> gp3-csi: accessMode ReadWriteMany"],
+            "\(String(describing: warned))")
+        #expect(conditions.isTrue("Ready"), "as upstream, which binds them as Block too")
         #expect(MapValidator.unsupportedModes(.init(storageClass: "c", volumeMode: "", accessMode: "")) == nil)
     }
 

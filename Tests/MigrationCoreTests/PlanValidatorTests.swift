@@ -45,12 +45,15 @@ struct PlanValidatorTests {
         #expect(conditions.isEmpty)
     }
 
-    @Test("a storage map destination with a mode the EBS path cannot honour blocks the plan")
+    @Test("modes that are not honoured warn on the plan only for volume types its VMs have")
     func storageModes() {
-        var validator = Self.validator(vms: [Plan.VM(id: "i-1")], inventory: [Self.vm("i-1", name: "web")])
+        var validator = Self.validator(vms: [Plan.VM(id: "i-1")], inventory: [Self.vm("i-1", name: "web")],
+            storage: [("gp3", "gp3-csi"), ("st1", "gp3-csi")])
+        validator.storageMap.spec.map[1].destination.volumeMode = "Filesystem"
+        #expect(validator.conditions().isEmpty, "the plan's VM has no st1 volume")
         validator.storageMap.spec.map[0].destination.volumeMode = "Filesystem"
-        let condition = validator.conditions()[type: "StorageModeNotSupported"]
-        #expect(condition?.category == Condition.Category.critical && condition?.items == ["gp3-csi: volumeMode Filesystem"])
+        let condition = validator.conditions()[type: "StorageModeNotHonoured"]
+        #expect(condition?.category == Condition.Category.warn && condition?.items == ["gp3 -> gp3-csi: volumeMode Filesystem"])
     }
 
     @Test("each blocking problem is its own Critical condition naming the VM")
