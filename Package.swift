@@ -138,6 +138,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "AWSClient",
+                "KubernetesClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],

@@ -68,6 +68,12 @@ public final class KubernetesClient: Sendable {
         try await http.shutdown()
     }
 
+    deinit {
+        // A client dropped without shutdown() (its task was cancelled first) closes its connections instead of
+        // leaking them; after shutdown() this is a no-op whose error is ignored.
+        _ = http.shutdown() as EventLoopFuture<Void>
+    }
+
     // MARK: Untyped verbs
 
     /// Reads one object.
@@ -174,121 +180,6 @@ public final class KubernetesClient: Sendable {
         let bytes = try await sendRaw(
             .GET, ResourceType.pods.path(namespace: namespace, name: pod, subresource: "log"), query: query)
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    // MARK: Typed verbs
-
-    /// Reads one typed object.
-    public func get<T: KubernetesObject>(_ type: T.Type, name: String, namespace: String? = nil) async throws -> T {
-        try await get(T.resourceType, name: name, namespace: namespace).decode()
-    }
-
-    /// Reads a whole typed collection.
-    public func list<T: KubernetesObject>(
-        _ type: T.Type, namespace: String? = nil, options: ListOptions = ListOptions()
-    ) async throws -> ObjectList<T> {
-        let raw = try await listAll(T.resourceType, namespace: namespace, options: options)
-        return ObjectList(
-            items: try raw.items.map { try $0.decode() }, resourceVersion: raw.resourceVersion, continueToken: nil)
-    }
-
-    /// Creates a typed object.
-    public func create<T: KubernetesObject>(_ object: T, dryRun: Bool = false) async throws -> T {
-        try await create(T.resourceType, JSONValue(encoding: object), dryRun: dryRun).decode()
-    }
-
-    /// Replaces a typed object.
-    public func replace<T: KubernetesObject>(_ object: T) async throws -> T {
-        try await replace(T.resourceType, JSONValue(encoding: object)).decode()
-    }
-
-    /// Replaces a typed object's status.
-    public func replaceStatus<T: KubernetesObject>(_ object: T) async throws -> T {
-        try await replace(T.resourceType, JSONValue(encoding: object), subresource: "status").decode()
-    }
-
-    /// Read-modify-write without losing fields this build does not know: sends only what `modify` changed, as a
-    /// merge patch guarded by the object's resourceVersion (409 Conflict if someone wrote in between).
-    public func update<T: KubernetesObject>(
-        _ object: T, subresource: String? = nil, _ modify: (inout T) throws -> Void
-    ) async throws -> T {
-        var changed = object
-        try modify(&changed)
-        let before = try JSONValue(encoding: object)
-        let after = try JSONValue(encoding: changed)
-        guard var patch = JSONValue.mergePatch(from: before, to: after) else { return object }
-        patch["metadata"] = .object(
-            (patch["metadata"]?.objectValue ?? [:]).merging(
-                ["resourceVersion": object.metadata.resourceVersion.map(JSONValue.string) ?? .null]) { _, new in new })
-        return try await self.patch(
-            T.resourceType, name: object.metadata.name ?? "", namespace: object.metadata.namespace, .merge(patch),
-            subresource: subresource
-        ).decode()
-    }
-
-    /// `update` of the current object, read again and retried when someone else wrote in between (a controller's
-    /// status write changes the resourceVersion too); `modify` sees the fresh object each time.
-    public func update<T: KubernetesObject>(
-        _ type: T.Type, name: String, namespace: String?, attempts: Int = 5, _ modify: (inout T) throws -> Void
-    ) async throws -> T {
-        var attempt = 1
-        while true {
-            let current = try await get(T.self, name: name, namespace: namespace)
-            do {
-                return try await update(current, modify)
-            } catch let error as KubernetesError where error.isConflict && attempt < attempts {
-                attempt += 1
-            }
-        }
-    }
-
-    /// Writes an object's status from `modify` until it lands: guarded by the resourceVersion of the copy it starts
-    /// from (`current`, a cached copy, or else a fresh read), read again after each failure, and retried for up to
-    /// `patience` seconds (see `retrying`). Nothing is sent when `modify` changes nothing.
-    public func updateStatus<T: KubernetesObject>(
-        _ type: T.Type, name: String, namespace: String?, current: T? = nil, patience: Double = 60,
-        isolation: isolated (any Actor)? = #isolation, _ modify: (inout T) throws -> Void
-    ) async throws -> T {
-        try await retrying(for: patience) { failures in
-            let cached = failures == 0 ? current : nil
-            let base = if let cached { cached } else { try await get(T.self, name: name, namespace: namespace) }
-            return try await update(base, subresource: "status", modify)
-        }
-    }
-
-    /// Runs `attempt` until it succeeds, retrying conflicts and transient failures (5xx, 429, timeouts, broken
-    /// connections) with backoff for up to `patience` seconds; `attempt` gets the number of failures so far.
-    public func retrying<R>(
-        for patience: Double, isolation: isolated (any Actor)? = #isolation, _ attempt: (Int) async throws -> R
-    ) async throws -> R {
-        let deadline = ContinuousClock.now + .milliseconds(Int64(patience * 1000))
-        var failures = 0
-        while true {
-            do {
-                return try await attempt(failures)
-            } catch let error as KubernetesError where error.isConflict || error.isRetryable {
-                guard ContinuousClock.now < deadline else { throw error }
-                failures += 1
-                logger.debug("retrying a write", metadata: ["request": "\(error.request)", "reason": "\(error.reason)"])
-                try await Self.writeBackoff.sleep(retry: failures)
-            }
-        }
-    }
-
-    /// The cluster's identity: the UID of its `kube-system` namespace, which lives as long as the cluster.
-    public func clusterUID() async throws -> String {
-        guard let uid = try await get(Namespace.self, name: "kube-system").metadata.uid, !uid.isEmpty else {
-            throw KubernetesError(code: 0, reason: "Invalid", message: "the kube-system namespace has no UID",
-                request: "GET namespaces/kube-system")
-        }
-        return uid
-    }
-
-    /// Deletes a typed object.
-    public func delete<T: KubernetesObject>(_ object: T, options: DeleteOptions = DeleteOptions()) async throws {
-        try await delete(
-            T.resourceType, name: object.metadata.name ?? "", namespace: object.metadata.namespace, options: options,
-            ignoreNotFound: true)
     }
 
     // MARK: Transport
@@ -398,89 +289,5 @@ public final class KubernetesClient: Sendable {
             request.body = .bytes(ByteBuffer(bytes: Array(body.serialized())))
         }
         return request
-    }
-}
-
-/// One page (or all) of a collection.
-public struct ObjectList<Item: Sendable>: Sendable {
-    public var items: [Item]
-    /// The collection's resourceVersion: where a watch should start.
-    public var resourceVersion: String
-    /// The token for the next page, nil on the last.
-    public var continueToken: String?
-}
-
-/// Selectors and paging for list, watch and deletecollection.
-public struct ListOptions: Sendable, Equatable {
-    public var labelSelector: String?
-    public var fieldSelector: String?
-    public var limit: Int?
-    public var continueToken: String?
-
-    /// Creates options.
-    public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil) {
-        self.labelSelector = labelSelector
-        self.fieldSelector = fieldSelector
-        self.limit = limit
-        self.continueToken = continueToken
-    }
-
-    var queryItems: [(String, String)] {
-        var items: [(String, String)] = []
-        if let labelSelector, !labelSelector.isEmpty { items.append(("labelSelector", labelSelector)) }
-        if let fieldSelector, !fieldSelector.isEmpty { items.append(("fieldSelector", fieldSelector)) }
-        if let limit { items.append(("limit", String(limit))) }
-        if let continueToken { items.append(("continue", continueToken)) }
-        return items
-    }
-}
-
-/// How a delete proceeds: propagation to dependents and preconditions.
-public struct DeleteOptions: Sendable, Equatable {
-    /// `Foreground`, `Background` or `Orphan`.
-    public var propagationPolicy: String?
-    /// Delete only the object with this UID.
-    public var preconditionUID: String?
-    /// Delete only at this resourceVersion.
-    public var preconditionResourceVersion: String?
-
-    /// Creates options.
-    public init(propagationPolicy: String? = nil, preconditionUID: String? = nil, preconditionResourceVersion: String? = nil) {
-        self.propagationPolicy = propagationPolicy
-        self.preconditionUID = preconditionUID
-        self.preconditionResourceVersion = preconditionResourceVersion
-    }
-
-    func body(kind: String) -> JSONValue? {
-        guard propagationPolicy != nil || preconditionUID != nil || preconditionResourceVersion != nil else { return nil }
-        var body: [String: JSONValue] = ["apiVersion": "v1", "kind": .string(kind)]
-        if let propagationPolicy { body["propagationPolicy"] = .string(propagationPolicy) }
-        var preconditions: [String: JSONValue] = [:]
-        if let preconditionUID { preconditions["uid"] = .string(preconditionUID) }
-        if let preconditionResourceVersion { preconditions["resourceVersion"] = .string(preconditionResourceVersion) }
-        if !preconditions.isEmpty { body["preconditions"] = .object(preconditions) }
-        return .object(body)
-    }
-}
-
-/// A patch and its media type.
-public enum Patch: Sendable {
-    /// RFC 7386 JSON merge patch (`null` deletes, lists are replaced).
-    case merge(JSONValue)
-    /// RFC 6902 JSON patch operations.
-    case json([JSONValue])
-
-    var contentType: String {
-        switch self {
-        case .merge: "application/merge-patch+json"
-        case .json: "application/json-patch+json"
-        }
-    }
-
-    var body: JSONValue {
-        switch self {
-        case .merge(let value): value
-        case .json(let operations): .array(operations)
-        }
     }
 }

@@ -123,7 +123,7 @@ enum ExecCredentialPlugin {
             Thread {
                 var kept = Data()
                 while true {
-                    let chunk = handle.availableData
+                    let chunk = PipeReader.next(handle)
                     if chunk.isEmpty { break }
                     if tail {
                         kept.append(chunk)

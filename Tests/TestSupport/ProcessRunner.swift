@@ -1,4 +1,5 @@
 import Foundation
+import KubernetesClient
 
 /// Runs a program to completion and returns what it printed.
 public enum ProcessRunner {
@@ -49,14 +50,14 @@ public enum ProcessRunner {
                 let errors = Collected()
                 let done = DispatchSemaphore(value: 0)
                 Thread {
-                    errors.data = err.fileHandleForReading.readDataToEndOfFile()
+                    errors.data = PipeReader.readAll(err.fileHandleForReading)
                     done.signal()
                 }.start()
                 if let stdin, let input {
-                    stdin.fileHandleForWriting.write(Data(input.utf8))
+                    try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
                     try? stdin.fileHandleForWriting.close()
                 }
-                let outData = out.fileHandleForReading.readDataToEndOfFile()
+                let outData = PipeReader.readAll(out.fileHandleForReading)
                 done.wait()
                 process.waitUntilExit()
                 continuation.resume(returning: Result(
