@@ -46,8 +46,8 @@ public actor ClusterInventory: ClusterInventorySource {
         let ready = storageClasses != nil && namespaces != nil
         var found: [InventoryProvider] = []
         for informer in providerCaches {
-            for object in await informer.list() {
-                guard let provider = try? object.decode(as: Provider.self), provider.spec.type == "openshift",
+            for object in await informer.list() where object[path: ["spec", "type"]]?.stringValue == "openshift" {
+                guard let provider = try? object.decode(as: Provider.self),
                     provider.metadata.deletionTimestamp == nil,
                     provider.status?.conditions?.isTrue(ProviderCondition.ready) == true
                 else { continue }

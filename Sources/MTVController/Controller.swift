@@ -88,7 +88,7 @@ public struct Controller: Service {
             client: client, providers: providers, secrets: secrets, registry: registry, inventory: inventory,
             metrics: metrics, logger: logger)
         let plans = PlanReconciler(
-            client: client, namespaces: namespaces, registry: registry, store: inventory.store,
+            client: client, namespaces: namespaces, registry: registry, cluster: cluster, store: inventory.store,
             inventoryChanges: inventory.changes, metrics: metrics, logger: logger)
         let migrations = MigrationRunner(
             client: client, namespaces: namespaces, registry: registry, store: inventory.store, metrics: metrics,

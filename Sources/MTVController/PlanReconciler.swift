@@ -12,6 +12,8 @@ public actor PlanReconciler {
     let client: KubernetesClient
     let namespaces: [String?]
     let registry: ProviderRegistry
+    /// The cluster's watch caches (storage classes, network attachment definitions), read instead of lists.
+    let cluster: ClusterInventory
     let store: InventoryStore
     let inventoryChanges: AsyncStream<String>?
     let metrics: ControllerMetrics
@@ -36,12 +38,14 @@ public actor PlanReconciler {
 
     /// Creates a reconciler for the given namespaces (nil: all namespaces).
     public init(
-        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, store: InventoryStore,
-        inventoryChanges: AsyncStream<String>?, metrics: ControllerMetrics, logger: Logger, recheckInterval: Double = 15
+        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, cluster: ClusterInventory,
+        store: InventoryStore, inventoryChanges: AsyncStream<String>?, metrics: ControllerMetrics, logger: Logger,
+        recheckInterval: Double = 15
     ) {
         self.client = client
         self.namespaces = namespaces
         self.registry = registry
+        self.cluster = cluster
         self.store = store
         self.inventoryChanges = inventoryChanges
         self.metrics = metrics
@@ -267,7 +271,7 @@ public actor PlanReconciler {
                 "the inventory of \(sourceKey) has not been collected yet; the plan is checked again when it is")
         }
         let inventory = try store.list(provider: entry.uid, kind: .vm).map(\.object)
-        let classes = try await client.list(StorageClass.self).items.map {
+        let classes = try await storageClasses().map {
             AutomaticMapping.StorageClassInfo(name: $0.metadata.name ?? "", provisioner: $0.provisioner)
         }
         let workers = try await client.list(Node.self).items.filter(Self.isWorker).map {
@@ -373,7 +377,7 @@ public actor PlanReconciler {
         } else {
             let map: StorageMap = try raw.decode()
             conditions = try await mapConditions(map.spec.provider, namespace: parts[0], kind: .storage) { records in
-                let classes = try await self.client.list(StorageClass.self).items.compactMap(\.metadata.name)
+                let classes = try await self.storageClasses().compactMap(\.metadata.name)
                 return MapValidator.storage(map, storages: records, storageClasses: Set(classes))
             }
             try await setMapConditions(StorageMap.self, map, conditions)
@@ -410,7 +414,18 @@ public actor PlanReconciler {
     }
 
     /// Every NetworkAttachmentDefinition as `namespace/name` (none when the cluster does not serve them).
+    /// The cluster's storage classes: from the watch cache, or a list until it has synced.
+    private func storageClasses() async throws -> [StorageClass] {
+        if let cached = await cluster.objects(.storageClasses) { return try cached.map { try $0.decode() } }
+        return try await client.list(StorageClass.self).items
+    }
+
+    /// `namespace/name` of every NetworkAttachmentDefinition: from the watch cache when it covers all namespaces
+    /// and has synced (a map may name one outside the namespaces this controller watches), else a list.
     private func attachments() async throws -> Set<String> {
+        if namespaces == [nil], let cached = await cluster.objects(.networkAttachmentDefinitions) {
+            return Set(cached.map(ProviderReconciler.key(of:)))
+        }
         do {
             return Set(try await client.listAll(.networkAttachmentDefinitions).items.map(ProviderReconciler.key(of:)))
         } catch let error as KubernetesError where error.isNotFound {

@@ -1,0 +1,27 @@
+import Foundation
+import MigrationCore
+
+/// What this process knows that the status does not keep: when each phase was first seen (for phase deadlines; a
+/// restart starts them again, while step deadlines count from the status) and consecutive transient failures.
+actor MigrationMemory {
+    private var seen: [String: Date] = [:]
+    private var failures: [String: Int] = [:]
+
+    /// When this process first saw the key (now, the first time).
+    func firstSeen(_ key: String) -> Date {
+        if let date = seen[key] { return date }
+        seen[key] = Date()
+        return seen[key]!
+    }
+
+    /// Counts one more transient failure; returns the count.
+    func countFailure(_ key: String) -> Int {
+        failures[key, default: 0] += 1
+        return failures[key]!
+    }
+
+    func clearFailures(_ key: String) {
+        failures[key] = nil
+        seen[key] = nil
+    }
+}

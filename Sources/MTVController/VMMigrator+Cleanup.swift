@@ -1,0 +1,85 @@
+import AWSClient
+import Foundation
+import KubernetesClient
+import MTVAPI
+import MigrationCore
+
+/// Failure, cancel and cleanup: what a VM's migration leaves when it stops before completing.
+extension VMMigrator {
+    /// Fails the VM with `message` (the AWS code and call are in it), then removes what it made and restores
+    /// the source's power.
+    func fail(_ vm: VMStatus, phase: Phase, message: String) async -> VMStatus {
+        var vm = vm
+        let problems = await cleanup(vm)
+        let now = Timestamp.now()
+        vm.error = VMError(phase: phase.rawValue, reasons: [message] + problems)
+        vm.markFailed(phase, message: message)
+        var conditions = vm.conditions ?? []
+        conditions.set(Condition(type: "Failed", category: Condition.Category.critical, reason: "Error", message: message), now: now)
+        vm.conditions = conditions
+        vm.phase = Phase.completed.rawValue
+        vm.completed = now
+        context.logger.error("VM migration failed", metadata: ["vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "error": "\(message)"])
+        return vm
+    }
+
+    /// Stops the VM's migration, removes what it made and restores the source's power.
+    func cancel(_ vm: VMStatus, reason: String) async -> VMStatus {
+        var vm = vm
+        let problems = await cleanup(vm)
+        let now = Timestamp.now()
+        var conditions = vm.conditions ?? []
+        conditions.set(Condition(type: "Canceled", category: Condition.Category.advisory, reason: "UserRequested",
+            message: "Migration \(reason)" + (problems.isEmpty ? "." : "; cleanup: " + problems.joined(separator: "; "))), now: now)
+        vm.conditions = conditions
+        vm.phase = Phase.completed.rawValue
+        vm.completed = now
+        return vm
+    }
+
+    /// Removes the VM's objects and volumes (unless the plan keeps them), its snapshots, and restarts the source
+    /// if it was running. Best effort: returns what could not be done.
+    func cleanup(_ vm: VMStatus) async -> [String] {
+        var problems: [String] = []
+        let id = vm.id ?? ""
+        let namespace = context.plan.spec.targetNamespace
+        let selector = ListOptions(labelSelector: "\(MigrationLabels.migrationUID)=\(context.migrationUID),\(MigrationLabels.vmID)=\(id)")
+        let settings = context.plan.spec.vms.first { $0.id == id }
+        let deleteTargets = (settings?.deleteVmOnFailMigration ?? context.plan.spec.deleteVmOnFailMigration) != false
+        if deleteTargets {
+            for (resource, scoped) in [(ResourceType.virtualMachines, true), (.pods, true), (.persistentVolumeClaims, true),
+                (.persistentVolumes, false)]
+            {
+                do {
+                    for item in try await context.client.listAll(resource, namespace: scoped ? namespace : nil, options: selector).items {
+                        try await context.client.delete(resource, name: item[path: ["metadata", "name"]]?.stringValue ?? "",
+                            namespace: scoped ? namespace : nil, ignoreNotFound: true)
+                    }
+                } catch let error as KubernetesError where error.isNotFound {
+                } catch {
+                    problems.append("cannot delete \(resource.kind) objects: \(error)")
+                }
+            }
+            for volumeID in context.newVolumeIDs(of: vm).values where !volumeID.isEmpty {
+                do { try await context.target.deleteVolume(id: volumeID) } catch let error as AWSError where error.isNotFound {
+                } catch { problems.append("volume \(volumeID) not deleted: \(error)") }
+            }
+        }
+        var snapshots = Array(context.snapshotIDs(of: vm).values)
+        let requested = vm.pipeline.first { $0.name == Step.createSnapshots.rawValue }?.annotations?["requested"] != nil
+        if snapshots.isEmpty, requested {
+            snapshots = (try? await context.source.describeSnapshots(filters: [
+                EC2Filter("tag:\(MigrationLabels.migrationUID)", [context.migrationUID]), EC2Filter("tag:\(MigrationLabels.vmID)", [id]),
+            ]).map(\.snapshotID)) ?? []
+        }
+        for snapshotID in snapshots {
+            do { try await deleteSnapshot(snapshotID) } catch { problems.append("snapshot \(snapshotID) not deleted: \(error)") }
+        }
+        if vm.restorePowerState == "On" {
+            do { _ = try await context.source.startInstances(ids: [id]) } catch {
+                problems.append("the source instance was not restarted: \(error)")
+            }
+        }
+        return problems
+    }
+}
