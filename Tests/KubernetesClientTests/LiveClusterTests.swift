@@ -46,7 +46,7 @@ struct Cluster {
     }
 }
 
-@Suite("Kubernetes client against the fake cluster", .enabled(if: LocalEnvironment.isAvailable, LocalEnvironment.unavailableReason),
+@Suite("Kubernetes client against the fake cluster", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
     .timeLimit(.minutes(2)))
 struct LiveClusterTests {
     @Test("create with generateName, get, list by label and field, delete")

@@ -8,7 +8,7 @@ import Testing
 /// The acceptance cases of `shared/acceptance/query-cases.md`, end to end: the fixture fleet in moto, a provider,
 /// the controller's collector and inventory service, and `kubectl mtv get inventory`.
 @Suite("Inventory end to end", .serialized,
-    .enabled(if: LocalEnvironment.isAvailable, LocalEnvironment.unavailableReason), .timeLimit(.minutes(3)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(3)))
 struct InventoryEndToEndTests {
     /// A ready provider over the fleet in moto's default account, with a collecting controller.
     static func withInventory(
@@ -275,14 +275,5 @@ struct InventoryEndToEndTests {
 
     func status(_ url: URL, token: String?) async throws -> Int {
         try await ControlAPI.status(url, bearer: token)
-    }
-
-    func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return }
-            try await Task.sleep(nanoseconds: 300_000_000)
-        }
-        Issue.record("condition not met within \(seconds)s")
     }
 }

@@ -6,7 +6,7 @@ import Testing
 
 /// The upstream Go `kubectl-mtv` (as Forklift ships it, from `../shared/tools/upstream-kubectl-mtv/`) against our
 /// controller and inventory: a client nobody here wrote, used as a user of the upstream tools would.
-@Suite("The upstream kubectl-mtv against ours", .enabled(if: UpstreamTool.isAvailable, UpstreamTool.absentReason),
+@Suite("The upstream kubectl-mtv against ours", .skipped(unless: .upstreamTool), Requirement.upstreamTool,
     .timeLimit(.minutes(3)))
 struct UpstreamCLITests {
     /// Runs the upstream binary in the scenario's namespace, reaching our inventory directly (as it does: a URL
@@ -74,6 +74,12 @@ struct UpstreamCLITests {
                 try await Task.sleep(for: .milliseconds(500))
             }
             #expect(rows.count == 2 && rows.allSatisfy { $0.contains(" Ready ") }, "\(rows)")
+            // Upstream's CLI writes Filesystem for st1, sc1 and standard; the EBS path binds them as Block, and says so.
+            let storageMap = try await scenario.client.get(StorageMap.self, name: "up-auto-storage-map", namespace: scenario.namespace)
+            let notHonoured = storageMap.status?.conditions?.first { $0.type == "StorageModeNotHonoured" }
+            #expect(notHonoured?.category == Condition.Category.warn
+                && notHonoured?.items?.contains { $0.hasPrefix("st1 ") && $0.hasSuffix("volumeMode Filesystem") } == true,
+                "\(String(describing: storageMap.status?.conditions))")
             let ours = try await scenario.mtv("get", "mapping")
             #expect(ours.stdout.split(separator: "\n").filter { $0.hasPrefix("up-auto") && $0.contains("Ready") }.count == 2,
                 "\(ours.stdout)")

@@ -1,7 +1,6 @@
 import AWSClient
 import AWSSigV4
 import Foundation
-import Testing
 
 /// The local environment a test run was started with (`scripts/with-devenv`, which `make test` uses):
 /// moto behind the EC2 proxy, the fake cluster, and their control URLs, read from `MTV_DEVENV_DIR/env.sh`.
@@ -23,18 +22,6 @@ public struct LocalEnvironment: Sendable {
         }
         return LocalEnvironment(variables: variables)
     }()
-
-    /// Whether integration tests may run: they need the environment, and under CI its absence is a failure.
-    public static var isAvailable: Bool {
-        if current == nil, ProcessInfo.processInfo.environment["CI"] == "true" {
-            fatalError("CI runs need the local environment: run the tests through `make test`")
-        }
-        return current != nil
-    }
-
-    /// The message shown when integration tests are skipped.
-    public static let unavailableReason: Comment =
-        "needs the local environment: run `make test`, or `scripts/with-devenv swift test`"
 
     /// The EC2 proxy's URL (what `AWS_ENDPOINT_URL` points at).
     public var awsEndpoint: URL { URL(string: variables["AWS_ENDPOINT_URL"]!)! }

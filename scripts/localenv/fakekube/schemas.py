@@ -30,6 +30,16 @@ KUBEVIRT_KINDS = {"VirtualMachine": "v1.VirtualMachine", "VirtualMachineInstance
 INT_OR_STRING = "k8s.io.apimachinery.pkg.util.intstr.IntOrString"
 
 
+def schemas_problem(directory):
+    """Why bodies cannot be validated against `directory` (None when they can): validation never turns itself off."""
+    if jsonschema is None:
+        return "the jsonschema package is not importable (pip install -r requirements-dev.txt)"
+    core = os.path.join(directory, "core-v1", "core-v1.32-strict.schema.json")
+    if not os.path.exists(core):
+        return f"{core} does not exist (the schemas are in ../shared/schemas beside the clone)"
+    return None
+
+
 def _load(path):
     if not os.path.exists(path):
         log.warning("schema file %s not found; objects it describes are not checked", path)
@@ -93,9 +103,10 @@ class Schemas:
         self.core_defs = core.get("$defs") or {}
         self.kubevirt_defs = swagger.get("definitions") or {}
         self.protobuf = ProtoSchemas.load(os.path.join(directory, "protobuf"))
-        self.validate_enabled = validate and jsonschema is not None
-        if validate and jsonschema is None:
-            log.warning("--validate-schemas: the jsonschema package is not importable; validation is off")
+        problem = schemas_problem(directory) if validate else None
+        if problem:
+            raise ValueError(f"cannot validate against the schemas: {problem}")
+        self.validate_enabled = validate
         self._validators = {}
 
     def structural(self, rt):

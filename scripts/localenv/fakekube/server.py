@@ -34,7 +34,7 @@ from .controllers import Controllers, PodOutcomes
 from .handler import Handler
 from .openapi import OpenAPI
 from .resources import Registry, default_crds
-from .schemas import Schemas
+from .schemas import Schemas, schemas_problem
 from .seed import seed
 from .settings import Settings
 from .store import Store
@@ -90,6 +90,10 @@ def parse_args(argv=None):
     for directory in args.crd_dir:
         if not os.path.isdir(directory):
             p.error(f"--crd-dir {directory}: not a directory")
+    if args.validate_schemas:
+        problem = schemas_problem(args.schemas)
+        if problem:
+            p.error(f"--validate-schemas: {problem}")
     return args
 
 

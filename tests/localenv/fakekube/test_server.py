@@ -6,6 +6,8 @@ import json
 import logging
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -151,13 +153,17 @@ def test_crd_dir_overrides_the_default_crds(tmp_path):
         server.stop()
 
 
-def test_runs_without_pyyaml_and_jsonschema(tmp_path, monkeypatch):
+def test_runs_without_pyyaml_and_jsonschema_but_never_validates_without_it(tmp_path, monkeypatch):
     blockers = tmp_path / "blockers"
     blockers.mkdir()
     for module in ("yaml", "jsonschema"):
         (blockers / f"{module}.py").write_text(f"raise ImportError('{module} is blocked for this test')\n")
     monkeypatch.setenv("PYTHONPATH", str(blockers))
-    server = FakeKube(tmp_path / "server", "--seed", "devenv", "--validate-schemas")
+    # Validation never turns itself off: asked for without jsonschema, the server refuses to start and says why.
+    refused = subprocess.run([sys.executable, str(REPO / "scripts" / "fake-kube-apiserver"), "--port", "0",
+                              "--validate-schemas"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and "jsonschema package is not importable" in refused.stderr, refused.stderr
+    server = FakeKube(tmp_path / "server", "--seed", "devenv")
     try:
         plans = "/apis/forklift.konveyor.io/v1beta1/namespaces/default/plans"
         created = server.request("POST", plans, {"metadata": {"name": "p"}, "spec": {"targetNamespace": "x",
