@@ -225,8 +225,10 @@ public final class KubernetesClient: Sendable {
                 }
                 return bytes
             } catch let error as KubernetesError {
-                // A create that timed out may have happened; only throttling and refusals are safe to repeat.
+                // A create that timed out may have happened; only throttling, refusals and requests that were never
+                // written (a pooled connection the server had closed) are safe to repeat.
                 let safe = method != .POST || repeatable || error.code == 429 || error.code == 503
+                    || error.reason == KubernetesError.Reason.notSent
                 guard error.isRetryable, safe, attempt < maxAttempts else { throw error }
                 logger.debug("retrying", metadata: ["request": "\(label)", "reason": "\(error.reason)"])
                 try await Self.requestBackoff.sleep(retry: attempt)
@@ -256,6 +258,11 @@ public final class KubernetesClient: Sendable {
                 code: 0, reason: KubernetesError.Reason.tls,
                 message: "TLS with \(configuration.server.absoluteString) failed (\(error)): the server's certificate is "
                     + "not trusted; set the cluster's certificate-authority in the kubeconfig",
+                request: "\(method.rawValue) \(path)")
+        } catch ChannelError.ioOnClosedChannel {
+            throw KubernetesError(
+                code: 0, reason: KubernetesError.Reason.notSent,
+                message: "the connection to \(configuration.server.absoluteString) was closed before the request was sent",
                 request: "\(method.rawValue) \(path)")
         } catch {
             throw KubernetesError(

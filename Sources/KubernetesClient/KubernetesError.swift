@@ -48,6 +48,8 @@ public struct KubernetesError: Error, Sendable, Equatable, CustomStringConvertib
         public static let expired = "Expired"
         public static let badRequest = "BadRequest"
         public static let connection = "ConnectionError"
+        /// The pooled connection was closed before the request was written: nothing reached the server.
+        public static let notSent = "NotSent"
         public static let timeout = "Timeout"
         /// The server's certificate is not trusted (or the TLS handshake failed); retrying cannot help.
         public static let tls = "TLSError"

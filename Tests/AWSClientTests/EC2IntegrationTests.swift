@@ -8,7 +8,7 @@ import Testing
 /// Every EC2 and STS operation against moto through the EC2 proxy, on the fixture fleet in an account of its own.
 /// Serialized: the waiter tests change the proxy's state timings, which are global.
 @Suite("EC2 operations on the fixture fleet", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(3)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct EC2IntegrationTests {
     let environment = LocalEnvironment.current!
     let fleet: Fleet

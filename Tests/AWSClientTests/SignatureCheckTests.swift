@@ -6,9 +6,7 @@ import Testing
 @testable import AWSClient
 
 /// moto started with `INITIAL_NO_AUTH_ACTION_COUNT` verifies signatures with botocore's own signer: an oracle.
-/// Its moto starts at the beginning of a run, queued behind every other suite's servers (StartupGate, one start per
-/// core): the limit covers that wait, not just the two calls.
-@Suite("Signatures checked by moto", .timeLimit(.minutes(5)))
+@Suite("Signatures checked by moto", .integrationTimeLimit)
 struct SignatureCheckTests {
     @Test("the right secret works; a wrong one fails with AuthFailure at once, without retries")
     func rightAndWrongSecret() async throws {

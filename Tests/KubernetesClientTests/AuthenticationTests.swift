@@ -6,7 +6,7 @@ import Testing
 
 /// Each way of authenticating that the fake cluster supports, against its HTTPS endpoint and the devenv CA.
 @Suite("Authentication against the fake cluster",
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(2)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct AuthenticationTests {
     let environment = LocalEnvironment.current!
 

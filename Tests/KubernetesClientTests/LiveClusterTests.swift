@@ -47,7 +47,7 @@ struct Cluster {
 }
 
 @Suite("Kubernetes client against the fake cluster", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
-    .timeLimit(.minutes(2)))
+    .integrationTimeLimit)
 struct LiveClusterTests {
     @Test("create with generateName, get, list by label and field, delete")
     func basicVerbs() async throws {

@@ -6,7 +6,7 @@ import Testing
 
 /// Serialized: two of these compact the fake cluster's watch history, which would expire the others' versions.
 @Suite("Watches and informers against the fake cluster", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(2)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct WatchTests {
     /// Collects `count` events from a stream, or fails after `seconds`.
     func collect(_ stream: AsyncThrowingStream<WatchEvent, any Error>, count: Int, seconds: Double = 20) async throws

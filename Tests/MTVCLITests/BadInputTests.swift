@@ -8,7 +8,7 @@ import Testing
 /// applied with kubectl. Each invocation exits non-zero with a message that names the problem and changes
 /// nothing; the controller marks bad objects with conditions and keeps running.
 @Suite("Bad input", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(4)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct BadInputTests {
     /// Every object of the kinds the CLI writes, in the scenario's namespace, with its resourceVersion.
     /// What a command could change: every object's name, labels, annotations, finalizers and, for the Forklift

@@ -7,7 +7,7 @@ import Testing
 /// AWS endpoints behind a private CA: the EC2 proxy serves HTTPS with a certificate of its own CA, which only the
 /// provider Secret's `ca.crt` (or `insecureSkipVerify`) makes acceptable.
 @Suite("AWS endpoints behind a private CA", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(3)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct EndpointTLSTests {
     static func create(_ scenario: Scenario, _ sandbox: AWSSandbox, _ name: String, _ extra: [String]) async throws
         -> ProcessRunner.Result

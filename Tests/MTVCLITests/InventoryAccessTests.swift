@@ -10,7 +10,7 @@ import Testing
 /// the inventory through the aggregated API with nothing but the kubeconfig. Serialized: the APIService and the
 /// Service endpoint it names are cluster-wide, so one test at a time owns them.
 @Suite("Inventory access: HTTPS, front proxy, aggregated API", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(3)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct InventoryAccessTests {
     @Test("the controller serves only HTTPS, refuses to start without a certificate, and serves a renewed one without a restart")
     func servingCertificateRotation() async throws {

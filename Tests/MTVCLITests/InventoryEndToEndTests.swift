@@ -8,7 +8,7 @@ import Testing
 /// The acceptance cases of `shared/acceptance/query-cases.md`, end to end: the fixture fleet in moto, a provider,
 /// the controller's collector and inventory service, and `kubectl mtv get inventory`.
 @Suite("Inventory end to end", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(3)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct InventoryEndToEndTests {
     /// A ready provider over the fleet in moto's default account, with a collecting controller.
     static func withInventory(

@@ -8,7 +8,7 @@ import Testing
 /// cluster, `mtv-controller` and `kubectl mtv create|start|cancel plan`; then the AWS CLI and the cluster are
 /// checked for what must and must not remain.
 @Suite("Migrations end to end", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(5)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct MigrationEndToEndTests {
     /// A scenario with a provider `my-ec2` over a fresh sandbox, its inventory collected.
     static func withSandbox(

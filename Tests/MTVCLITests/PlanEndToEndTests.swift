@@ -7,7 +7,7 @@ import Testing
 /// Slide 14's plans and the preflight checks, end to end: the fleet in moto, the controller's inventory and plan
 /// validation, and `kubectl mtv create|get|describe|patch|archive|delete plan` and `… mapping`.
 @Suite("Plans end to end", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(3)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct PlanEndToEndTests {
     /// Waits until the controller has validated the plan's current generation; returns the plan.
     static func validated(_ scenario: Scenario, _ name: String, until: (Plan) -> Bool = { _ in true }) async throws -> Plan {

@@ -74,7 +74,7 @@ struct Scenario {
 }
 
 @Suite("EC2 providers end to end (kubectl mtv + mtv-controller)",
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(3)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct ProviderEndToEndTests {
     @Test("slide 12: the provider becomes Ready within seconds; the target comes from the cluster")
     func slide12() async throws {
@@ -304,7 +304,7 @@ struct ProviderEndToEndTests {
 }
 
 @Suite("Leader election", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
-    .timeLimit(.minutes(2)))
+    .integrationTimeLimit)
 struct LeaderElectionTests {
     @Test("of two controllers one leads; when it is killed the other takes over")
     func failover() async throws {

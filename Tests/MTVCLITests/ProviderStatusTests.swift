@@ -7,7 +7,7 @@ import Testing
 /// A Provider's status has two writers (the connection test and the inventory collector): API faults and slow
 /// writes must not make either lose or erase what the other wrote.
 @Suite("Provider status under API faults", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
-    .timeLimit(.minutes(3)))
+    .integrationTimeLimit)
 struct ProviderStatusTests {
     /// Creates `my-ec2` on the sandbox, with inventory passes that take at least `passSeconds` (the collector's
     /// DescribeVolumes is slowed down; the connection test does not call it).

@@ -8,7 +8,7 @@ import Testing
 /// Key rotation against a moto that checks every signature: a new key pair goes into the provider's Secret and the
 /// old one is deleted, between plans and in the middle of one.
 @Suite("Rotated credentials", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
-    .timeLimit(.minutes(5)))
+    .integrationTimeLimit)
 struct RotationTests {
     @Test("a plan, a rotation, a second plan, and a rotation in the middle of a third: every VM migrates")
     func rotation() async throws {

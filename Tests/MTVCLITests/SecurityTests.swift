@@ -6,7 +6,7 @@ import Testing
 
 /// Secrets stay secret, TLS is verified, the inventory checks its callers (see also "Inventory end to end").
 @Suite("Security", .serialized,
-    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(4)))
+    .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct SecurityTests {
     @Test("the AWS keys and the cluster token never reach logs, events, statuses or CLI output")
     func secretsStaySecret() async throws {

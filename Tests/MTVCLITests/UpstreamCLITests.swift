@@ -7,7 +7,7 @@ import Testing
 /// The upstream Go `kubectl-mtv` (as Forklift ships it, from `../shared/tools/upstream-kubectl-mtv/`) against our
 /// controller and inventory: a client nobody here wrote, used as a user of the upstream tools would.
 @Suite("The upstream kubectl-mtv against ours", .skipped(unless: .upstreamTool), Requirement.upstreamTool,
-    .timeLimit(.minutes(3)))
+    .integrationTimeLimit)
 struct UpstreamCLITests {
     /// Runs the upstream binary in the scenario's namespace, reaching our inventory directly (as it does: a URL
     /// or a Route) and trusting the local environment's CA as Go programs do, through SSL_CERT_FILE.

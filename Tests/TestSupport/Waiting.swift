@@ -10,3 +10,10 @@ public func waitUntil(seconds: Double = 15, _ condition: () async throws -> Bool
     }
     Issue.record("condition not met within \(seconds)s")
 }
+
+extension Trait where Self == TimeLimitTrait {
+    /// The hang guard of a test that starts servers, a controller or the CLI: generous, because at the start of a run
+    /// every suite starts its processes at once on a machine with few cores (StartupGate queues them), and a test's
+    /// limit includes that wait. Tests never assert times; this only ends a hang.
+    public static var integrationTimeLimit: Self { .timeLimit(.minutes(6)) }
+}
