@@ -215,7 +215,6 @@ struct MigrationContext: Sendable {
 }
 
 extension MigrationRunner {
-    /// The AWS clients of a provider, kept while its configuration stays the same.
     /// The provider's AWS clients, made again whenever anything in its resolved configuration changed (a rotated
     /// key, a new endpoint), so a migration never keeps using credentials the Secret no longer holds.
     func clients(for entry: ProviderRegistry.Entry) -> (source: EC2Client, target: EC2Client) {

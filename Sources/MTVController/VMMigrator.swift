@@ -54,7 +54,7 @@ struct VMMigrator: Sendable {
                 if let error = error as? AWSError, error.isAuthentication, await context.credentialsChanged() {
                     context.logger.warning(
                         "AWS refused credentials the provider's Secret no longer holds; retrying with the new ones",
-                        metadata: ["vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)"])
+                        metadata: ["vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "code": "\(error.code)"])
                     return vm
                 }
                 if Self.isTransient(error), await context.memory.countFailure(key) < Self.transientLimit {

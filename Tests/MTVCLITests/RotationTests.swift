@@ -55,7 +55,12 @@ struct RotationTests {
             let third = try await MigrationEndToEndTests.finished(scenario, plan: "during")
             #expect(third.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: third.status?.vms))")
             let log = try #require(scenario.controller).logText
-            #expect(log.contains("AuthFailure"), "AWS refused the deleted key while the plan ran")
+            // The migration's own calls met the deleted key (a phase's call, or the batched describes of a tick) and
+            // were tried again, not failed; the inventory's refusals do not count here.
+            let migrationLines = log.split(separator: "\n").filter {
+                $0.contains("no longer holds") || $0.contains("batched describe failed")
+            }
+            #expect(migrationLines.contains { $0.contains("AuthFailure") }, "AWS refused the deleted key while the plan ran")
             #expect(!log.contains(key.secretAccessKey), "no secret key in the log")
         }
     }

@@ -560,7 +560,14 @@ class Handler(BaseHTTPRequestHandler):
                 self._write_chunk(json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode()
                                   + b"\n")
             if watch.dropped.is_set():
+                # Cut like a network drop: no final chunk, so the client sees an unfinished body and never puts the
+                # connection back in its pool (where a later request would meet the close).
                 self.close_connection = True
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
             self._write_chunk(b"")
         finally:
             self.app.watches.remove(watch)
