@@ -81,7 +81,7 @@ let package = Package(
         ),
         // Pure migration logic: itinerary, builders, sizing, naming, preflight checks.
         .target(name: "MigrationCore", dependencies: ["MTVAPI"]),
-        // Reconcilers, executor, poller, cleanup and leader election.
+        // Reconcilers, the migration runner and its phases, the inventory service, leader election.
         .target(
             name: "MTVController",
             dependencies: [
@@ -165,6 +165,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "MTVCLITests", dependencies: ["MTVCLI", "TestSupport", "KubernetesClient", "MTVAPI"]),
+        // The migration phases against in-memory EC2 and Kubernetes fakes: no local environment, seconds.
+        .testTarget(
+            name: "MTVControllerTests",
+            dependencies: [
+                "MTVController", "AWSClient", "EC2Provider", "Inventory", "KubernetesClient", "MTVAPI", "MigrationCore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The built binaries end to end against the local environment: kubectl mtv, mtv-controller, the upstream CLI.
+        .testTarget(name: "EndToEndTests", dependencies: ["MTVCLI", "TestSupport", "KubernetesClient", "MTVAPI"]),
     ]
 )

@@ -43,7 +43,7 @@ public struct Collector: Sendable {
         pass.zones = try await zones
         pass.instanceTypes = try await typeInfo
         pass.images = try await imageInfo
-        let summary = try store.replace(provider: provider, records: try InventoryBuilder.records(from: pass))
+        let summary = try await store.replace(provider: provider, records: try InventoryBuilder.records(from: pass))
         logger.debug("inventory pass", metadata: [
             "provider": "\(provider)", "added": "\(summary.added)", "updated": "\(summary.updated)",
             "removed": "\(summary.removed)",

@@ -141,12 +141,11 @@ public struct InventoryService: Sendable {
             if provider.type == "openshift" { return try await clusterCollection(request, context, provider) }
             let kind = try Self.kind(context.parameters.get("collection") ?? "")
             let parameters = try Self.formParameters(request.uri.query)
-            let (store, timeLimit) = (self.store, self.queryTimeLimit)
+            let timeLimit = self.queryTimeLimit
+            let name = parameters.first { $0.0 == "name" }?.1
+            let records = try await store.list(provider: provider.uid, kind: kind, name: name)
             return try await self.run {
-                let name = parameters.first { $0.0 == "name" }?.1
-                var items = try store.list(provider: provider.uid, kind: kind, name: name).filter {
-                    Self.hasLabels($0, parameters)
-                }.map { Self.item($0, provider: provider) }
+                var items = records.filter { Self.hasLabels($0, parameters) }.map { Self.item($0, provider: provider) }
                 if let text = parameters.first(where: { $0.0 == "query" })?.1, !text.isEmpty {
                     items = try Self.select(items, query: text, timeLimit: timeLimit)
                 }
@@ -158,9 +157,9 @@ public struct InventoryService: Sendable {
             if provider.type == "openshift" { return try await clusterCollection(request, context, provider) }
             let kind = try Self.kind(context.parameters.get("collection") ?? "")
             let id = context.parameters.get("id") ?? ""
-            guard let record = try store.get(provider: provider.uid, kind: kind, id: id)
-                ?? store.list(provider: provider.uid, kind: kind, name: id).first
-            else {
+            var found = try await store.get(provider: provider.uid, kind: kind, id: id)
+            if found == nil { found = try await store.list(provider: provider.uid, kind: kind, name: id).first }
+            guard let record = found else {
                 throw HTTPError(.notFound, message: "\(kind.rawValue.dropLast()) '\(id)' not found in provider \(provider.name)")
             }
             return Self.json(Self.item(record, provider: provider))
@@ -195,7 +194,7 @@ public struct InventoryService: Sendable {
             guard let cluster else { return [:] }
             return await Self.clusterCounts(cluster)
         }
-        let counts = try store.counts(provider: provider.uid)
+        let counts = try await store.counts(provider: provider.uid)
         return Dictionary(uniqueKeysWithValues: InventoryKind.allCases.map {
             ("\($0.rawValue.dropLast())Count", JSONValue.number(Double(counts[$0] ?? 0)))
         })

@@ -3,7 +3,8 @@ import GRDB
 import MTVAPI
 
 /// The EC2 inventory in SQLite: one table of records keyed by (provider, kind, id), each pass written in one
-/// transaction that updates what changed, adds what is new and removes what vanished.
+/// transaction that updates what changed, adds what is new and removes what vanished. Every access is async: GRDB
+/// runs it on its own queue, so up to a hundred VM tasks reading at once never block Swift's cooperative threads.
 public final class InventoryStore: Sendable {
     private let database: DatabaseQueue
 
@@ -40,9 +41,9 @@ public final class InventoryStore: Sendable {
     /// Replaces a provider's records of the given kinds with `records`, in one transaction.
     @discardableResult
     public func replace(provider: String, records: [InventoryKind: [InventoryRecord]], completed: Date = Date())
-        throws -> PassSummary
+        async throws -> PassSummary
     {
-        try database.write { db in
+        try await database.write { db in
             var summary = PassSummary()
             for (kind, items) in records {
                 var existing: [String: (revision: Int, object: String)] = [:]
@@ -90,8 +91,8 @@ public final class InventoryStore: Sendable {
     }
 
     /// A provider's records of one kind, by name.
-    public func list(provider: String, kind: InventoryKind, name: String? = nil) throws -> [InventoryRecord] {
-        try database.read { db in
+    public func list(provider: String, kind: InventoryKind, name: String? = nil) async throws -> [InventoryRecord] {
+        try await database.read { db in
             let rows: [Row]
             if let name {
                 rows = try Row.fetchAll(
@@ -107,8 +108,8 @@ public final class InventoryStore: Sendable {
     }
 
     /// One record by ID.
-    public func get(provider: String, kind: InventoryKind, id: String) throws -> InventoryRecord? {
-        try database.read { db in
+    public func get(provider: String, kind: InventoryKind, id: String) async throws -> InventoryRecord? {
+        try await database.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM record WHERE provider = ? AND kind = ? AND id = ?",
                 arguments: [provider, kind.rawValue, id]
@@ -117,8 +118,8 @@ public final class InventoryStore: Sendable {
     }
 
     /// How many records of each kind a provider has.
-    public func counts(provider: String) throws -> [InventoryKind: Int] {
-        try database.read { db in
+    public func counts(provider: String) async throws -> [InventoryKind: Int] {
+        try await database.read { db in
             var counts: [InventoryKind: Int] = [:]
             for row in try Row.fetchAll(
                 db, sql: "SELECT kind, COUNT(*) AS n FROM record WHERE provider = ? GROUP BY kind", arguments: [provider])
@@ -130,15 +131,15 @@ public final class InventoryStore: Sendable {
     }
 
     /// The number of completed passes for a provider (0: never collected).
-    public func passes(provider: String) throws -> Int {
-        try database.read { db in
+    public func passes(provider: String) async throws -> Int {
+        try await database.read { db in
             try Int.fetchOne(db, sql: "SELECT revision FROM pass WHERE provider = ?", arguments: [provider]) ?? 0
         }
     }
 
     /// Forgets a provider.
-    public func remove(provider: String) throws {
-        try database.write { db in
+    public func remove(provider: String) async throws {
+        try await database.write { db in
             try db.execute(sql: "DELETE FROM record WHERE provider = ?", arguments: [provider])
             try db.execute(sql: "DELETE FROM pass WHERE provider = ?", arguments: [provider])
         }

@@ -8,6 +8,13 @@ public struct ObjectList<Item: Sendable>: Sendable {
     public var resourceVersion: String
     /// The token for the next page, nil on the last.
     public var continueToken: String?
+
+    /// Creates a page.
+    public init(items: [Item], resourceVersion: String, continueToken: String? = nil) {
+        self.items = items
+        self.resourceVersion = resourceVersion
+        self.continueToken = continueToken
+    }
 }
 
 /// Selectors and paging for list, watch and deletecollection.

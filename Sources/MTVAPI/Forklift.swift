@@ -91,11 +91,29 @@ extension Array where Element == Condition {
     }
 }
 
+/// The condition types that every Forklift object shares, and those of a Plan's, a Migration's and a VM's run
+/// (upstream's names, which the console and the upstream CLI read).
+public enum ConditionType {
+    /// The object can be used (a Provider, a map, a Plan) or a migration has started.
+    public static let ready = "Ready"
+    /// A Plan's migration is under way.
+    public static let executing = "Executing"
+    /// A Migration is under way.
+    public static let running = "Running"
+    public static let succeeded = "Succeeded"
+    public static let failed = "Failed"
+    public static let canceled = "Canceled"
+    /// A Plan that is kept but may not run again.
+    public static let archived = "Archived"
+    /// The conditions that end a migration, in the order a summary reports them.
+    public static let outcomes = [failed, canceled, succeeded]
+}
+
 // MARK: Provider
 
 /// The condition types of a Provider's status.
 public enum ProviderCondition {
-    public static let ready = "Ready"
+    public static let ready = ConditionType.ready
     public static let connectionTestSucceeded = "ConnectionTestSucceeded"
     public static let connectionTestFailed = "ConnectionTestFailed"
     public static let validationFailed = "ValidationFailed"

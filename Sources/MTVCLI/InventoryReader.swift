@@ -119,7 +119,7 @@ struct InventoryReader {
         guard found.spec.type == "ec2" else {
             throw CLIError("provider '\(name)' is of type \(found.spec.type), not ec2")
         }
-        guard found.status?.conditions?.isTrue("Ready") == true else {
+        guard found.status?.conditions?.isTrue(ConditionType.ready) == true else {
             let reason = found.status?.conditions?.first { $0.category == Condition.Category.critical }
             throw CLIError("provider \(namespace)/\(name) is not ready"
                 + (reason.map { ": \($0.reason ?? $0.type): \($0.message ?? "")" } ?? " yet"))

@@ -166,7 +166,7 @@ extension GetMapping {
     /// `Ready`, `Not Ready` (with what blocks it), or empty before the controller has looked at the map.
     static func status(_ map: JSONValue) -> String {
         let conditions = map[path: ["status", "conditions"]]?.arrayValue ?? []
-        if conditions.contains(where: { $0["type"] == "Ready" && $0["status"] == "True" }) { return "Ready" }
+        if conditions.contains(where: { $0["type"]?.stringValue == ConditionType.ready && $0["status"] == "True" }) { return "Ready" }
         let blocking = conditions.filter { $0["category"] == "Critical" }.compactMap { $0["type"]?.stringValue }
         return blocking.isEmpty ? "" : "Not Ready (\(blocking.joined(separator: ", ")))"
     }

@@ -37,7 +37,7 @@ struct StartPlan: AsyncParsableCommand {
                     throw CLIError("plan '\(name)' not found in namespace \(namespace)")
                 }
                 let conditions = plan.status?.conditions ?? []
-                guard conditions.isTrue("Ready") else {
+                guard conditions.isTrue(ConditionType.ready) else {
                     throw CLIError("migration plan '\(name)' is not ready\n" + PlanView.readiness(conditions))
                 }
                 if plan.spec.archived == true { throw CLIError("plan '\(name)' is archived; unarchive it first") }
@@ -45,7 +45,7 @@ struct StartPlan: AsyncParsableCommand {
                 if let running = ours.first(where: { $0.status?.completed == nil }) {
                     throw CLIError("plan '\(name)' already has a running migration (\(running.metadata.name ?? ""))")
                 }
-                if conditions.isTrue("Succeeded") {
+                if conditions.isTrue(ConditionType.succeeded) {
                     throw CLIError("plan '\(name)' has already succeeded; create a new plan to migrate these VMs again")
                 }
                 let planReference = ObjectReference(name: name, namespace: namespace, uid: plan.metadata.uid)

@@ -175,7 +175,7 @@ struct DeletePlan: AsyncParsableCommand {
                         plan = try await client.update(Plan.self, name: name, namespace: namespace) { $0.spec.archived = true }
                     }
                     let deadline = Date().addingTimeInterval(timeout)
-                    while plan.status?.conditions?.isTrue("Archived") != true {
+                    while plan.status?.conditions?.isTrue(ConditionType.archived) != true {
                         guard Date() < deadline else {
                             throw CLIError("plan \(name) was archived but the controller has not confirmed it within "
                                 + "\(Int(timeout)) s; is mtv-controller running? (--skip-archive deletes at once)")
@@ -299,7 +299,7 @@ enum PlanView {
         }
         return (allNamespaces ? [plan.metadata.namespace ?? ""] : []) + [
             plan.metadata.name ?? "", plan.spec.provider.source.name ?? "", plan.spec.provider.destination.name ?? "",
-            vmColumn, plan.status?.conditions?.isTrue("Ready") == true ? "true" : "false",
+            vmColumn, plan.status?.conditions?.isTrue(ConditionType.ready) == true ? "true" : "false",
             deleted ? "Deleted" : status(plan), progress(plan), plan.spec.archived == true ? "true" : "false",
             age(since: plan.metadata.creationTimestamp),
         ]
@@ -308,8 +308,9 @@ enum PlanView {
     /// The first true condition among the run's outcomes, else `-`.
     static func status(_ plan: Plan) -> String {
         let conditions = plan.status?.conditions ?? []
-        return ["Failed", "Succeeded", "Canceled", "Running", "Executing"].first { conditions.isTrue($0) }
-            .map { $0 == "Executing" ? "Running" : $0 } ?? "-"
+        let shown = [ConditionType.failed, ConditionType.succeeded, ConditionType.canceled, ConditionType.running,
+            ConditionType.executing]
+        return shown.first { conditions.isTrue($0) }.map { $0 == ConditionType.executing ? "Running" : $0 } ?? "-"
     }
 
     /// Disk transfer progress over all VMs: `NN.N% (done/total GB)`, or `-` before a migration.
@@ -325,7 +326,7 @@ enum PlanView {
     static func readiness(_ conditions: [Condition]) -> String {
         var lines: [String] = []
         let blocking = conditions.filter { $0.category == Condition.Category.critical }
-        lines.append(conditions.isTrue("Ready") ? "The plan is Ready." : "The plan is not ready:")
+        lines.append(conditions.isTrue(ConditionType.ready) ? "The plan is Ready." : "The plan is not ready:")
         for condition in blocking + conditions.filter({ $0.category == Condition.Category.warn }) {
             lines.append("  \(condition.category) \(condition.type): \(condition.message ?? "")")
             for item in condition.items ?? [] { lines.append("    - \(item)") }
@@ -340,7 +341,7 @@ enum PlanView {
             ("Source", MappingView.reference(try? JSONValue(encoding: plan.spec.provider.source))),
             ("Target", MappingView.reference(try? JSONValue(encoding: plan.spec.provider.destination))),
             ("Target namespace", plan.spec.targetNamespace),
-            ("Ready", plan.status?.conditions?.isTrue("Ready") == true ? "true" : "false"),
+            ("Ready", plan.status?.conditions?.isTrue(ConditionType.ready) == true ? "true" : "false"),
             ("Status", status(plan)), ("Archived", plan.spec.archived == true ? "true" : "false"),
             ("Migration type", plan.spec.type ?? "cold"),
             ("Guest conversion", plan.spec.skipGuestConversion == true
@@ -390,7 +391,7 @@ enum PlanView {
         var out: [String] = []
         for status in statuses {
             let outcome = status.conditions.flatMap { conditions in
-                ["Succeeded", "Failed", "Canceled"].first { conditions.isTrue($0) }
+                [ConditionType.succeeded, ConditionType.failed, ConditionType.canceled].first { conditions.isTrue($0) }
             } ?? (status.completed == nil ? "Running" : "Completed")
             out.append("VM \(status.name ?? "") (\(status.id ?? "")) -> \(status.newName ?? "-"): \(status.phase), \(outcome)")
             var steps = TableWriter(["STEP", "PHASE", "PROGRESS", "STARTED", "COMPLETED", "DURATION"])

@@ -234,7 +234,7 @@ enum ProviderObjects {
         while Date() < deadline {
             let provider = try await client.get(Provider.self, name: name, namespace: namespace)
             let conditions = provider.status?.conditions ?? []
-            if conditions.isTrue("Ready") {
+            if conditions.isTrue(ConditionType.ready) {
                 print("provider/\(name) is Ready: \(conditions[type: "ConnectionTestSucceeded"]?.message ?? "")")
                 return
             }

@@ -76,7 +76,7 @@ struct ProviderTable {
         var row = [
             provider.metadata.name ?? "", provider.spec.type,
             deleted ? "Deleted" : provider.status?.phase ?? "Pending",
-            conditions[type: "Ready"]?.status ?? "False",
+            conditions[type: ConditionType.ready]?.status ?? "False",
             conditions[type: "ConnectionTestSucceeded"]?.status ?? (conditions[type: "ConnectionTestFailed"] != nil ? "False" : "Unknown"),
             provider.spec.url ?? "", age(since: provider.metadata.creationTimestamp),
         ]

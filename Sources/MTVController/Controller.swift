@@ -87,26 +87,34 @@ public struct Controller: Service {
         let providerReconciler = ProviderReconciler(
             client: client, providers: providers, secrets: secrets, registry: registry, inventory: inventory,
             metrics: metrics, logger: logger)
+        let caches = LeaderCaches(client: client, namespaces: namespaces)
         let plans = PlanReconciler(
-            client: client, namespaces: namespaces, registry: registry, cluster: cluster, store: inventory.store,
+            client: client, caches: caches, registry: registry, cluster: cluster, store: inventory.store,
             inventoryChanges: inventory.changes, metrics: metrics, logger: logger)
         let migrations = MigrationRunner(
-            client: client, namespaces: namespaces, registry: registry, store: inventory.store, metrics: metrics,
+            client: client, caches: caches, registry: registry, store: inventory.store, metrics: metrics,
             logger: logger, clusterUID: clusterUID, maxInFlight: configuration.maxInFlight,
             conversionKVM: configuration.conversionKVM)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await providerReconciler.run(workers: configuration.workers) }
-            group.addTask { await plans.run(workers: configuration.workers) }
-            group.addTask { await migrations.run() }
-            if let elector {
-                group.addTask {
-                    try await elector.holdUntilLost()
-                    throw LeadershipLost()
+        await caches.start()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await providerReconciler.run(workers: configuration.workers) }
+                group.addTask { await plans.run(workers: configuration.workers) }
+                group.addTask { await migrations.run() }
+                if let elector {
+                    group.addTask {
+                        try await elector.holdUntilLost()
+                        throw LeadershipLost()
+                    }
                 }
+                try await group.next()
+                group.cancelAll()
             }
-            try await group.next()
-            group.cancelAll()
+        } catch {
+            await caches.stop()
+            throw error
         }
+        await caches.stop()
     }
 
     /// Creates the `host` provider (the cluster itself, the migration target) when it is missing.

@@ -64,9 +64,9 @@ public actor InventorySupervisor: InventoryProviderSource {
     }
 
     /// Stops the collector of a provider that is gone or no longer ready; its records are dropped if it is gone.
-    public func stop(key: String, forget: Bool) {
+    public func stop(key: String, forget: Bool) async {
         running.removeValue(forKey: key)?.task.cancel()
-        if forget, let uid = state.removeValue(forKey: key)?.uid { try? store.remove(provider: uid) }
+        if forget, let uid = state.removeValue(forKey: key)?.uid { try? await store.remove(provider: uid) }
     }
 
     /// The inventory conditions the provider with this `namespace/name` key should carry now.

@@ -13,14 +13,14 @@ struct MigrationContext: Sendable {
     let plan: Plan
     let migrationUID: String
     let entry: ProviderRegistry.Entry
-    let source: EC2Client
-    let target: EC2Client
+    let source: any MigrationEC2
+    let target: any MigrationEC2
     let networkMap: NetworkMap
     let storageMap: StorageMap
     /// Inventory records of the plan's instances, by instance ID.
     let records: [String: JSONValue]
     let itinerary: Itinerary
-    let client: KubernetesClient
+    let client: any MigrationCluster
     let store: InventoryStore
     let memory: MigrationMemory
     let logger: Logger
@@ -45,7 +45,7 @@ struct MigrationContext: Sendable {
         guard let entry = await runner.registry.entry(key: sourceKey) else {
             throw NotReady(description: "source provider \(sourceKey) is not ready")
         }
-        guard try runner.store.passes(provider: entry.uid) > 0 else {
+        guard try await runner.store.passes(provider: entry.uid) > 0 else {
             throw NotReady(description: "the inventory of \(sourceKey) has not been collected yet")
         }
         let networkMap = try await runner.cached(NetworkMap.self, name: plan.spec.map.network.name ?? "",
@@ -54,7 +54,7 @@ struct MigrationContext: Sendable {
             namespace: plan.spec.map.storage.namespace ?? namespace)
         var records: [String: JSONValue] = [:]
         for vm in plan.spec.vms {
-            if let id = vm.id, let record = try runner.store.get(provider: entry.uid, kind: .vm, id: id) { records[id] = record.object }
+            if let id = vm.id, let record = try await runner.store.get(provider: entry.uid, kind: .vm, id: id) { records[id] = record.object }
         }
         let clients = await runner.clients(for: entry)
         let itinerary = Itinerary(.init(
@@ -71,9 +71,9 @@ struct MigrationContext: Sendable {
     /// fail a VM: the next ticks use clients made from the new credentials.
     func credentialsChanged() async -> Bool {
         if await registry.entry(key: entry.key) != entry { return true }
-        guard let secret = try? await client.get(Secret.self, name: entry.secret.name, namespace: entry.secret.namespace)
+        guard let secret = try? await client.get(.secrets, name: entry.secret.name, namespace: entry.secret.namespace)
         else { return false }
-        return secret.metadata.resourceVersion != entry.secret.resourceVersion
+        return secret[path: ["metadata", "resourceVersion"]]?.stringValue != entry.secret.resourceVersion
     }
 
     /// The EBS disks of an instance, from the inventory.
@@ -146,7 +146,7 @@ struct MigrationContext: Sendable {
                 EC2Filter("tag:\(MigrationLabels.migrationUID)", [migrationUID])
             ])
             for snapshot in leftovers {
-                do { try await source.deleteSnapshot(id: snapshot.snapshotID) } catch let error as AWSError where error.isNotFound {}
+                try await deleteSnapshot(snapshot.snapshotID)
             }
         } catch {
             logger.warning("cannot sweep the migration's snapshots; kubectl mtv cleanup finds them by tag",
@@ -154,34 +154,20 @@ struct MigrationContext: Sendable {
         }
     }
 
-    /// What AWS says this tick about the VMs that wait on it.
-    struct Observations: Sendable {
-        var instances: [String: Instance] = [:]
-        var snapshots: [String: Snapshot] = [:]
-        var volumes: [String: Volume] = [:]
-        /// IDs AWS says do not exist.
-        var missing: Set<String> = []
-        /// Instances whose snapshot request this tick recorded: they may be sent without a lookup.
-        var freshSnapshotRequests: Set<String> = []
-    }
-
     /// One Describe call per resource kind for all VMs in flight (per ID only when the batch names a missing one).
     func observe(_ vms: [VMStatus]) async -> Observations {
-        var instanceIDs: [String] = []
-        var snapshotIDs: [String] = []
-        var volumeIDs: [String] = []
+        var watched = Watched()
         for vm in vms where vm.completed == nil {
-            switch Phase(rawValue: vm.phase) {
-            case .storePowerState, .powerOffSource, .waitForPowerOff: instanceIDs.append(vm.id ?? "")
-            case .waitForSnapshots: snapshotIDs += self.snapshotIDs(of: vm).values
-            case .waitForVolumes: volumeIDs += newVolumeIDs(of: vm).values
-            default: break
-            }
+            guard let phase = Phase(rawValue: vm.phase), let action = try? PhaseActions.action(for: phase) else { continue }
+            let ids = action.watched(vm, self)
+            watched.instances += ids.instances
+            watched.snapshots += ids.snapshots
+            watched.volumes += ids.volumes
         }
         var observations = Observations()
-        async let instances = describe(instanceIDs) { try await source.describeInstances(ids: $0) }
-        async let snapshots = describe(snapshotIDs) { try await source.describeSnapshots(ids: $0) }
-        async let volumes = describe(volumeIDs) { try await target.describeVolumes(ids: $0) }
+        async let instances = describe(watched.instances) { try await source.describeInstances(ids: $0) }
+        async let snapshots = describe(watched.snapshots) { try await source.describeSnapshots(ids: $0) }
+        async let volumes = describe(watched.volumes) { try await target.describeVolumes(ids: $0) }
         let (foundInstances, missingInstances) = await instances
         let (foundSnapshots, missingSnapshots) = await snapshots
         let (foundVolumes, missingVolumes) = await volumes

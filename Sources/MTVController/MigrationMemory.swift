@@ -6,12 +6,20 @@ import MigrationCore
 actor MigrationMemory {
     private var seen: [String: Date] = [:]
     private var failures: [String: Int] = [:]
+    /// The time phase deadlines are measured with (the system clock, or a test's).
+    nonisolated let clock: @Sendable () -> Date
+
+    /// Creates an empty memory that tells the time with `clock`.
+    init(clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.clock = clock
+    }
 
     /// When this process first saw the key (now, the first time).
     func firstSeen(_ key: String) -> Date {
         if let date = seen[key] { return date }
-        seen[key] = Date()
-        return seen[key]!
+        let now = clock()
+        seen[key] = now
+        return now
     }
 
     /// Counts one more transient failure; returns the count.
@@ -20,6 +28,7 @@ actor MigrationMemory {
         return failures[key]!
     }
 
+    /// Forgets a key's failures and first sighting (its phase is done).
     func clearFailures(_ key: String) {
         failures[key] = nil
         seen[key] = nil

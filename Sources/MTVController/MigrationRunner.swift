@@ -12,7 +12,6 @@ import MigrationCore
 /// AWS works). All state lives in the Migration's status, so a restarted controller resumes where it stopped.
 public actor MigrationRunner {
     let client: KubernetesClient
-    let namespaces: [String?]
     let registry: ProviderRegistry
     let store: InventoryStore
     let metrics: ControllerMetrics
@@ -23,9 +22,8 @@ public actor MigrationRunner {
     let conversionKVM: Bool
     /// The cluster's UID, tagged on every AWS resource a migration creates.
     let clusterUID: String
-    private var informers: [Informer] = []
-    /// Caches of Plans and maps, so a tick reads them without a request.
-    private var caches: [ResourceType: [Informer]] = [:]
+    /// The process's caches of Plans, maps and Migrations, so a tick reads them without a request.
+    let caches: LeaderCaches
     private let wake = WakeSignal()
     /// Phase clocks and transient failure counts.
     let memory = MigrationMemory()
@@ -44,15 +42,15 @@ public actor MigrationRunner {
     static let waitingInterval = 0.5
     static let idleInterval = 5.0
 
-    /// Creates a runner.
-    public init(
-        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, store: InventoryStore,
+    /// Creates a runner of the Migrations `caches` hold.
+    init(
+        client: KubernetesClient, caches: LeaderCaches, registry: ProviderRegistry, store: InventoryStore,
         metrics: ControllerMetrics, logger: Logger, clusterUID: String, maxInFlight: Int = 100,
         conversionKVM: Bool = false
     ) {
         self.clusterUID = clusterUID
         self.client = client
-        self.namespaces = namespaces
+        self.caches = caches
         self.registry = registry
         self.store = store
         self.metrics = metrics
@@ -63,14 +61,8 @@ public actor MigrationRunner {
 
     /// Follows Migrations and runs them until cancelled.
     public func run() async {
-        for namespace in namespaces {
-            informers.append(Informer(client: client, resource: .migrations, namespace: namespace))
-            for resource in [ResourceType.plans, .networkMaps, .storageMaps] {
-                caches[resource, default: []].append(Informer(client: client, resource: resource, namespace: namespace))
-            }
-        }
-        for informer in caches.values.joined() { await informer.start() }
-        let followers: [@Sendable () async -> Void] = informers.map { informer in
+        await caches.start()
+        let followers: [@Sendable () async -> Void] = caches.migrations.map { informer in
             { @Sendable in
                 let events = await informer.events()
                 await informer.start()
@@ -92,7 +84,6 @@ public actor MigrationRunner {
     }
 
     private func shutdown() async {
-        for informer in informers + caches.values.joined() { await informer.stop() }
         await wake.close()
     }
 
@@ -101,7 +92,7 @@ public actor MigrationRunner {
         var lastMove = Date()
         while !Task.isCancelled {
             var moved = false
-            for informer in informers {
+            for informer in caches.migrations {
                 // Running migrations, and ended ones still holding the finalizer (a crash before its release).
                 for raw in await informer.list()
                 where raw[path: ["status", "completed"]] == nil
@@ -148,7 +139,7 @@ public actor MigrationRunner {
             plan = try await cached(Plan.self, name: migration.spec.plan.name ?? "",
                 namespace: migration.spec.plan.namespace ?? namespace)
         } catch let error as KubernetesError where error.isNotFound {
-            finish(&status, outcome: "Failed", message: "plan \(migration.spec.plan.name ?? "") does not exist")
+            finish(&status, outcome: ConditionType.failed, message: "plan \(migration.spec.plan.name ?? "") does not exist")
             try await persist(migration, status, before: before)
             try await release(migration)
             return true
@@ -158,9 +149,9 @@ public actor MigrationRunner {
             return false
         }
         if status.started == nil {
-            guard plan.status?.conditions?.isTrue("Ready") == true else {
+            guard plan.status?.conditions?.isTrue(ConditionType.ready) == true else {
                 let blocking = (plan.status?.conditions ?? []).filter { $0.category == Condition.Category.critical }
-                finish(&status, outcome: "Failed", message: "plan \(plan.metadata.name ?? "") is not Ready: "
+                finish(&status, outcome: ConditionType.failed, message: "plan \(plan.metadata.name ?? "") is not Ready: "
                     + blocking.map { "\($0.type): \($0.message ?? "")" }.joined(separator: "; "))
                 try await persist(migration, status, before: before)
                 return true
@@ -195,17 +186,13 @@ public actor MigrationRunner {
         }, maxInFlight: maxInFlight, pendingSnapshotLimit: MigrationContext.pendingSnapshotLimit)
         // Snapshot requests are recorded before they are sent (one status write for all of this tick's), so a
         // crash after the call leaves a record that makes the next process look the snapshots up by tag.
-        let requesting = admitted.filter { index in
-            vms[index].phase == Phase.createSnapshots.rawValue && context.snapshotIDs(of: vms[index]).isEmpty
-                && vms[index].pipeline.first { $0.name == Step.createSnapshots.rawValue }?.annotations?["requested"] == nil
+        let now = Timestamp.now()
+        var requested = false
+        for index in admitted where CreateSnapshots.recordRequest(&vms[index], context, now: now) {
+            observations.freshSnapshotRequests.insert(vms[index].id ?? "")
+            requested = true
         }
-        if !requesting.isEmpty {
-            let now = Timestamp.now()
-            for index in requesting {
-                guard let step = vms[index].pipeline.firstIndex(where: { $0.name == Step.createSnapshots.rawValue }) else { continue }
-                vms[index].pipeline[step].annotations = (vms[index].pipeline[step].annotations ?? [:]).merging(["requested": now]) { _, new in new }
-                observations.freshSnapshotRequests.insert(vms[index].id ?? "")
-            }
+        if requested {
             var marked = status
             marked.vms = vms
             try await persist(migration, marked, before: status)
@@ -232,9 +219,9 @@ public actor MigrationRunner {
 
         if vms.allSatisfy({ $0.completed != nil }) {
             await context.sweepSnapshots()
-            let failed = vms.filter { $0.conditions?.isTrue("Failed") == true }.count
-            let canceledCount = vms.filter { $0.conditions?.isTrue("Canceled") == true }.count
-            let outcome = failed > 0 ? "Failed" : canceledCount == vms.count ? "Canceled" : "Succeeded"
+            let failed = vms.filter { $0.conditions?.isTrue(ConditionType.failed) == true }.count
+            let canceledCount = vms.filter { $0.conditions?.isTrue(ConditionType.canceled) == true }.count
+            let outcome = failed > 0 ? ConditionType.failed : canceledCount == vms.count ? ConditionType.canceled : ConditionType.succeeded
             finish(&status, outcome: outcome, message: "\(vms.count - failed - canceledCount) of \(vms.count) VMs migrated"
                 + (failed > 0 ? ", \(failed) failed" : "") + (canceledCount > 0 ? ", \(canceledCount) canceled" : ""))
         }
@@ -292,9 +279,9 @@ public actor MigrationRunner {
             return entry
         }
         var conditions = status.conditions ?? []
-        conditions.set(Condition(type: "Ready", category: Condition.Category.required, reason: "Started",
+        conditions.set(Condition(type: ConditionType.ready, category: Condition.Category.required, reason: "Started",
             message: "The migration has started."), now: now)
-        conditions.set(Condition(type: "Running", category: Condition.Category.advisory, reason: "Started",
+        conditions.set(Condition(type: ConditionType.running, category: Condition.Category.advisory, reason: "Started",
             message: "Migrating \(context.plan.spec.vms.count) VM(s)."), now: now)
         status.conditions = conditions
         logger.info("migration started", metadata: [
@@ -307,8 +294,8 @@ public actor MigrationRunner {
     private func finish(_ status: inout Migration.Status, outcome: String, message: String) {
         let now = Timestamp.now()
         var conditions = status.conditions ?? []
-        conditions.remove(type: "Running")
-        conditions.set(Condition(type: outcome, category: outcome == "Failed" ? Condition.Category.critical : Condition.Category.advisory,
+        conditions.remove(type: ConditionType.running)
+        conditions.set(Condition(type: outcome, category: outcome == ConditionType.failed ? Condition.Category.critical : Condition.Category.advisory,
             reason: outcome, message: message), now: now)
         status.conditions = conditions
         status.completed = now
@@ -331,9 +318,6 @@ public actor MigrationRunner {
 
     /// An object from the caches when they have it, else from the API server.
     func cached<T: KubernetesObject>(_ type: T.Type, name: String, namespace: String) async throws -> T {
-        for informer in caches[T.resourceType] ?? [] {
-            if let hit = await informer.get(name: name, namespace: namespace) { return try hit.decode() }
-        }
-        return try await client.get(T.self, name: name, namespace: namespace)
+        try await caches.object(T.self, name: name, namespace: namespace, client: client)
     }
 }

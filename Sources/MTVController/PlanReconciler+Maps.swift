@@ -46,7 +46,7 @@ extension PlanReconciler {
             }
             try await setMapConditions(StorageMap.self, map, conditions)
         }
-        return conditions.isTrue("Ready") ? nil : recheckInterval
+        return conditions.isTrue(ConditionType.ready) ? nil : recheckInterval
     }
 
     /// The providers' conditions when they are not usable, else `validate` over the source inventory's records.
@@ -64,14 +64,15 @@ extension PlanReconciler {
         let source = try await exists(providers.source)
         let sourceKey = "\(providers.source.namespace ?? namespace)/\(providers.source.name ?? "")"
         let entry = await registry.entry(key: sourceKey)
-        let collected = try entry.map { try store.passes(provider: $0.uid) > 0 } ?? false
+        var collected = false
+        if let entry { collected = try await store.passes(provider: entry.uid) > 0 }
         if let blocked = MapValidator.providers(
-            sourceExists: source != nil, sourceReady: source?.status?.conditions?.isTrue("Ready") == true && collected,
+            sourceExists: source != nil, sourceReady: source?.status?.conditions?.isTrue(ConditionType.ready) == true && collected,
             destinationExists: try await exists(providers.destination) != nil, reference: providers, namespace: namespace)
         {
             return blocked
         }
-        let records = try store.list(provider: entry?.uid ?? "", kind: kind).map { record -> JSONValue in
+        let records = try await store.list(provider: entry?.uid ?? "", kind: kind).map { record -> JSONValue in
             ["id": .string(record.id), "name": .string(record.name)]
         }
         return try await validate(records)
@@ -87,7 +88,7 @@ extension PlanReconciler {
     /// `namespace/name` of every NetworkAttachmentDefinition: from the watch cache when it covers all namespaces
     /// and has synced (a map may name one outside the namespaces this controller watches), else a list.
     func attachments() async throws -> Set<String> {
-        if namespaces == [nil], let cached = await cluster.objects(.networkAttachmentDefinitions) {
+        if cluster.namespaces == [nil], let cached = await cluster.objects(.networkAttachmentDefinitions) {
             return Set(cached.map(ProviderReconciler.key(of:)))
         }
         do {
@@ -113,7 +114,7 @@ extension PlanReconciler {
         guard written.status != map.status else { return }
         logger.info("map validated", metadata: [
             "map": "\(T.resourceType.plural)/\(map.metadata.namespace ?? "")/\(map.metadata.name ?? "")",
-            "ready": "\(conditions.isTrue("Ready"))",
+            "ready": "\(conditions.isTrue(ConditionType.ready))",
         ])
     }
 }

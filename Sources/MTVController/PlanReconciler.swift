@@ -10,7 +10,8 @@ import MigrationCore
 /// change, when the source inventory changes, and every `recheckInterval` while not Ready.
 public actor PlanReconciler {
     let client: KubernetesClient
-    let namespaces: [String?]
+    /// The process's caches of Plans, maps and Migrations.
+    let caches: LeaderCaches
     let registry: ProviderRegistry
     /// The cluster's watch caches (storage classes, network attachment definitions), read instead of lists.
     let cluster: ClusterInventory
@@ -20,9 +21,9 @@ public actor PlanReconciler {
     let logger: Logger
     let recheckInterval: Double
     let queue = WorkQueue()
-    private var plans: [Informer] = []
-    private(set) var maps: [Informer] = []
-    private var migrations: [Informer] = []
+    private var plans: [Informer] { caches.plans }
+    var maps: [Informer] { caches.maps }
+    private var migrations: [Informer] { caches.migrations }
     /// The last validation of each plan, reused while nothing it depends on changed (a migration's progress
     /// alone re-mirrors the status without validating again).
     private var validations: [String: (generation: Int64?, at: Date, conditions: [Condition])] = [:]
@@ -32,18 +33,18 @@ public actor PlanReconciler {
     /// Condition types the reconciler owns besides the validator's (the executor owns the rest).
     static let ownTypes: Set<String> = [
         "SourceProviderNotValid", "SourceProviderNotReady", "DestinationProviderNotValid", "NetworkMapNotValid",
-        "StorageMapNotValid", "SourceInventoryNotReady", "Ready", "Archived", "Executing", "Succeeded", "Failed",
-        "Canceled",
+        "StorageMapNotValid", "SourceInventoryNotReady", ConditionType.ready, ConditionType.archived,
+        ConditionType.executing, ConditionType.succeeded, ConditionType.failed, ConditionType.canceled,
     ]
 
-    /// Creates a reconciler for the given namespaces (nil: all namespaces).
-    public init(
-        client: KubernetesClient, namespaces: [String?], registry: ProviderRegistry, cluster: ClusterInventory,
+    /// Creates a reconciler of the Plans `caches` hold.
+    init(
+        client: KubernetesClient, caches: LeaderCaches, registry: ProviderRegistry, cluster: ClusterInventory,
         store: InventoryStore, inventoryChanges: AsyncStream<String>?, metrics: ControllerMetrics, logger: Logger,
         recheckInterval: Double = 15
     ) {
         self.client = client
-        self.namespaces = namespaces
+        self.caches = caches
         self.registry = registry
         self.cluster = cluster
         self.store = store
@@ -55,12 +56,6 @@ public actor PlanReconciler {
 
     /// Watches Plans and maps, follows inventory changes, and validates with `workers` in parallel until cancelled.
     public func run(workers: Int) async {
-        for namespace in namespaces {
-            plans.append(Informer(client: client, resource: .plans, namespace: namespace))
-            maps.append(Informer(client: client, resource: .networkMaps, namespace: namespace))
-            maps.append(Informer(client: client, resource: .storageMaps, namespace: namespace))
-            migrations.append(Informer(client: client, resource: .migrations, namespace: namespace))
-        }
         var tasks: [@Sendable () async -> Void] =
             plans.map { informer in { @Sendable in await self.follow(informer) { [ProviderReconciler.key(of: $0)] } } }
         tasks += maps.map { informer in
@@ -89,7 +84,6 @@ public actor PlanReconciler {
 
     private func shutdown() async {
         await queue.close()
-        for informer in plans + maps + migrations { await informer.stop() }
     }
 
     /// Queues the plan keys `affected` names for each object the informer reports.
@@ -196,16 +190,16 @@ public actor PlanReconciler {
         if let latest, let status = latest.status, status.started != nil {
             migrationStatus = Plan.MigrationStatus(started: status.started, completed: status.completed, vms: status.vms)
             if status.completed == nil {
-                conditions.append(Condition(type: "Executing", category: Condition.Category.advisory, reason: "Running",
+                conditions.append(Condition(type: ConditionType.executing, category: Condition.Category.advisory, reason: "Running",
                     message: "Migration \(latest.metadata.name ?? "") is running."))
-            } else if let outcome = ["Failed", "Canceled", "Succeeded"].compactMap({ status.conditions?[type: $0] }).first {
+            } else if let outcome = ConditionType.outcomes.compactMap({ status.conditions?[type: $0] }).first {
                 conditions.append(outcome)
             }
-        } else if let latest, let failed = latest.status?.conditions?[type: "Failed"] {
+        } else if let latest, let failed = latest.status?.conditions?[type: ConditionType.failed] {
             conditions.append(failed)
         }
         try await setConditions(plan, conditions, migration: migrationStatus)
-        let ready = conditions.contains { $0.type == "Ready" }
+        let ready = conditions.contains { $0.type == ConditionType.ready }
         return ready ? nil : recheckInterval
     }
 
@@ -214,7 +208,7 @@ public actor PlanReconciler {
         let namespace = plan.metadata.namespace ?? ""
         var conditions: [Condition] = []
         if plan.spec.archived == true {
-            conditions.append(Condition(type: "Archived", category: Condition.Category.advisory, reason: "Archived",
+            conditions.append(Condition(type: ConditionType.archived, category: Condition.Category.advisory, reason: "Archived",
                 message: "The plan is archived."))
         }
         func critical(_ type: String, _ reason: String, _ message: String) -> [Condition] {
@@ -233,7 +227,7 @@ public actor PlanReconciler {
             return critical("SourceProviderNotValid", "TypeNotValid",
                 "source provider \(sourceKey) is of type \(source.spec.type); plans here migrate from ec2 providers")
         }
-        guard source.status?.conditions?.isTrue("Ready") == true, let entry = await registry.entry(key: sourceKey) else {
+        guard source.status?.conditions?.isTrue(ConditionType.ready) == true, let entry = await registry.entry(key: sourceKey) else {
             return critical("SourceProviderNotReady", "NotReady",
                 "source provider \(sourceKey) is not ready (see kubectl mtv describe provider \(sourceRef.name ?? ""))")
         }
@@ -266,11 +260,11 @@ public actor PlanReconciler {
                 "storage map \(plan.spec.map.storage.namespace ?? namespace)/\(plan.spec.map.storage.name ?? "") does not exist")
         }
 
-        guard try store.passes(provider: entry.uid) > 0 else {
+        guard try await store.passes(provider: entry.uid) > 0 else {
             return critical("SourceInventoryNotReady", "NotReady",
                 "the inventory of \(sourceKey) has not been collected yet; the plan is checked again when it is")
         }
-        let inventory = try store.list(provider: entry.uid, kind: .vm).map(\.object)
+        let inventory = try await store.list(provider: entry.uid, kind: .vm).map(\.object)
         let classes = try await storageClasses().map {
             AutomaticMapping.StorageClassInfo(name: $0.metadata.name ?? "", provisioner: $0.provisioner)
         }
@@ -287,7 +281,7 @@ public actor PlanReconciler {
         }
         conditions += validator.conditions()
         if !conditions.contains(where: { $0.category == Condition.Category.critical }) {
-            conditions.append(Condition(type: "Ready", category: Condition.Category.required, reason: "Ready",
+            conditions.append(Condition(type: ConditionType.ready, category: Condition.Category.required, reason: "Ready",
                 message: "The migration plan is ready."))
         }
         return conditions
@@ -335,7 +329,7 @@ public actor PlanReconciler {
         guard written.status != plan.status else { return }
         let merged = written.status?.conditions ?? []
         logger.info("plan validated", metadata: [
-            "plan": "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")", "ready": "\(merged.isTrue("Ready"))",
+            "plan": "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")", "ready": "\(merged.isTrue(ConditionType.ready))",
             "blocking": "\(merged.filter { $0.category == Condition.Category.critical }.map(\.type))",
         ])
     }

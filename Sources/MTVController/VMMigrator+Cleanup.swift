@@ -15,7 +15,7 @@ extension VMMigrator {
         vm.error = VMError(phase: phase.rawValue, reasons: [message] + problems)
         vm.markFailed(phase, message: message)
         var conditions = vm.conditions ?? []
-        conditions.set(Condition(type: "Failed", category: Condition.Category.critical, reason: "Error", message: message), now: now)
+        conditions.set(Condition(type: ConditionType.failed, category: Condition.Category.critical, reason: "Error", message: message), now: now)
         vm.conditions = conditions
         vm.phase = Phase.completed.rawValue
         vm.completed = now
@@ -29,7 +29,7 @@ extension VMMigrator {
         let problems = await cleanup(vm)
         let now = Timestamp.now()
         var conditions = vm.conditions ?? []
-        conditions.set(Condition(type: "Canceled", category: Condition.Category.advisory, reason: "UserRequested",
+        conditions.set(Condition(type: ConditionType.canceled, category: Condition.Category.advisory, reason: "UserRequested",
             message: "Migration \(reason)" + (problems.isEmpty ? "." : "; cleanup: " + problems.joined(separator: "; "))), now: now)
         vm.conditions = conditions
         vm.phase = Phase.completed.rawValue
@@ -68,12 +68,11 @@ extension VMMigrator {
         var snapshots = Array(context.snapshotIDs(of: vm).values)
         let requested = vm.pipeline.first { $0.name == Step.createSnapshots.rawValue }?.annotations?["requested"] != nil
         if snapshots.isEmpty, requested {
-            snapshots = (try? await context.source.describeSnapshots(filters: [
-                EC2Filter("tag:\(MigrationLabels.migrationUID)", [context.migrationUID]), EC2Filter("tag:\(MigrationLabels.vmID)", [id]),
-            ]).map(\.snapshotID)) ?? []
+            snapshots = (try? await context.source.describeSnapshots(filters: context.snapshotFilters(instance: id))
+                .map(\.snapshotID)) ?? []
         }
         for snapshotID in snapshots {
-            do { try await deleteSnapshot(snapshotID) } catch { problems.append("snapshot \(snapshotID) not deleted: \(error)") }
+            do { try await context.deleteSnapshot(snapshotID) } catch { problems.append("snapshot \(snapshotID) not deleted: \(error)") }
         }
         if vm.restorePowerState == "On" {
             do { _ = try await context.source.startInstances(ids: [id]) } catch {

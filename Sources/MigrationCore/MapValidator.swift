@@ -7,7 +7,7 @@ import MTVAPI
 public enum MapValidator {
     /// The condition types a map's validation writes.
     public static let conditionTypes: Set<String> = [
-        "Ready", "SourceProviderNotValid", "SourceProviderNotReady", "DestinationProviderNotValid",
+        ConditionType.ready, "SourceProviderNotValid", "SourceProviderNotReady", "DestinationProviderNotValid",
         "SourceNetworkNotValid", "DestinationNetworkNotValid", "SourceStorageNotValid", "DestinationStorageNotValid",
         modesConditionType,
     ]
@@ -148,6 +148,6 @@ public enum MapValidator {
 
     private static func ready(_ conditions: [Condition], _ message: String) -> [Condition] {
         guard !conditions.contains(where: { $0.category == Condition.Category.critical }) else { return conditions }
-        return conditions + [Condition(type: "Ready", category: Condition.Category.required, reason: "Ready", message: message)]
+        return conditions + [Condition(type: ConditionType.ready, category: Condition.Category.required, reason: "Ready", message: message)]
     }
 }

@@ -29,6 +29,20 @@ extension VMStatus {
         pipeline[index].phase = phase.rawValue
     }
 
+    /// Moves the VM to `phase`: the previous phase's step completes when the new phase belongs to another step, and
+    /// the new phase's step starts (Completed starts nothing).
+    public mutating func enter(_ phase: Phase, now: String) {
+        let old = Itinerary.step(of: Phase(rawValue: self.phase) ?? .started)
+        let new = Itinerary.step(of: phase)
+        if old != new {
+            mark(old, .completed, now: now)
+            if phase != .completed { mark(new, .running, now: now) }
+        } else if pipeline.first(where: { $0.name == new.rawValue })?.started == nil {
+            mark(new, .running, now: now)
+        }
+        self.phase = phase.rawValue
+    }
+
     /// Marks the step of `phase` Failed with `message`; its unfinished tasks fail with it.
     public mutating func markFailed(_ phase: Phase, message: String) {
         guard let index = pipeline.firstIndex(where: { $0.name == Itinerary.step(of: phase).rawValue }) else { return }

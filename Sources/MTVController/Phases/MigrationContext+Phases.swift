@@ -1,0 +1,68 @@
+import AWSClient
+import KubernetesClient
+import MTVAPI
+import MigrationCore
+
+/// What several phases share: the instance as AWS reports it, tags, owned objects, sizes.
+extension MigrationContext {
+    /// The instance of `id` from this tick's observations (nil until described); gone or terminating is permanent.
+    func instance(_ id: String, _ seen: Observations) throws -> Instance? {
+        if seen.missing.contains(id) { throw PermanentFailure(description: "instance \(id) no longer exists in AWS") }
+        guard let instance = seen.instances[id] else { return nil }
+        if ["terminated", "shutting-down"].contains(instance.state.name) {
+            throw PermanentFailure(description: "instance \(id) is \(instance.state.name)")
+        }
+        return instance
+    }
+
+    /// Tags that tie an AWS resource to this migration and its source VM (slide 16's keys plus the scope).
+    func tags(_ vm: VMStatus) -> [Tag] {
+        [
+            Tag(MigrationLabels.vmID, vm.id ?? ""), Tag(MigrationLabels.vmName, vm.name ?? vm.id ?? ""),
+            Tag(MigrationLabels.migrationUID, migrationUID), Tag(MigrationLabels.planUID, plan.metadata.uid ?? ""),
+            Tag(MigrationLabels.clusterUID, clusterUID),
+        ]
+    }
+
+    /// The filters that find the snapshots this migration made of one instance.
+    func snapshotFilters(instance id: String) -> [EC2Filter] {
+        [EC2Filter("tag:\(MigrationLabels.migrationUID)", [migrationUID]), EC2Filter("tag:\(MigrationLabels.vmID)", [id])]
+    }
+
+    /// The builder of a VM's Kubernetes objects; a VM without an inventory record cannot have them.
+    func requireBuilder(for vm: VMStatus) throws -> TargetBuilder {
+        guard let builder = builder(for: vm) else {
+            throw PermanentFailure(description: "instance \(vm.id ?? "") has no inventory record")
+        }
+        return builder
+    }
+
+    /// Creates an object this migration owns; returns the existing one when an earlier attempt made it, and
+    /// fails when the name belongs to something else.
+    @discardableResult
+    func createOwned(_ resource: ResourceType, _ object: JSONValue, namespace: String?) async throws -> JSONValue {
+        let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
+        do {
+            return try await client.create(resource, object, namespace: namespace)
+        } catch let error as KubernetesError where error.isAlreadyExists {
+            let existing = try await client.get(resource, name: name, namespace: namespace)
+            guard existing[path: ["metadata", "labels", MigrationLabels.migrationUID]]?.stringValue == migrationUID else {
+                throw PermanentFailure(description: "\(resource.kind) \(namespace.map { "\($0)/" } ?? "")\(name) already "
+                    + "exists and was not made by this migration; delete or rename it and start the plan again")
+            }
+            return existing
+        } catch let error as KubernetesError where [400, 403, 422].contains(error.code) {
+            throw PermanentFailure(description: "cannot create \(resource.kind) \(name): \(error.message)")
+        }
+    }
+
+    /// Deletes a snapshot; one already gone is no error.
+    func deleteSnapshot(_ id: String) async throws {
+        do { try await source.deleteSnapshot(id: id) } catch let error as AWSError where error.isNotFound {}
+    }
+
+    /// A source volume's size in MiB, from the plan's disks.
+    func sizeMiB(_ vm: VMStatus, _ volume: String) -> Int64 {
+        Int64(disks(ofInstance: vm.id ?? "").first { $0.sourceVolumeID == volume }?.sizeGiB ?? 0) * 1024
+    }
+}

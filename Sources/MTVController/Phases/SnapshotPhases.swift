@@ -1,0 +1,96 @@
+import AWSClient
+import MTVAPI
+import MigrationCore
+
+/// CreateSnapshots: one CreateSnapshots call per instance, a crash-consistent set. The runner records the request
+/// before this runs (`seen.freshSnapshotRequests`); a request on record from an earlier tick (a restart, or a status
+/// write that failed after the call) means its snapshots are looked up by tag instead of being made twice.
+struct CreateSnapshots: PhaseAction {
+    let phase = Phase.createSnapshots
+
+    /// Records that the VM's snapshots are about to be requested, when it is its turn and it has not been recorded;
+    /// returns whether it recorded one (the runner writes the status before the tick sends the request).
+    static func recordRequest(_ vm: inout VMStatus, _ context: MigrationContext, now: String) -> Bool {
+        guard vm.phase == Phase.createSnapshots.rawValue, context.snapshotIDs(of: vm).isEmpty,
+            let step = vm.pipeline.firstIndex(where: { $0.name == Step.createSnapshots.rawValue }),
+            vm.pipeline[step].annotations?["requested"] == nil
+        else { return false }
+        vm.pipeline[step].annotations = (vm.pipeline[step].annotations ?? [:]).merging(["requested": now]) { _, new in new }
+        return true
+    }
+
+    func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
+        guard context.snapshotIDs(of: vm).isEmpty else { return .next }
+        let id = vm.id ?? ""
+        guard let step = vm.pipeline.firstIndex(where: { $0.name == Step.createSnapshots.rawValue }),
+            vm.pipeline[step].annotations?["requested"] != nil
+        else { return .wait }  // the next tick records the request first
+        var snapshots: [(volume: String, snapshot: String)] = []
+        if !seen.freshSnapshotRequests.contains(id) {
+            snapshots = try await context.source.describeSnapshots(filters: context.snapshotFilters(instance: id))
+                .map { ($0.volumeID ?? "", $0.snapshotID) }
+        }
+        if snapshots.isEmpty {
+            let made = try await context.source.createSnapshots(
+                instanceID: id, description: "Forklift migration snapshot for VM \(vm.name ?? id) (\(id))",
+                tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: context.tags(vm))])
+            snapshots = made.map { ($0.volumeID ?? "", $0.snapshotID) }
+            CrashHook.shared.reach("create", key: "\(context.migrationUID)/\(id)/snapshots")
+        }
+        guard !snapshots.isEmpty else {
+            throw PermanentFailure(description: "CreateSnapshots returned no snapshot for \(id)")
+        }
+        let wanted = Set(context.disks(ofInstance: id).map(\.sourceVolumeID))
+        let now = Timestamp.now()
+        for (volume, snapshot) in snapshots where wanted.isEmpty || wanted.contains(volume) {
+            vm.report(.createSnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume), percent: 0, now: now,
+                annotations: ["snapshot": snapshot])
+        }
+        return .next
+    }
+}
+
+/// WaitForSnapshots: follows AWS's progress of each snapshot; done when all are completed.
+struct WaitForSnapshots: PhaseAction {
+    let phase = Phase.waitForSnapshots
+
+    func watched(_ vm: VMStatus, _ context: MigrationContext) -> Watched {
+        Watched(snapshots: Array(context.snapshotIDs(of: vm).values))
+    }
+
+    func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
+        let snapshots = context.snapshotIDs(of: vm)
+        let now = Timestamp.now()
+        var done = 0
+        for (volume, snapshotID) in snapshots {
+            guard let snapshot = seen.snapshots[snapshotID] else {
+                if seen.missing.contains(snapshotID) {
+                    throw PermanentFailure(description: "snapshot \(snapshotID) of \(volume) disappeared")
+                }
+                continue
+            }
+            if snapshot.state == "error" {
+                throw PermanentFailure(
+                    description: "snapshot \(snapshotID) of \(volume) failed: \(snapshot.stateMessage ?? "state error")")
+            }
+            vm.report(.createSnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume),
+                percent: VMStatus.snapshotPercent(state: snapshot.state, progress: snapshot.progress), now: now)
+            if snapshot.state == "completed" { done += 1 }
+        }
+        return done == snapshots.count ? .next : .wait
+    }
+}
+
+/// ShareSnapshots: lets the target account create volumes from the snapshots (only when the accounts differ).
+struct ShareSnapshots: PhaseAction {
+    let phase = Phase.shareSnapshots
+
+    func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
+        for snapshotID in context.snapshotIDs(of: vm).values {
+            try await context.source.modifySnapshotCreateVolumePermission(
+                snapshotID: snapshotID, operation: .add, accountIDs: [context.entry.accounts.target])
+        }
+        vm.setProgress(.shareSnapshots, completed: 1, total: 1)
+        return .next
+    }
+}
