@@ -61,11 +61,13 @@ devenv-up: build
 devenv-down:
 	scripts/devenv down $(DEMO_DIR)
 
+## format: rewrite Sources, Tests and Package.swift in the checked-in swift-format style
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
+## lint: swift format lint in strict mode (warnings fail); CI runs it before the tests
 lint:
-	$(SWIFT) format lint --recursive Sources Tests
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 clean:
 	rm -rf .build .devenv

@@ -114,7 +114,8 @@ public struct AWSQueryClient: Sendable {
         ]
         requestHeaders += headers.map { (name: $0.0, value: $0.1) }
         if let credentials {
-            let signer = SigV4Signer(credentials: try await credentials.credentials(), region: region.name, service: service)
+            let signer = SigV4Signer(
+                credentials: try await credentials.credentials(), region: region.name, service: service)
             let toSign = SigV4Signer.Request(method: "POST", url: endpoint, headers: requestHeaders, body: payload)
             requestHeaders += signer.signatureHeaders(for: toSign, date: time.date())
         }
@@ -135,10 +136,13 @@ public struct AWSQueryClient: Sendable {
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as NIOSSLExtraError where error == .failedToValidateHostname {
-            throw AWSError(code: AWSError.untrustedCertificateCode,
-                message: "the endpoint's certificate is not for \(endpoint.host ?? "its host") (\(error))", operation: operation)
+            throw AWSError(
+                code: AWSError.untrustedCertificateCode,
+                message: "the endpoint's certificate is not for \(endpoint.host ?? "its host") (\(error))",
+                operation: operation)
         } catch let error as NIOSSLError where "\(error)".contains("CERTIFICATE_VERIFY_FAILED") {
-            throw AWSError(code: AWSError.untrustedCertificateCode,
+            throw AWSError(
+                code: AWSError.untrustedCertificateCode,
                 message: "the endpoint's certificate is not trusted (\(error))", operation: operation)
         } catch {
             throw AWSError(code: AWSError.connectionErrorCode, message: "\(error)", operation: operation)

@@ -108,8 +108,9 @@ public actor CachingCredentialProvider: CredentialProvider {
     private var inFlight: Task<AWSCredentials, any Error>?
 
     /// Wraps `upstream`; credentials are renewed `refreshMargin` seconds before their expiration.
-    public init(_ upstream: any CredentialProvider, refreshMargin: Double = 300, time: any TimeSource = SystemTimeSource())
-    {
+    public init(
+        _ upstream: any CredentialProvider, refreshMargin: Double = 300, time: any TimeSource = SystemTimeSource()
+    ) {
         self.upstream = upstream
         self.refreshMargin = refreshMargin
         self.time = time

@@ -12,7 +12,8 @@ public struct EC2Client: Sendable {
     /// Creates a client for a region; `endpoint` overrides the region's endpoint.
     public init(
         region: AWSRegion, credentials: any CredentialProvider, endpoint: URL? = nil, http: HTTPClient = .shared,
-        policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource(), headers: [(String, String)] = [],
+        policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource(),
+        headers: [(String, String)] = [],
         trust: EndpointTrust = .system, logger: Logger = Logger(label: "aws.ec2")
     ) {
         query = AWSQueryClient(
@@ -110,12 +111,15 @@ public struct EC2Client: Sendable {
     // MARK: Snapshots
 
     /// Snapshots by ID and/or filter. Use the `owner-id` filter for "ours": some endpoints ignore `OwnerIds`.
-    public func describeSnapshots(ids: [String] = [], filters: [EC2Filter] = [], ownerIDs: [String] = [])
+    public func describeSnapshots(
+        ids: [String] = [], filters: [EC2Filter] = [], ownerIDs: [String] = []
+    )
         async throws -> [Snapshot]
     {
         var owners = QueryParameters()
         owners.set("Owner", list: ownerIDs)
-        return try await describe("DescribeSnapshots", idName: "SnapshotId", ids: ids, filters: filters, extra: owners) {
+        return try await describe("DescribeSnapshots", idName: "SnapshotId", ids: ids, filters: filters, extra: owners)
+        {
             $0.items("snapshotSet").map(Snapshot.init(xml:))
         }
     }
@@ -135,7 +139,9 @@ public struct EC2Client: Sendable {
     }
 
     /// Snapshots one volume.
-    public func createSnapshot(volumeID: String, description: String? = nil, tags: [Tag] = []) async throws
+    public func createSnapshot(
+        volumeID: String, description: String? = nil, tags: [Tag] = []
+    ) async throws
         -> Snapshot
     {
         var parameters = QueryParameters()
@@ -159,7 +165,8 @@ public struct EC2Client: Sendable {
         if !tags.isEmpty { parameters.set(tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: tags)]) }
         let root = try await query.execute("CopySnapshot", parameters)
         guard let id = root.string("snapshotId") else {
-            throw AWSError(code: "MalformedResponse", message: "no snapshotId in the answer", operation: "ec2:CopySnapshot")
+            throw AWSError(
+                code: "MalformedResponse", message: "no snapshotId in the answer", operation: "ec2:CopySnapshot")
         }
         return id
     }
@@ -230,9 +237,12 @@ public struct EC2Client: Sendable {
         _ action: String, idName: String, ids: [String], filters: [EC2Filter] = [], extra: QueryParameters = .init(),
         chunkSize: Int = idsPerCall, pageSize: Int? = pageSize, items: (XMLNode) -> [Item]
     ) async throws -> [Item] {
-        let chunks = ids.isEmpty ? [[]] : stride(from: 0, to: ids.count, by: chunkSize).map {
-            Array(ids[$0..<min($0 + chunkSize, ids.count)])
-        }
+        let chunks =
+            ids.isEmpty
+            ? [[]]
+            : stride(from: 0, to: ids.count, by: chunkSize).map {
+                Array(ids[$0..<min($0 + chunkSize, ids.count)])
+            }
         var all: [Item] = []
         for chunk in chunks {
             all += try await Paginator.collect { token in

@@ -39,7 +39,8 @@ public struct ProfileCredentialProvider: CredentialProvider {
         }
 
         if let key = settings["aws_access_key_id"], let secret = settings["aws_secret_access_key"] {
-            return AWSCredentials(accessKeyID: key, secretAccessKey: secret, sessionToken: settings["aws_session_token"])
+            return AWSCredentials(
+                accessKeyID: key, secretAccessKey: secret, sessionToken: settings["aws_session_token"])
         }
         if settings["aws_access_key_id"] != nil || settings["aws_secret_access_key"] != nil {
             throw AWSConfigurationError(

@@ -26,7 +26,8 @@ public struct STSClient: Sendable {
     /// Creates a client; nil `credentials` sends unsigned requests (enough for AssumeRoleWithWebIdentity).
     public init(
         region: AWSRegion, credentials: (any CredentialProvider)?, endpoint: URL? = nil, http: HTTPClient = .shared,
-        policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource(), headers: [(String, String)] = [],
+        policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource(),
+        headers: [(String, String)] = [],
         trust: EndpointTrust = .system, logger: Logger = Logger(label: "aws.sts")
     ) {
         query = AWSQueryClient(
@@ -39,13 +40,16 @@ public struct STSClient: Sendable {
     public func getCallerIdentity() async throws -> CallerIdentity {
         let root = try await query.execute("GetCallerIdentity")
         guard let result = root.child("GetCallerIdentityResult"), let account = result.string("Account") else {
-            throw AWSError(code: "MalformedResponse", message: "no Account in the answer", operation: "sts:GetCallerIdentity")
+            throw AWSError(
+                code: "MalformedResponse", message: "no Account in the answer", operation: "sts:GetCallerIdentity")
         }
         return CallerIdentity(account: account, arn: result.string("Arn") ?? "", userID: result.string("UserId") ?? "")
     }
 
     /// Exchanges an OIDC token for temporary credentials of `roleARN`.
-    public func assumeRoleWithWebIdentity(roleARN: String, sessionName: String, token: String, duration: Int? = nil)
+    public func assumeRoleWithWebIdentity(
+        roleARN: String, sessionName: String, token: String, duration: Int? = nil
+    )
         async throws -> AWSCredentials
     {
         var parameters = QueryParameters()

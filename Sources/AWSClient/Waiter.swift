@@ -17,8 +17,9 @@ public struct Waiter<Output: Sendable>: Sendable {
         public var reason: String
 
         /// Creates an acceptor.
-        public init(_ state: State, reason: String = "", matches: @escaping @Sendable (Result<Output, AWSError>) -> Bool)
-        {
+        public init(
+            _ state: State, reason: String = "", matches: @escaping @Sendable (Result<Output, AWSError>) -> Bool
+        ) {
             self.state = state
             self.reason = reason
             self.matches = matches
@@ -62,7 +63,9 @@ public struct Waiter<Output: Sendable>: Sendable {
     /// Polls until an acceptor says success or failure (throws), or time runs out (throws). Success returns the
     /// last output, or nil when an error acceptor declared success (a NotFound that means "deleted").
     @discardableResult
-    public func wait(time: any TimeSource = SystemTimeSource(), _ poll: () async throws -> Output) async throws
+    public func wait(
+        time: any TimeSource = SystemTimeSource(), _ poll: () async throws -> Output
+    ) async throws
         -> Output?
     {
         let deadline = time.now() + maxWait

@@ -59,11 +59,12 @@ public struct SigV4Signer: Sendable {
         ].joined(separator: "\n")
         let key = Self.signingKey(secret: credentials.secretAccessKey, day: day, region: region, service: service)
         let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
-        added.append((
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), "
-                + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
-        ))
+        added.append(
+            (
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), "
+                    + "SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
+            ))
         return added
     }
 

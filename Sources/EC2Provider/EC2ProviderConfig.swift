@@ -21,7 +21,8 @@ public struct EC2ProviderConfig: Sendable, Equatable {
     public var hasSeparateTarget: Bool { target != nil && target != source }
 
     /// Reads and checks the Secret; every problem becomes a `ProviderValidationError` a person can act on.
-    public static func resolve(provider: Provider, secret: Secret) throws(ProviderValidationError) -> EC2ProviderConfig {
+    public static func resolve(provider: Provider, secret: Secret) throws(ProviderValidationError) -> EC2ProviderConfig
+    {
         let secretName = "\(secret.metadata.namespace ?? "")/\(secret.metadata.name ?? "")"
         guard let regionName = secret.value("region"), !regionName.isEmpty else {
             throw ProviderValidationError(
@@ -66,18 +67,24 @@ public struct EC2ProviderConfig: Sendable, Equatable {
     static func trust(_ secret: Secret, endpoint: URL, name: String) throws(ProviderValidationError) -> EndpointTrust {
         let flag = secret.value("insecureSkipVerify")?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         guard ["", "true", "false"].contains(flag) else {
-            throw ProviderValidationError(reason: "InvalidInsecureSkipVerify",
+            throw ProviderValidationError(
+                reason: "InvalidInsecureSkipVerify",
                 message: "secret \(name): insecureSkipVerify must be \"true\" or \"false\"")
         }
         let pem = secret.value("ca.crt").flatMap { $0.isEmpty ? nil : $0 } ?? secret.value("cacert")
         let trust: EndpointTrust
         do { trust = try EndpointTrust(caPEM: pem, insecureSkipVerify: flag == "true") } catch {
-            throw ProviderValidationError(reason: "InvalidCACertificate",
-                message: "secret \(name): ca.crt: \(error.message); put the PEM of the CA that signed the endpoint's certificate there")
+            throw ProviderValidationError(
+                reason: "InvalidCACertificate",
+                message:
+                    "secret \(name): ca.crt: \(error.message); put the PEM of the CA that signed the endpoint's certificate there"
+            )
         }
         if trust.isCustom, endpoint.scheme != "https" {
-            throw ProviderValidationError(reason: "TLSSettingsWithoutTLS",
-                message: "secret \(name) sets ca.crt or insecureSkipVerify, but the endpoint \(endpoint.absoluteString) is not https; "
+            throw ProviderValidationError(
+                reason: "TLSSettingsWithoutTLS",
+                message:
+                    "secret \(name) sets ca.crt or insecureSkipVerify, but the endpoint \(endpoint.absoluteString) is not https; "
                     + "remove them or use an https URL")
         }
         return trust
@@ -85,14 +92,17 @@ public struct EC2ProviderConfig: Sendable, Equatable {
 
     /// An EC2 client with the source credentials (or the controller's own chain).
     public func sourceClient(logger: Logger = Logger(label: "aws.ec2")) -> EC2Client {
-        EC2Client(region: region, credentials: source.map { StaticCredentialProvider($0) }
-            ?? CredentialChain.standard(region: region), endpoint: endpoint, trust: trust, logger: logger)
+        EC2Client(
+            region: region,
+            credentials: source.map { StaticCredentialProvider($0) }
+                ?? CredentialChain.standard(region: region), endpoint: endpoint, trust: trust, logger: logger)
     }
 
     /// An EC2 client with the target credentials (the source's when the target has none of its own).
     public func targetClient(logger: Logger = Logger(label: "aws.ec2")) -> EC2Client {
         guard let target else { return sourceClient(logger: logger) }
-        return EC2Client(region: targetRegion, credentials: StaticCredentialProvider(target), endpoint: endpoint, trust: trust,
+        return EC2Client(
+            region: targetRegion, credentials: StaticCredentialProvider(target), endpoint: endpoint, trust: trust,
             logger: logger)
     }
 
@@ -105,9 +115,10 @@ public struct EC2ProviderConfig: Sendable, Equatable {
         return endpoint
     }
 
-    private static func pair(_ secret: Secret, _ keyName: String, _ secretName: String, _ tokenName: String?,
-        name: String) throws(ProviderValidationError) -> AWSCredentials?
-    {
+    private static func pair(
+        _ secret: Secret, _ keyName: String, _ secretName: String, _ tokenName: String?,
+        name: String
+    ) throws(ProviderValidationError) -> AWSCredentials? {
         let key = secret.value(keyName).flatMap { $0.isEmpty ? nil : $0 }
         let value = secret.value(secretName).flatMap { $0.isEmpty ? nil : $0 }
         switch (key, value) {

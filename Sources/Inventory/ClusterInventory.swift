@@ -23,7 +23,8 @@ extension InventoryService {
     /// One Kubernetes object in upstream's envelope for OpenShift inventories: `uid`, `version`, `namespace`,
     /// `name`, `selfLink`, `id`, and from detail 1 the object itself (and a VM's instance).
     static func clusterItem(
-        _ object: JSONValue, collection: ClusterCollection, provider: InventoryProvider, detail: Int, instance: JSONValue?
+        _ object: JSONValue, collection: ClusterCollection, provider: InventoryProvider, detail: Int,
+        instance: JSONValue?
     ) -> JSONValue {
         let uid = object[path: ["metadata", "uid"]]?.stringValue ?? ""
         var item: JSONValue = [

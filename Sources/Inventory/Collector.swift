@@ -44,10 +44,12 @@ public struct Collector: Sendable {
         pass.instanceTypes = try await typeInfo
         pass.images = try await imageInfo
         let summary = try await store.replace(provider: provider, records: try InventoryBuilder.records(from: pass))
-        logger.debug("inventory pass", metadata: [
-            "provider": "\(provider)", "added": "\(summary.added)", "updated": "\(summary.updated)",
-            "removed": "\(summary.removed)",
-        ])
+        logger.debug(
+            "inventory pass",
+            metadata: [
+                "provider": "\(provider)", "added": "\(summary.added)", "updated": "\(summary.updated)",
+                "removed": "\(summary.removed)",
+            ])
         return summary
     }
 

@@ -17,8 +17,12 @@ public struct GuestOS: Sendable, Equatable {
         if windows {
             let year = ["2025", "2022", "2019", "2016", "2012"].first { image.contains($0) }
             name = year.map { "Windows Server \($0)" } ?? "Windows"
-            osinfoID = year.map { ["2025": "win2k25", "2022": "win2k22", "2019": "win2k19", "2016": "win2k16",
-                "2012": "win2k12r2"][$0]! }
+            osinfoID = year.map {
+                [
+                    "2025": "win2k25", "2022": "win2k22", "2019": "win2k19", "2016": "win2k16",
+                    "2012": "win2k12r2",
+                ][$0]!
+            }
             return
         }
         let major = Self.firstNumber(in: image)

@@ -22,12 +22,16 @@ public enum InventoryBuilder {
 
     /// All records of a pass, by kind.
     public static func records(from pass: Snapshot) throws -> [InventoryKind: [InventoryRecord]] {
-        let types = Dictionary(pass.instanceTypes.map { ($0.instanceType, $0) }, uniquingKeysWith: { first, _ in first })
+        let types = Dictionary(
+            pass.instanceTypes.map { ($0.instanceType, $0) }, uniquingKeysWith: { first, _ in first })
         let images = Dictionary(pass.images.map { ($0.imageID, $0) }, uniquingKeysWith: { first, _ in first })
         let volumes = Dictionary(pass.volumes.map { ($0.volumeID, $0) }, uniquingKeysWith: { first, _ in first })
         return [
-            .vm: try pass.instances.map { try vm($0, type: types[$0.instanceType], image: $0.imageID.flatMap { images[$0] },
-                volumes: volumes) },
+            .vm: try pass.instances.map {
+                try vm(
+                    $0, type: types[$0.instanceType], image: $0.imageID.flatMap { images[$0] },
+                    volumes: volumes)
+            },
             .volume: try pass.volumes.map { try record(.volume, id: $0.volumeID, tags: $0.tags, object: $0) },
             .network: try pass.vpcs.map { try network($0) } + pass.subnets.map { try network($0) },
             .storage: storageTypes,
@@ -45,12 +49,15 @@ public enum InventoryBuilder {
         }
     }
 
-    static func vm(_ instance: Instance, type: InstanceTypeInfo?, image: Image?, volumes: [String: Volume]) throws
+    static func vm(
+        _ instance: Instance, type: InstanceTypeInfo?, image: Image?, volumes: [String: Volume]
+    ) throws
         -> InventoryRecord
     {
         var object = try JSONValue(encoding: instance)
         let name = instance.name.flatMap { $0.isEmpty ? nil : $0 } ?? instance.instanceID
-        let windows = instance.platform == "windows" || (instance.platformDetails ?? "").contains("Windows")
+        let windows =
+            instance.platform == "windows" || (instance.platformDetails ?? "").contains("Windows")
             || image?.platform == "windows"
         let disks: [JSONValue] = instance.blockDeviceMappings.compactMap { mapping in
             guard let id = mapping.ebs?.volumeID else { return nil }
@@ -63,27 +70,32 @@ public enum InventoryBuilder {
                 "root": .bool(mapping.deviceName == instance.rootDeviceName),
             ]
         }
-        let nics: [JSONValue] = instance.networkInterfaces.sorted { ($0.deviceIndex ?? 0) < ($1.deviceIndex ?? 0) }.map {
+        let nics: [JSONValue] = instance.networkInterfaces.sorted { ($0.deviceIndex ?? 0) < ($1.deviceIndex ?? 0) }.map
+        {
             [
-                "networkInterfaceId": .string($0.networkInterfaceID), "subnetId": $0.subnetID.map(JSONValue.string) ?? .null,
+                "networkInterfaceId": .string($0.networkInterfaceID),
+                "subnetId": $0.subnetID.map(JSONValue.string) ?? .null,
                 "macAddress": $0.macAddress.map(JSONValue.string) ?? .null,
                 "deviceIndex": $0.deviceIndex.map { .number(Double($0)) } ?? .null,
                 "privateIpAddress": $0.privateIPAddress.map(JSONValue.string) ?? .null,
             ]
         }
-        let cpus = instance.cpuOptions.flatMap { options in
-            options.coreCount.map { $0 * (options.threadsPerCore ?? 1) }
-        } ?? type?.defaultVCpus
+        let cpus =
+            instance.cpuOptions.flatMap { options in
+                options.coreCount.map { $0 * (options.threadsPerCore ?? 1) }
+            } ?? type?.defaultVCpus
         object["id"] = .string(instance.instanceID)
         object["name"] = .string(name)
         object["kind"] = "vm"
         object["powerState"] = .string(powerState(instance.state.name))
         object["platform"] = windows ? "windows" : "linux"
-        object["guestOS"] = GuestOS(platformDetails: instance.platformDetails, imageName: image?.name, windows: windows).json
+        object["guestOS"] =
+            GuestOS(platformDetails: instance.platformDetails, imageName: image?.name, windows: windows).json
         object["labels"] = labels(instance.tags)
         object["cpuCount"] = cpus.map { .number(Double($0)) } ?? .null
         object["memoryMB"] = type?.memorySizeMiB.map { .number(Double($0)) } ?? .null
-        object["bootMode"] = (instance.currentInstanceBootMode ?? instance.bootMode ?? image?.bootMode
+        object["bootMode"] =
+            (instance.currentInstanceBootMode ?? instance.bootMode ?? image?.bootMode
             ?? type?.supportedBootModes.first).map(JSONValue.string) ?? .null
         object["disks"] = .array(disks)
         object["nics"] = .array(nics)
@@ -98,7 +110,9 @@ public enum InventoryBuilder {
             found.append(["category": .string(category), "label": .string(label), "assessment": .string(assessment)])
         }
         if type?.instanceStorageSupported == true {
-            add("Warning", "Instance store", "The instance type has instance-store volumes; their data is not migrated.")
+            add(
+                "Warning", "Instance store", "The instance type has instance-store volumes; their data is not migrated."
+            )
         }
         if instance.architecture == "arm64" {
             add("Critical", "arm64", "The instance is arm64; it needs arm64 worker nodes.")
@@ -127,7 +141,9 @@ public enum InventoryBuilder {
         return record
     }
 
-    static func record<T: Encodable>(_ kind: InventoryKind, id: String, tags: [Tag], object: T) throws -> InventoryRecord {
+    static func record<T: Encodable>(
+        _ kind: InventoryKind, id: String, tags: [Tag], object: T
+    ) throws -> InventoryRecord {
         var value = try JSONValue(encoding: object)
         let name = tags[key: "Name"].flatMap { $0.isEmpty ? nil : $0 } ?? id
         value["id"] = .string(id)

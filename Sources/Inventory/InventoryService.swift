@@ -42,7 +42,9 @@ public struct InventoryProvider: Sendable, Equatable {
     public var lastError: String?
 
     /// Creates a provider entry.
-    public init(uid: String, name: String, namespace: String, type: String = "ec2", passes: Int = 0, lastError: String? = nil) {
+    public init(
+        uid: String, name: String, namespace: String, type: String = "ec2", passes: Int = 0, lastError: String? = nil
+    ) {
         self.uid = uid
         self.name = name
         self.namespace = namespace
@@ -102,7 +104,8 @@ public struct InventoryService: Sendable {
         let api = router.group(RouterPath(InventoryAPI.prefix))
         api.get { _, _ in Self.json(Self.resourceList) }
         addProviderRoutes(to: api, at: "namespaces/:namespace/providers/:name") { context in
-            .namespaced(namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? "")
+            .namespaced(
+                namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? "")
         }
     }
 
@@ -110,11 +113,13 @@ public struct InventoryService: Sendable {
     /// `providers` (read with `get`; they are the upstream REST shapes, not Kubernetes objects, so `kubectl get
     /// --raw` reads them).
     static let resourceList: JSONValue = [
-        "kind": "APIResourceList", "apiVersion": "v1", "groupVersion": .string("\(InventoryAPI.group)/\(InventoryAPI.version)"),
-        "resources": .array(Set(InventoryKind.allCases.map(\.rawValue) + ClusterCollection.allCases.map(\.rawValue))
-            .sorted().map { collection in
-                ["name": .string("providers/\(collection)"), "namespaced": true, "kind": "List", "verbs": ["get"]]
-            }),
+        "kind": "APIResourceList", "apiVersion": "v1",
+        "groupVersion": .string("\(InventoryAPI.group)/\(InventoryAPI.version)"),
+        "resources": .array(
+            Set(InventoryKind.allCases.map(\.rawValue) + ClusterCollection.allCases.map(\.rawValue))
+                .sorted().map { collection in
+                    ["name": .string("providers/\(collection)"), "namespaced": true, "kind": "List", "verbs": ["get"]]
+                }),
     ]
 
     /// How a route names its provider.
@@ -160,13 +165,16 @@ public struct InventoryService: Sendable {
             var found = try await store.get(provider: provider.uid, kind: kind, id: id)
             if found == nil { found = try await store.list(provider: provider.uid, kind: kind, name: id).first }
             guard let record = found else {
-                throw HTTPError(.notFound, message: "\(kind.rawValue.dropLast()) '\(id)' not found in provider \(provider.name)")
+                throw HTTPError(
+                    .notFound, message: "\(kind.rawValue.dropLast()) '\(id)' not found in provider \(provider.name)")
             }
             return Self.json(Self.item(record, provider: provider))
         }
     }
 
-    private func providerList(_ request: Request, _ context: InventoryRequestContext, type: String?) async throws
+    private func providerList(
+        _ request: Request, _ context: InventoryRequestContext, type: String?
+    ) async throws
         -> Response
     {
         let caller = try await caller(request, context)
@@ -195,23 +203,30 @@ public struct InventoryService: Sendable {
             return await Self.clusterCounts(cluster)
         }
         let counts = try await store.counts(provider: provider.uid)
-        return Dictionary(uniqueKeysWithValues: InventoryKind.allCases.map {
-            ("\($0.rawValue.dropLast())Count", JSONValue.number(Double(counts[$0] ?? 0)))
-        })
+        return Dictionary(
+            uniqueKeysWithValues: InventoryKind.allCases.map {
+                ("\($0.rawValue.dropLast())Count", JSONValue.number(Double(counts[$0] ?? 0)))
+            })
     }
 
     /// An OpenShift provider's collection, or one item of it (by UID or name); `namespace` and `name` narrow the
     /// list as upstream's do, and `query` filters it like the EC2 collections.
-    private func clusterCollection(_ request: Request, _ context: InventoryRequestContext, _ provider: InventoryProvider)
+    private func clusterCollection(
+        _ request: Request, _ context: InventoryRequestContext, _ provider: InventoryProvider
+    )
         async throws -> Response
     {
         let name = context.parameters.get("collection") ?? ""
         guard let collection = ClusterCollection(rawValue: name) else {
-            throw HTTPError(.notFound, message: "no collection '\(name)'; use "
-                + ClusterCollection.allCases.map(\.rawValue).joined(separator: ", "))
+            throw HTTPError(
+                .notFound,
+                message: "no collection '\(name)'; use "
+                    + ClusterCollection.allCases.map(\.rawValue).joined(separator: ", "))
         }
         guard let cluster, let objects = await cluster.objects(collection) else {
-            throw HTTPError(.serviceUnavailable, message: "the cluster's \(collection.rawValue) are being read; try again in a few seconds")
+            throw HTTPError(
+                .serviceUnavailable,
+                message: "the cluster's \(collection.rawValue) are being read; try again in a few seconds")
         }
         let parameters = try Self.formParameters(request.uri.query)
         let detail = try Self.detail(request)
@@ -226,16 +241,24 @@ public struct InventoryService: Sendable {
             }
             if let namespace = value("namespace"), metadata["namespace"]?.stringValue != namespace { continue }
             if let wanted = value("name"), metadata["name"]?.stringValue != wanted { continue }
-            let instance = collection == .vms
+            let instance =
+                collection == .vms
                 ? await cluster.instance(
                     namespace: metadata["namespace"]?.stringValue ?? "", name: metadata["name"]?.stringValue ?? "")
                 : nil
-            items.append(Self.clusterItem(object, collection: collection, provider: provider, detail: detail, instance: instance))
+            items.append(
+                Self.clusterItem(object, collection: collection, provider: provider, detail: detail, instance: instance)
+            )
         }
-        items.sort { ($0["namespace"]?.stringValue ?? "", $0["name"]?.stringValue ?? "") < ($1["namespace"]?.stringValue ?? "", $1["name"]?.stringValue ?? "") }
+        items.sort {
+            ($0["namespace"]?.stringValue ?? "", $0["name"]?.stringValue ?? "") < (
+                $1["namespace"]?.stringValue ?? "", $1["name"]?.stringValue ?? ""
+            )
+        }
         if let id = context.parameters.get("id") {
             guard let item = items.first else {
-                throw HTTPError(.notFound, message: "\(collection.rawValue) '\(id)' not found in provider \(provider.name)")
+                throw HTTPError(
+                    .notFound, message: "\(collection.rawValue) '\(id)' not found in provider \(provider.name)")
             }
             return Self.json(item)
         }
@@ -262,7 +285,8 @@ public struct InventoryService: Sendable {
             label = "\(namespace)/\(name)"
         }
         guard let provider = found else {
-            throw HTTPError(.notFound, message: "provider \(label) is not in the inventory (is it an EC2 provider, and Ready?)")
+            throw HTTPError(
+                .notFound, message: "provider \(label) is not in the inventory (is it an EC2 provider, and Ready?)")
         }
         switch await authorizer.authorize(caller, namespace: provider.namespace, name: provider.name) {
         case .allowed: break
@@ -272,9 +296,11 @@ public struct InventoryService: Sendable {
         }
         // Until its first pass the store holds nothing for the provider: an empty answer would be wrong.
         guard provider.passes > 0 else {
-            throw HTTPError(.serviceUnavailable, message: "the inventory of provider \(provider.name) is being "
-                + "collected for the first time; try again in a few seconds"
-                + (provider.lastError.map { " (the last pass failed: \($0))" } ?? ""))
+            throw HTTPError(
+                .serviceUnavailable,
+                message: "the inventory of provider \(provider.name) is being "
+                    + "collected for the first time; try again in a few seconds"
+                    + (provider.lastError.map { " (the last pass failed: \($0))" } ?? ""))
         }
         return provider
     }
@@ -306,21 +332,28 @@ public struct InventoryService: Sendable {
         guard (trust ?? RequestHeaderTrust(authorities: [])).namesUser(request.headers) else {
             return .token(try Self.token(request))
         }
-        let refusal = "\(RequestHeaderTrust.defaultUsernameHeaders[0]) and its kin are accepted only from the API "
+        let refusal =
+            "\(RequestHeaderTrust.defaultUsernameHeaders[0]) and its kin are accepted only from the API "
             + "server's front proxy"
         guard let trust else {
-            throw HTTPError(.unauthorized, message: "\(refusal), and this cluster has no request-header CA "
-                + "(kube-system/extension-apiserver-authentication); send a bearer token instead")
+            throw HTTPError(
+                .unauthorized,
+                message: "\(refusal), and this cluster has no request-header CA "
+                    + "(kube-system/extension-apiserver-authentication); send a bearer token instead")
         }
         guard let certificate = await context.clientCertificate() else {
-            throw HTTPError(.unauthorized, message: "\(refusal), which presents a client certificate signed by the "
-                + "request-header CA; send a bearer token instead")
+            throw HTTPError(
+                .unauthorized,
+                message: "\(refusal), which presents a client certificate signed by the "
+                    + "request-header CA; send a bearer token instead")
         }
         if case .failure(let problem) = await trust.verify(clientCertificate: certificate) {
             throw HTTPError(.unauthorized, message: "\(refusal): \(problem)")
         }
         guard let user = trust.user(from: request.headers) else {
-            throw HTTPError(.unauthorized, message: "the front proxy named no user (\(trust.usernameHeaders.joined(separator: ", ")))")
+            throw HTTPError(
+                .unauthorized,
+                message: "the front proxy named no user (\(trust.usernameHeaders.joined(separator: ", ")))")
         }
         return .user(user)
     }
@@ -336,7 +369,9 @@ public struct InventoryService: Sendable {
 
     static func kind(_ collection: String) throws -> InventoryKind {
         guard let kind = InventoryKind(rawValue: collection) else {
-            throw HTTPError(.notFound, message: "no collection '\(collection)'; use vms, volumes, networks, storages, snapshots or zones")
+            throw HTTPError(
+                .notFound,
+                message: "no collection '\(collection)'; use vms, volumes, networks, storages, snapshots or zones")
         }
         return kind
     }
@@ -399,7 +434,8 @@ public struct InventoryService: Sendable {
         var value: JSONValue = [
             "uid": .string(provider.uid), "id": .string(provider.uid), "name": .string(provider.name),
             "namespace": .string(provider.namespace), "type": .string(provider.type),
-            "revision": .number(Double(provider.passes)), "selfLink": .string("providers/\(provider.type)/\(provider.uid)"),
+            "revision": .number(Double(provider.passes)),
+            "selfLink": .string("providers/\(provider.type)/\(provider.uid)"),
         ]
         if let error = provider.lastError { value["lastError"] = .string(error) }
         return value

@@ -40,7 +40,9 @@ public final class InventoryStore: Sendable {
 
     /// Replaces a provider's records of the given kinds with `records`, in one transaction.
     @discardableResult
-    public func replace(provider: String, records: [InventoryKind: [InventoryRecord]], completed: Date = Date())
+    public func replace(
+        provider: String, records: [InventoryKind: [InventoryRecord]], completed: Date = Date()
+    )
         async throws -> PassSummary
     {
         try await database.write { db in
@@ -63,12 +65,14 @@ public final class InventoryStore: Sendable {
                             continue
                         }
                         try db.execute(
-                            sql: "UPDATE record SET name = ?, revision = ?, object = ? WHERE provider = ? AND kind = ? AND id = ?",
+                            sql:
+                                "UPDATE record SET name = ?, revision = ?, object = ? WHERE provider = ? AND kind = ? AND id = ?",
                             arguments: [item.name, old.revision + 1, text, provider, kind.rawValue, item.id])
                         summary.updated += 1
                     } else {
                         try db.execute(
-                            sql: "INSERT INTO record (provider, kind, id, name, revision, object) VALUES (?, ?, ?, ?, 1, ?)",
+                            sql:
+                                "INSERT INTO record (provider, kind, id, name, revision, object) VALUES (?, ?, ?, ?, 1, ?)",
                             arguments: [provider, kind.rawValue, item.id, item.name, text])
                         summary.added += 1
                     }
@@ -122,7 +126,8 @@ public final class InventoryStore: Sendable {
         try await database.read { db in
             var counts: [InventoryKind: Int] = [:]
             for row in try Row.fetchAll(
-                db, sql: "SELECT kind, COUNT(*) AS n FROM record WHERE provider = ? GROUP BY kind", arguments: [provider])
+                db, sql: "SELECT kind, COUNT(*) AS n FROM record WHERE provider = ? GROUP BY kind",
+                arguments: [provider])
             {
                 if let kind = InventoryKind(rawValue: row["kind"]) { counts[kind] = row["n"] }
             }

@@ -65,13 +65,15 @@ public struct RequestHeaderTrust: Sendable {
         }
         var verifier = Verifier(rootCertificates: CertificateStore(authorities)) { RFC5280Policy() }
         guard case .validCertificate = await verifier.validate(leaf: leaf, intermediates: CertificateStore()) else {
-            return .failure(RequestHeaderTrustError(
-                "the client certificate is not signed by the request-header CA, or has expired"))
+            return .failure(
+                RequestHeaderTrustError(
+                    "the client certificate is not signed by the request-header CA, or has expired"))
         }
         let name = leaf.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }.map { "\($0.value)" }
         guard allowedNames.isEmpty || allowedNames.contains(name ?? "") else {
-            return .failure(RequestHeaderTrustError(
-                "the client certificate's common name '\(name ?? "")' is not one of requestheader-allowed-names"))
+            return .failure(
+                RequestHeaderTrustError(
+                    "the client certificate's common name '\(name ?? "")' is not one of requestheader-allowed-names"))
         }
         return .success(())
     }
@@ -83,7 +85,8 @@ public struct RequestHeaderTrust: Sendable {
         for field in headers {
             let name = field.name.canonicalName
             guard let prefix = extraHeaderPrefixes.first(where: { name.hasPrefix($0.lowercased()) }) else { continue }
-            let key = String(name.dropFirst(prefix.count)).removingPercentEncoding ?? String(name.dropFirst(prefix.count))
+            let key =
+                String(name.dropFirst(prefix.count)).removingPercentEncoding ?? String(name.dropFirst(prefix.count))
             extra[key, default: []].append(field.value)
         }
         return UserInfo(

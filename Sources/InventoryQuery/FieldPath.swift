@@ -51,8 +51,10 @@ public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
         var expectKey = true  // at the start and after a '.'
         while index < chars.count {
             guard steps.count < QueryLimits.maxPathSteps else {
-                throw QueryError(.limit,
-                    "invalid field path '\(text)': it has more than \(QueryLimits.maxPathSteps) steps", at: offset + index)
+                throw QueryError(
+                    .limit,
+                    "invalid field path '\(text)': it has more than \(QueryLimits.maxPathSteps) steps",
+                    at: offset + index)
             }
             let char = chars[index]
             if char == "[" {

@@ -75,7 +75,8 @@ struct Lexer {
         if char.isASCIIDigit {
             if let date = scanDate() {
                 guard Timestamp.parse(date) != nil else {
-                    throw .syntax("'\(date)' is not a valid date or time (no such day, or a field out of range)",
+                    throw .syntax(
+                        "'\(date)' is not a valid date or time (no such day, or a field out of range)",
                         at: start)
                 }
                 return Token(kind: .string(date), start: start, end: index)

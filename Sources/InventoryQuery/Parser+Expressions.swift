@@ -24,7 +24,8 @@ extension QueryParser {
     private mutating func build(_ node: Node, operands: Int..., at position: Int) throws(QueryError) -> Node {
         let depth = (operands.max() ?? 0) + 1
         guard depth <= QueryLimits.maxDepth else {
-            throw QueryError(.limit,
+            throw QueryError(
+                .limit,
                 "the expression is nested more than \(QueryLimits.maxDepth) levels deep (operator chains count too); "
                     + "simplify it, for example with IN [list]", at: position)
         }
@@ -40,7 +41,8 @@ extension QueryParser {
     private mutating func enter(_ token: Token) throws(QueryError) {
         nesting += 1
         guard nesting <= QueryLimits.maxNesting else {
-            throw QueryError(.limit,
+            throw QueryError(
+                .limit,
                 "parentheses, lists, NOT and prefix operators nest more than \(QueryLimits.maxNesting) levels deep",
                 at: token.start)
         }
@@ -57,7 +59,8 @@ extension QueryParser {
         while current.isWord("or") {
             let (operation, left) = (advance(), lastDepth)
             let right = try parseAnd()
-            node = try build(.logical(.or, node, right, at: operation.start), operands: left, lastDepth,
+            node = try build(
+                .logical(.or, node, right, at: operation.start), operands: left, lastDepth,
                 at: operation.start)
         }
         return node
@@ -68,7 +71,8 @@ extension QueryParser {
         while current.isWord("and") {
             let (operation, left) = (advance(), lastDepth)
             let right = try parseNot()
-            node = try build(.logical(.and, node, right, at: operation.start), operands: left, lastDepth,
+            node = try build(
+                .logical(.and, node, right, at: operation.start), operands: left, lastDepth,
                 at: operation.start)
         }
         return node
@@ -95,7 +99,8 @@ extension QueryParser {
             if let relation = Self.relations[symbol] {
                 let (operation, left) = (advance(), lastDepth)
                 let right = try parsePredicate()
-                node = try build(.compare(relation, node, right, at: operation.start), operands: left, lastDepth,
+                node = try build(
+                    .compare(relation, node, right, at: operation.start), operands: left, lastDepth,
                     at: operation.start)
             } else if symbol == "~=" || symbol == "~!" {
                 let (operation, left) = (advance(), lastDepth)
@@ -115,7 +120,8 @@ extension QueryParser {
                         at: patternToken.start
                     )
                 }
-                node = try build(.regex(node, pattern, negated: symbol == "~!", at: operation.start), operands: left,
+                node = try build(
+                    .regex(node, pattern, negated: symbol == "~!", at: operation.start), operands: left,
                     at: operation.start)
             } else {
                 break
@@ -148,7 +154,8 @@ extension QueryParser {
                 }
                 advance()
                 let pattern = LikePattern(source, caseInsensitive: keyword.isWord("ilike"))
-                node = try build(.like(node, pattern, negated: negated, at: operation.start), operands: left,
+                node = try build(
+                    .like(node, pattern, negated: negated, at: operation.start), operands: left,
                     at: operation.start)
             case "is":
                 advance()
@@ -175,12 +182,14 @@ extension QueryParser {
                 }
                 advance()
                 let high = try parseAdditive()
-                node = try build(.between(node, low, high, negated: negated, at: operation.start),
+                node = try build(
+                    .between(node, low, high, negated: negated, at: operation.start),
                     operands: left, lowDepth, lastDepth, at: operation.start)
             case "in":
                 advance()
                 let list = try parseInList()
-                node = try build(.member(node, list, negated: negated, at: operation.start), operands: left,
+                node = try build(
+                    .member(node, list, negated: negated, at: operation.start), operands: left,
                     lastDepth, at: operation.start)
             default:
                 return node
@@ -221,7 +230,8 @@ extension QueryParser {
         while case .symbol(let symbol) = current.kind, symbol == "+" || symbol == "-" {
             let (operation, left) = (advance(), lastDepth)
             let right = try parseMultiplicative()
-            node = try build(.arithmetic(symbol == "+" ? .add : .subtract, node, right, at: operation.start),
+            node = try build(
+                .arithmetic(symbol == "+" ? .add : .subtract, node, right, at: operation.start),
                 operands: left, lastDepth, at: operation.start)
         }
         return node
@@ -234,7 +244,8 @@ extension QueryParser {
         {
             let (token, left) = (advance(), lastDepth)
             let right = try parseUnary()
-            node = try build(.arithmetic(operation, node, right, at: token.start), operands: left, lastDepth,
+            node = try build(
+                .arithmetic(operation, node, right, at: token.start), operands: left, lastDepth,
                 at: token.start)
         }
         return node

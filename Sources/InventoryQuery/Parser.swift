@@ -25,7 +25,8 @@ struct QueryParser {
     init(_ text: String) throws(QueryError) {
         let length = text.utf8.count
         guard length <= QueryLimits.maxLength else {
-            throw QueryError(.limit,
+            throw QueryError(
+                .limit,
                 "the query is \(length) bytes long; the limit is \(QueryLimits.maxLength) bytes", at: nil)
         }
         self.text = text

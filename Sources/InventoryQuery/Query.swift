@@ -46,14 +46,18 @@ public struct Query: Sendable {
 
     /// Filters, sorts (stable, nulls last in either direction) and limits records, failing with a `limit` error
     /// once filtering has taken more than `timeLimit` seconds.
-    public func apply(to records: [JSONValue], timeLimit: Double = QueryLimits.maxEvaluationSeconds)
+    public func apply(
+        to records: [JSONValue], timeLimit: Double = QueryLimits.maxEvaluationSeconds
+    )
         throws(QueryError) -> [JSONValue]
     {
         try positions(in: records, timeLimit: timeLimit).map { records[$0] }
     }
 
     /// The positions of the records `apply` keeps, in the order it gives them.
-    public func positions(in records: [JSONValue], timeLimit: Double = QueryLimits.maxEvaluationSeconds)
+    public func positions(
+        in records: [JSONValue], timeLimit: Double = QueryLimits.maxEvaluationSeconds
+    )
         throws(QueryError) -> [Int]
     {
         let clock = ContinuousClock()
@@ -61,7 +65,8 @@ public struct Query: Sendable {
         var kept: [Int] = []
         for (offset, record) in records.enumerated() {
             if clock.now > deadline {
-                throw QueryError(.limit,
+                throw QueryError(
+                    .limit,
                     "the query used up its time budget (\(timeLimit) s) after \(offset + 1) of \(records.count) "
                         + "records; narrow it down or use simpler patterns", at: nil, in: text)
             }

@@ -35,7 +35,8 @@ public actor Informer {
 
     /// Creates an informer; `start()` begins listing and watching. `resyncInterval` (seconds) re-reports the cache.
     public init(
-        client: KubernetesClient, resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions(),
+        client: KubernetesClient, resource: ResourceType, namespace: String? = nil,
+        options: ListOptions = ListOptions(),
         resyncInterval: Double? = nil
     ) {
         self.client = client

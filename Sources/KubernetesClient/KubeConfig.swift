@@ -165,7 +165,9 @@ public struct KubeConfig: Codable, Sendable, Equatable {
     public static func merged(_ configs: [KubeConfig]) -> KubeConfig {
         var result = KubeConfig()
         for config in configs {
-            if result.currentContext == nil || result.currentContext == "" { result.currentContext = config.currentContext }
+            if result.currentContext == nil || result.currentContext == "" {
+                result.currentContext = config.currentContext
+            }
             for entry in config.clusters where !result.clusters.contains(where: { $0.name == entry.name }) {
                 result.clusters.append(entry)
             }

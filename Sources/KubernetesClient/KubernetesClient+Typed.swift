@@ -94,7 +94,8 @@ extension KubernetesClient {
             } catch let error as KubernetesError where error.isConflict || error.isRetryable {
                 guard ContinuousClock.now < deadline else { throw error }
                 failures += 1
-                logger.debug("retrying a write", metadata: ["request": "\(error.request)", "reason": "\(error.reason)"])
+                logger.debug(
+                    "retrying a write", metadata: ["request": "\(error.request)", "reason": "\(error.reason)"])
                 try await Self.writeBackoff.sleep(retry: failures)
             }
         }
@@ -103,7 +104,8 @@ extension KubernetesClient {
     /// The cluster's identity: the UID of its `kube-system` namespace, which lives as long as the cluster.
     public func clusterUID() async throws -> String {
         guard let uid = try await get(Namespace.self, name: "kube-system").metadata.uid, !uid.isEmpty else {
-            throw KubernetesError(code: 0, reason: "Invalid", message: "the kube-system namespace has no UID",
+            throw KubernetesError(
+                code: 0, reason: "Invalid", message: "the kube-system namespace has no UID",
                 request: "GET namespaces/kube-system")
         }
         return uid

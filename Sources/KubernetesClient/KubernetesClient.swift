@@ -77,14 +77,18 @@ public final class KubernetesClient: Sendable {
     // MARK: Untyped verbs
 
     /// Reads one object.
-    public func get(_ resource: ResourceType, name: String, namespace: String? = nil, subresource: String? = nil)
+    public func get(
+        _ resource: ResourceType, name: String, namespace: String? = nil, subresource: String? = nil
+    )
         async throws -> JSONValue
     {
         try await send(.GET, resource.path(namespace: namespace, name: name, subresource: subresource))
     }
 
     /// Reads one page of a collection.
-    public func list(_ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
+    public func list(
+        _ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions()
+    )
         async throws -> ObjectList<JSONValue>
     {
         let value = try await send(.GET, resource.path(namespace: namespace), query: options.queryItems)
@@ -95,7 +99,9 @@ public final class KubernetesClient: Sendable {
     }
 
     /// Reads a whole collection, following `continue` tokens.
-    public func listAll(_ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
+    public func listAll(
+        _ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions()
+    )
         async throws -> ObjectList<JSONValue>
     {
         var restarts = 0
@@ -124,7 +130,9 @@ public final class KubernetesClient: Sendable {
     }
 
     /// Creates an object (`metadata.generateName` gives it a unique name).
-    public func create(_ resource: ResourceType, _ object: JSONValue, namespace: String? = nil, dryRun: Bool = false)
+    public func create(
+        _ resource: ResourceType, _ object: JSONValue, namespace: String? = nil, dryRun: Bool = false
+    )
         async throws -> JSONValue
     {
         try await send(
@@ -133,7 +141,9 @@ public final class KubernetesClient: Sendable {
     }
 
     /// Replaces an object; a stale `metadata.resourceVersion` gets 409 Conflict.
-    public func replace(_ resource: ResourceType, _ object: JSONValue, subresource: String? = nil) async throws
+    public func replace(
+        _ resource: ResourceType, _ object: JSONValue, subresource: String? = nil
+    ) async throws
         -> JSONValue
     {
         let (name, namespace) = try Self.identity(of: object)
@@ -164,14 +174,18 @@ public final class KubernetesClient: Sendable {
     }
 
     /// Deletes every object of a collection that matches the selectors.
-    public func deleteCollection(_ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions())
+    public func deleteCollection(
+        _ resource: ResourceType, namespace: String? = nil, options: ListOptions = ListOptions()
+    )
         async throws
     {
         _ = try await send(.DELETE, resource.path(namespace: namespace), query: options.queryItems)
     }
 
     /// A pod's log, optionally only its last lines.
-    public func logs(pod: String, namespace: String, container: String? = nil, tailLines: Int? = nil) async throws
+    public func logs(
+        pod: String, namespace: String, container: String? = nil, tailLines: Int? = nil
+    ) async throws
         -> String
     {
         var query: [(String, String)] = []
@@ -227,7 +241,8 @@ public final class KubernetesClient: Sendable {
             } catch let error as KubernetesError {
                 // A create that timed out may have happened; only throttling, refusals and requests that were never
                 // written (a pooled connection the server had closed) are safe to repeat.
-                let safe = method != .POST || repeatable || error.code == 429 || error.code == 503
+                let safe =
+                    method != .POST || repeatable || error.code == 429 || error.code == 503
                     || error.reason == KubernetesError.Reason.notSent
                 guard error.isRetryable, safe, attempt < maxAttempts else { throw error }
                 logger.debug("retrying", metadata: ["request": "\(label)", "reason": "\(error.reason)"])
@@ -256,13 +271,15 @@ public final class KubernetesClient: Sendable {
         } catch let error as NIOSSLError {
             throw KubernetesError(
                 code: 0, reason: KubernetesError.Reason.tls,
-                message: "TLS with \(configuration.server.absoluteString) failed (\(error)): the server's certificate is "
+                message:
+                    "TLS with \(configuration.server.absoluteString) failed (\(error)): the server's certificate is "
                     + "not trusted; set the cluster's certificate-authority in the kubeconfig",
                 request: "\(method.rawValue) \(path)")
         } catch ChannelError.ioOnClosedChannel {
             throw KubernetesError(
                 code: 0, reason: KubernetesError.Reason.notSent,
-                message: "the connection to \(configuration.server.absoluteString) was closed before the request was sent",
+                message:
+                    "the connection to \(configuration.server.absoluteString) was closed before the request was sent",
                 request: "\(method.rawValue) \(path)")
         } catch {
             throw KubernetesError(

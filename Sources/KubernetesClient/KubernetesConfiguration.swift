@@ -87,7 +87,9 @@ public struct KubernetesConfiguration: Sendable {
 
     /// Picks the context and turns its cluster and user into a configuration; relative paths are resolved
     /// against the directory of the file that defined the entry.
-    static func resolve(_ files: [(KubeConfig, String)], context: String?, namespace: String?) throws
+    static func resolve(
+        _ files: [(KubeConfig, String)], context: String?, namespace: String?
+    ) throws
         -> KubernetesConfiguration
     {
         let merged = KubeConfig.merged(files.map(\.0))
@@ -140,7 +142,9 @@ public struct KubernetesConfiguration: Sendable {
             contextName: contextName)
     }
 
-    private static func resolveUser(_ user: KubeConfig.User, name: String, directory: String) throws
+    private static func resolveUser(
+        _ user: KubeConfig.User, name: String, directory: String
+    ) throws
         -> Authentication
     {
         if let token = user.token, !token.isEmpty { return .bearerToken(token) }
@@ -148,7 +152,9 @@ public struct KubernetesConfiguration: Sendable {
             return .tokenFile(absolute(file, relativeTo: directory))
         }
         let certificate: [UInt8]? =
-            try user.clientCertificateData.map { try decodeBase64($0, field: "client-certificate-data of user '\(name)'") }
+            try user.clientCertificateData.map {
+                try decodeBase64($0, field: "client-certificate-data of user '\(name)'")
+            }
             ?? user.clientCertificate.map { try readFile($0, relativeTo: directory, field: "client-certificate") }
         let key: [UInt8]? =
             try user.clientKeyData.map { try decodeBase64($0, field: "client-key-data of user '\(name)'") }

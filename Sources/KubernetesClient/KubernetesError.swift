@@ -70,4 +70,3 @@ public struct KubernetesError: Error, Sendable, Equatable, CustomStringConvertib
         return KubernetesError(code: status, reason: "HTTP\(status)", message: text, request: request)
     }
 }
-

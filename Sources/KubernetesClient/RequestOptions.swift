@@ -25,7 +25,9 @@ public struct ListOptions: Sendable, Equatable {
     public var continueToken: String?
 
     /// Creates options.
-    public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil) {
+    public init(
+        labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil, continueToken: String? = nil
+    ) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.limit = limit
@@ -52,14 +54,18 @@ public struct DeleteOptions: Sendable, Equatable {
     public var preconditionResourceVersion: String?
 
     /// Creates options.
-    public init(propagationPolicy: String? = nil, preconditionUID: String? = nil, preconditionResourceVersion: String? = nil) {
+    public init(
+        propagationPolicy: String? = nil, preconditionUID: String? = nil, preconditionResourceVersion: String? = nil
+    ) {
         self.propagationPolicy = propagationPolicy
         self.preconditionUID = preconditionUID
         self.preconditionResourceVersion = preconditionResourceVersion
     }
 
     func body(kind: String) -> JSONValue? {
-        guard propagationPolicy != nil || preconditionUID != nil || preconditionResourceVersion != nil else { return nil }
+        guard propagationPolicy != nil || preconditionUID != nil || preconditionResourceVersion != nil else {
+            return nil
+        }
         var body: [String: JSONValue] = ["apiVersion": "v1", "kind": .string(kind)]
         if let propagationPolicy { body["propagationPolicy"] = .string(propagationPolicy) }
         var preconditions: [String: JSONValue] = [:]

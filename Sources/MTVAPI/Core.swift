@@ -294,4 +294,3 @@ public struct SubjectAccessReview: KubernetesObject, Equatable {
             user: user.username, groups: user.groups, uid: user.uid, extra: user.extra, resourceAttributes: attributes)
     }
 }
-

@@ -179,7 +179,9 @@ public struct PipelineStep: Codable, Sendable, Equatable {
         public var completed: String?
 
         /// Creates a task.
-        public init(name: String, progress: Progress = Progress(total: 0, completed: 0), annotations: [String: String]? = nil) {
+        public init(
+            name: String, progress: Progress = Progress(total: 0, completed: 0), annotations: [String: String]? = nil
+        ) {
             self.name = name
             self.progress = progress
             self.annotations = annotations

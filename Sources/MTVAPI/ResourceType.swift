@@ -45,8 +45,6 @@ public struct ResourceType: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-
-
 extension ResourceType {
     static func core(_ plural: String, _ kind: String, namespaced: Bool = true) -> ResourceType {
         ResourceType(group: "", version: "v1", plural: plural, kind: kind, namespaced: namespaced)

@@ -31,22 +31,26 @@ struct Cleanup: AsyncParsableCommand {
     func run() async throws {
         try await global.withClient { client, configuration in
             let found = try await ProviderLookup.resolve(provider, namespace: configuration.namespace, client: client)
-            guard found.spec.type == "ec2" else { throw CLIError("provider '\(provider)' is of type \(found.spec.type), not ec2") }
+            guard found.spec.type == "ec2" else {
+                throw CLIError("provider '\(provider)' is of type \(found.spec.type), not ec2")
+            }
             let config = try await Self.configuration(of: found, client: client)
             let (source, target) = (config.sourceClient(), config.targetClient())
             let cluster: String
             do {
                 cluster = try await client.clusterUID()
             } catch {
-                throw CLIError("cannot read this cluster's UID (the kube-system namespace): \(error); cleanup needs "
-                    + "it to tell this cluster's resources from other clusters'")
+                throw CLIError(
+                    "cannot read this cluster's UID (the kube-system namespace): \(error); cleanup needs "
+                        + "it to tell this cluster's resources from other clusters'")
             }
 
             let migrations = try await client.list(Migration.self).items
             let running = Set(migrations.filter { $0.status?.completed == nil }.compactMap(\.metadata.uid))
-            let usedVolumes = Set(try await client.list(PersistentVolume.self).items.compactMap {
-                $0.spec[path: ["csi", "volumeHandle"]]?.stringValue
-            })
+            let usedVolumes = Set(
+                try await client.list(PersistentVolume.self).items.compactMap {
+                    $0.spec[path: ["csi", "volumeHandle"]]?.stringValue
+                })
             let tagged = [EC2Filter("tag-key", [MigrationLabels.migrationUID])]
             let allSnapshots = try await source.describeSnapshots(filters: tagged)
             let allVolumes = try await target.describeVolumes(filters: tagged + [EC2Filter("status", ["available"])])
@@ -68,14 +72,21 @@ struct Cleanup: AsyncParsableCommand {
             }
             var table = TableWriter(["TYPE", "ID", "VM", "MIGRATION", "SIZE", dryRun ? "ACTION" : "RESULT"])
             for snapshot in snapshots {
-                let result = dryRun ? "would delete" : await outcome { try await source.deleteSnapshot(id: snapshot.snapshotID) }
-                table.add(["snapshot", snapshot.snapshotID, snapshot.tags[key: MigrationLabels.vmID] ?? "-",
-                    snapshot.tags[key: MigrationLabels.migrationUID] ?? "-", snapshot.volumeSize.map { "\($0)Gi" } ?? "-", result])
+                let result =
+                    dryRun ? "would delete" : await outcome { try await source.deleteSnapshot(id: snapshot.snapshotID) }
+                table.add([
+                    "snapshot", snapshot.snapshotID, snapshot.tags[key: MigrationLabels.vmID] ?? "-",
+                    snapshot.tags[key: MigrationLabels.migrationUID] ?? "-",
+                    snapshot.volumeSize.map { "\($0)Gi" } ?? "-", result,
+                ])
             }
             for volume in volumes {
-                let result = dryRun ? "would delete" : await outcome { try await target.deleteVolume(id: volume.volumeID) }
-                table.add(["volume", volume.volumeID, volume.tags[key: MigrationLabels.vmID] ?? "-",
-                    volume.tags[key: MigrationLabels.migrationUID] ?? "-", "\(volume.size)Gi", result])
+                let result =
+                    dryRun ? "would delete" : await outcome { try await target.deleteVolume(id: volume.volumeID) }
+                table.add([
+                    "volume", volume.volumeID, volume.tags[key: MigrationLabels.vmID] ?? "-",
+                    volume.tags[key: MigrationLabels.migrationUID] ?? "-", "\(volume.size)Gi", result,
+                ])
             }
             print(table.render())
         }

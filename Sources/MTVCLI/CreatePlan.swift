@@ -49,7 +49,8 @@ struct CreatePlan: AsyncParsableCommand {
     @Option(help: "Storage pairs TYPE:CLASS,… (TYPE: an EBS volume type).")
     var storagePairs: String?
 
-    @Option(name: [.customShort("N"), .long], help: "Where the first subnet goes: default (pod network), NAD or ns/NAD.")
+    @Option(
+        name: [.customShort("N"), .long], help: "Where the first subnet goes: default (pod network), NAD or ns/NAD.")
     var defaultTargetNetwork: String?
 
     @Option(help: "The storage class for every volume type (must be EBS CSI).")
@@ -95,19 +96,23 @@ struct CreatePlan: AsyncParsableCommand {
             throw ValidationError("give the plan's name once: as the argument or with --name")
         }
         if networkMapping != nil, networkPairs != nil {
-            throw ValidationError("--network-mapping and --network-pairs cannot be combined: use an existing mapping or pairs")
+            throw ValidationError(
+                "--network-mapping and --network-pairs cannot be combined: use an existing mapping or pairs")
         }
         if storageMapping != nil, storagePairs != nil {
-            throw ValidationError("--storage-mapping and --storage-pairs cannot be combined: use an existing mapping or pairs")
+            throw ValidationError(
+                "--storage-mapping and --storage-pairs cannot be combined: use an existing mapping or pairs")
         }
         if networkMapping != nil, defaultTargetNetwork != nil {
             throw ValidationError("--default-target-network has no effect with --network-mapping; drop one of them")
         }
         if storageMapping != nil, defaultTargetStorageClass != nil {
-            throw ValidationError("--default-target-storage-class has no effect with --storage-mapping; drop one of them")
+            throw ValidationError(
+                "--default-target-storage-class has no effect with --storage-mapping; drop one of them")
         }
         if useCompatibilityMode, !skipGuestConversion {
-            throw ValidationError("--use-compatibility-mode applies only with --skip-guest-conversion (converted guests get VirtIO)")
+            throw ValidationError(
+                "--use-compatibility-mode applies only with --skip-guest-conversion (converted guests get VirtIO)")
         }
         if let targetPowerState, !["on", "off", "auto"].contains(targetPowerState) {
             throw ValidationError("--target-power-state must be on, off or auto")
@@ -116,7 +121,8 @@ struct CreatePlan: AsyncParsableCommand {
         if let network = defaultTargetNetwork {
             let parts = network.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard parts.count <= 2, parts.allSatisfy(Names.isValidObjectName) else {
-                throw ValidationError("--default-target-network '\(network)' is not default, a network attachment name or namespace/name")
+                throw ValidationError(
+                    "--default-target-network '\(network)' is not default, a network attachment name or namespace/name")
             }
         }
         guard waitTimeout >= 0 else { throw ValidationError("--wait-timeout cannot be negative") }
@@ -132,7 +138,8 @@ struct CreatePlan: AsyncParsableCommand {
             let namespace = configuration.namespace
             let targetNamespace = targetNamespace ?? namespace
             guard TargetName.isValid(targetNamespace) else {
-                throw CLIError("--target-namespace '\(targetNamespace)' is not a valid namespace name (a DNS-1123 label)")
+                throw CLIError(
+                    "--target-namespace '\(targetNamespace)' is not a valid namespace name (a DNS-1123 label)")
             }
             if (try? await client.get(Plan.self, name: planName, namespace: namespace)) != nil {
                 throw CLIError("plan \(planName) already exists in namespace \(namespace)")
@@ -140,7 +147,9 @@ struct CreatePlan: AsyncParsableCommand {
             let sourceProvider = try await ProviderLookup.resolve(source, namespace: namespace, client: client)
             let targetProvider = try await ProviderLookup.resolve(target, namespace: namespace, client: client)
             guard targetProvider.spec.type == "openshift" else {
-                throw CLIError("--target \(target) is of type \(targetProvider.spec.type); the target must be an openshift provider such as host")
+                throw CLIError(
+                    "--target \(target) is of type \(targetProvider.spec.type); the target must be an openshift provider such as host"
+                )
             }
             let reader = try await InventoryReader.open(
                 client: client, configuration: configuration, provider: sourceProvider.metadata.name ?? "",
@@ -151,9 +160,12 @@ struct CreatePlan: AsyncParsableCommand {
             var maps: [(MappingKind, JSONValue)] = []
             let networkReference: ObjectReference
             if let networkMapping {
-                networkReference = try await PlanInputs.existing(.network, networkMapping, namespace: namespace, client: client)
+                networkReference = try await PlanInputs.existing(
+                    .network, networkMapping, namespace: namespace, client: client)
             } else {
-                let subnets = selected.flatMap { $0.record["nics"]?.arrayValue ?? [] }.compactMap { $0["subnetId"]?.stringValue }
+                let subnets = selected.flatMap { $0.record["nics"]?.arrayValue ?? [] }.compactMap {
+                    $0["subnetId"]?.stringValue
+                }
                 let pairs: [MapSpec<NetworkMap.Destination>.Pair]
                 if let networkPairs {
                     let known = try await reader.records("networks").filter { $0["networkType"] == "subnet" }
@@ -165,19 +177,28 @@ struct CreatePlan: AsyncParsableCommand {
                 }
                 let mapName = "\(planName)-network" + (networkPairs == nil ? "-map" : "")
                 networkReference = ObjectReference(name: mapName, namespace: namespace)
-                maps.append((.network, try JSONValue(encoding: NetworkMap(
-                    metadata: ObjectMeta(name: mapName, namespace: namespace), spec: .init(provider: providers, map: pairs)))))
+                maps.append(
+                    (
+                        .network,
+                        try JSONValue(
+                            encoding: NetworkMap(
+                                metadata: ObjectMeta(name: mapName, namespace: namespace),
+                                spec: .init(provider: providers, map: pairs)))
+                    ))
             }
             let storageReference: ObjectReference
             if let storageMapping {
-                storageReference = try await PlanInputs.existing(.storage, storageMapping, namespace: namespace, client: client)
+                storageReference = try await PlanInputs.existing(
+                    .storage, storageMapping, namespace: namespace, client: client)
             } else {
                 let classes = try await PlanInputs.storageClasses(client)
                 var pairs: [MapSpec<StorageMap.Destination>.Pair]
                 if let storagePairs {
                     pairs = try MappingPairs.storage(storagePairs, classes: classes, requireEBS: true)
                 } else {
-                    let types = selected.flatMap { $0.record["disks"]?.arrayValue ?? [] }.compactMap { $0["volumeType"]?.stringValue }
+                    let types = selected.flatMap { $0.record["disks"]?.arrayValue ?? [] }.compactMap {
+                        $0["volumeType"]?.stringValue
+                    }
                     do {
                         pairs = try AutomaticMapping.storagePairs(
                             volumeTypes: types, classes: classes, defaultClass: defaultTargetStorageClass)
@@ -191,8 +212,14 @@ struct CreatePlan: AsyncParsableCommand {
                 }
                 let mapName = "\(planName)-storage" + (storagePairs == nil ? "-map" : "")
                 storageReference = ObjectReference(name: mapName, namespace: namespace)
-                maps.append((.storage, try JSONValue(encoding: StorageMap(
-                    metadata: ObjectMeta(name: mapName, namespace: namespace), spec: .init(provider: providers, map: pairs)))))
+                maps.append(
+                    (
+                        .storage,
+                        try JSONValue(
+                            encoding: StorageMap(
+                                metadata: ObjectMeta(name: mapName, namespace: namespace),
+                                spec: .init(provider: providers, map: pairs)))
+                    ))
             }
 
             var spec = Plan.Spec(
@@ -215,11 +242,15 @@ struct CreatePlan: AsyncParsableCommand {
                 return
             }
             try await PlanInputs.create(plan: plan, maps: maps, client: client)
-            for (kind, map) in maps { print("\(kind.kindName.lowercased())/\(map[path: ["metadata", "name"]]?.stringValue ?? "") created") }
-            print("plan/\(planName) created with \(selected.count) VM(s): "
-                + selected.map { $0.record["name"]?.stringValue ?? "" }.joined(separator: ", "))
+            for (kind, map) in maps {
+                print("\(kind.kindName.lowercased())/\(map[path: ["metadata", "name"]]?.stringValue ?? "") created")
+            }
+            print(
+                "plan/\(planName) created with \(selected.count) VM(s): "
+                    + selected.map { $0.record["name"]?.stringValue ?? "" }.joined(separator: ", "))
             if waitTimeout > 0 {
-                try await PlanInputs.reportReadiness(client: client, name: planName, namespace: namespace, timeout: waitTimeout)
+                try await PlanInputs.reportReadiness(
+                    client: client, name: planName, namespace: namespace, timeout: waitTimeout)
             }
         }
     }
@@ -237,7 +268,9 @@ enum PlanInputs {
     }
 
     /// A reference to an existing mapping (it must exist).
-    static func existing(_ kind: MappingKind, _ text: String, namespace: String, client: KubernetesClient) async throws
+    static func existing(
+        _ kind: MappingKind, _ text: String, namespace: String, client: KubernetesClient
+    ) async throws
         -> ObjectReference
     {
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
@@ -245,7 +278,8 @@ enum PlanInputs {
         do {
             _ = try await client.get(kind.resource, name: mapName, namespace: mapNamespace)
         } catch let error as KubernetesError where error.isNotFound {
-            throw CLIError("\(kind.rawValue) mapping \(mapNamespace)/\(mapName) not found (see kubectl mtv get mappings)")
+            throw CLIError(
+                "\(kind.rawValue) mapping \(mapNamespace)/\(mapName) not found (see kubectl mtv get mappings)")
         }
         return ObjectReference(name: mapName, namespace: mapNamespace)
     }
@@ -257,8 +291,9 @@ enum PlanInputs {
             note("Fetching VMs from provider '\(reader.provider.metadata.name ?? "")' using query: \(trimmed)")
             let records = try await reader.records("vms", query: trimmed)
             guard !records.isEmpty else {
-                throw CLIError("no VMs match the query \"\(trimmed)\"; check it with kubectl mtv get inventory ec2-instance "
-                    + "\(reader.provider.metadata.name ?? "") -q \"\(trimmed)\"")
+                throw CLIError(
+                    "no VMs match the query \"\(trimmed)\"; check it with kubectl mtv get inventory ec2-instance "
+                        + "\(reader.provider.metadata.name ?? "") -q \"\(trimmed)\"")
             }
             note("Found \(records.count) VM(s) matching the query")
             return records.map { (Plan.VM(id: $0["id"]?.stringValue, name: $0["name"]?.stringValue), $0) }
@@ -268,8 +303,10 @@ enum PlanInputs {
         if trimmed.hasPrefix("@") {
             requested = try vmFile(String(trimmed.dropFirst()))
         } else {
-            requested = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                .map { Plan.VM(name: $0) }
+            requested = trimmed.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
+            .map { Plan.VM(name: $0) }
         }
         guard !requested.isEmpty else { throw CLIError("--vms names no VM") }
         var seen = Set<String>()
@@ -278,12 +315,14 @@ enum PlanInputs {
             let byID = inventory.filter { $0["id"]?.stringValue == key }
             let byName = request.id == nil ? inventory.filter { $0["name"]?.stringValue == key } : []
             guard let record = byID.first ?? byName.first else {
-                throw CLIError("VM '\(key)' is not in the inventory of provider \(reader.provider.metadata.name ?? "") "
-                    + "(see kubectl mtv get inventory ec2-instance \(reader.provider.metadata.name ?? ""))")
+                throw CLIError(
+                    "VM '\(key)' is not in the inventory of provider \(reader.provider.metadata.name ?? "") "
+                        + "(see kubectl mtv get inventory ec2-instance \(reader.provider.metadata.name ?? ""))")
             }
             guard Set((byID + byName).compactMap { $0["id"]?.stringValue }).count == 1 else {
-                throw CLIError("more than one instance is named '\(key)': "
-                    + byName.compactMap { $0["id"]?.stringValue }.joined(separator: ", ") + "; use the instance ID")
+                throw CLIError(
+                    "more than one instance is named '\(key)': "
+                        + byName.compactMap { $0["id"]?.stringValue }.joined(separator: ", ") + "; use the instance ID")
             }
             let id = record["id"]?.stringValue ?? ""
             guard seen.insert(id).inserted else { throw CLIError("VM '\(key)' (\(id)) is listed twice in --vms") }
@@ -300,11 +339,15 @@ enum PlanInputs {
             throw CLIError("cannot read the VM file \(path)")
         }
         do {
-            let value = try JSONValue(parsing: Data(try JSONSerialization.data(
-                withJSONObject: try Yams.load(yaml: String(decoding: data, as: UTF8.self)) ?? [], options: [.fragmentsAllowed])))
+            let value = try JSONValue(
+                parsing: Data(
+                    try JSONSerialization.data(
+                        withJSONObject: try Yams.load(yaml: String(decoding: data, as: UTF8.self)) ?? [],
+                        options: [.fragmentsAllowed])))
             return try value.decode()
         } catch {
-            throw CLIError("the VM file \(path) is not a YAML or JSON list of VMs ({id, name, targetName, …}): \(error)")
+            throw CLIError(
+                "the VM file \(path) is not a YAML or JSON list of VMs ({id, name, targetName, …}): \(error)")
         }
     }
 
@@ -319,12 +362,16 @@ enum PlanInputs {
                 created.append((kind, name))
             }
             let made = try await client.create(plan)
-            let owner: JSONValue = [[
-                "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan", "name": .string(made.metadata.name ?? ""),
-                "uid": .string(made.metadata.uid ?? ""), "controller": true, "blockOwnerDeletion": true,
-            ]]
+            let owner: JSONValue = [
+                [
+                    "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
+                    "name": .string(made.metadata.name ?? ""),
+                    "uid": .string(made.metadata.uid ?? ""), "controller": true, "blockOwnerDeletion": true,
+                ]
+            ]
             for (kind, name) in created {
-                _ = try await client.patch(kind.resource, name: name, namespace: namespace,
+                _ = try await client.patch(
+                    kind.resource, name: name, namespace: namespace,
                     .merge(["metadata": ["ownerReferences": owner]]))
             }
         } catch {
@@ -337,7 +384,8 @@ enum PlanInputs {
     }
 
     /// Waits for the controller's preflight checks and prints Ready or what blocks the plan.
-    static func reportReadiness(client: KubernetesClient, name: String, namespace: String, timeout: Double) async throws {
+    static func reportReadiness(client: KubernetesClient, name: String, namespace: String, timeout: Double) async throws
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let plan = try await client.get(Plan.self, name: name, namespace: namespace)

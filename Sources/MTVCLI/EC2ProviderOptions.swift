@@ -28,7 +28,10 @@ struct EC2ProviderOptions: ParsableArguments {
     @Option(help: "The availability zone new volumes go to (default: the worker nodes' zone).")
     var targetAz: String?
 
-    @Option(help: "The PEM of a private CA that signed the endpoint's certificate (trusted besides the system's); @FILE reads a file.")
+    @Option(
+        help:
+            "The PEM of a private CA that signed the endpoint's certificate (trusted besides the system's); @FILE reads a file."
+    )
     var cacert: String?
 
     @Flag(inversion: .prefixedNo, help: "Do not verify the endpoint's certificate (test endpoints only).")
@@ -83,7 +86,9 @@ struct EC2ProviderOptions: ParsableArguments {
     func checkTLS(endpoint: URL) throws {
         let custom = !(cacert ?? "").isEmpty || providerInsecureSkipTls == true
         if custom, endpoint.scheme != "https" {
-            throw CLIError("--cacert and --provider-insecure-skip-tls apply to https endpoints; \(endpoint.absoluteString) is not one")
+            throw CLIError(
+                "--cacert and --provider-insecure-skip-tls apply to https endpoints; \(endpoint.absoluteString) is not one"
+            )
         }
     }
 }

@@ -18,7 +18,6 @@ public struct GlobalOptions: ParsableArguments {
 
     public init() {}
 
-
     /// The resolved cluster configuration. Every command that talks to the cluster reads it first, so this is
     /// also where the command decides, once, whether its tables colour their state columns.
     func configuration() throws -> KubernetesConfiguration {

@@ -39,7 +39,8 @@ struct GetInventory: AsyncParsableCommand {
     func validate() throws {
         guard InventoryResource(argument: resource) != nil else {
             throw ValidationError(
-                "unknown inventory resource '\(resource)'; use one of " + InventoryResource.names.joined(separator: ", "))
+                "unknown inventory resource '\(resource)'; use one of "
+                    + InventoryResource.names.joined(separator: ", "))
         }
         guard (providerArgument == nil) != (provider == nil) else {
             throw ValidationError("name the provider once: as the second argument or with --provider")
@@ -57,7 +58,8 @@ struct GetInventory: AsyncParsableCommand {
         let providerName = provider ?? providerArgument!
         try await global.withClient { client, configuration in
             let reader = try await InventoryReader.open(
-                client: client, configuration: configuration, provider: providerName, namespace: configuration.namespace,
+                client: client, configuration: configuration, provider: providerName,
+                namespace: configuration.namespace,
                 options: inventory)
             repeat {
                 let records = try await reader.records(kind.collection, query: query)
@@ -77,11 +79,14 @@ struct GetInventory: AsyncParsableCommand {
             guard !records.isEmpty else { return "No \(kind.noun) found for provider \(provider)." }
             typealias Column = (title: String, value: @Sendable (JSONValue) -> JSONValue?, path: String)
             let selected: [Column]? = query.flatMap { query in
-                query.select.isEmpty ? nil : query.select.map { item in (item.column.uppercased(), { item.value(in: $0) }, item.column) }
+                query.select.isEmpty
+                    ? nil : query.select.map { item in (item.column.uppercased(), { item.value(in: $0) }, item.column) }
             }
-            let columns: [Column] = selected ?? kind.columns.map { column in
-                (column.title, { InventoryQuery.value(at: column.path, in: $0) }, column.path)
-            }
+            let columns: [Column] =
+                selected
+                ?? kind.columns.map { column in
+                    (column.title, { InventoryQuery.value(at: column.path, in: $0) }, column.path)
+                }
             let rows = records.map { record in columns.map { kind.cell($0.value(record), path: $0.path) } }
             if output == .markdown {
                 let header = "| " + columns.map(\.title).joined(separator: " | ") + " |"
@@ -140,19 +145,34 @@ enum InventoryResource {
     var columns: [(title: String, path: String)] {
         switch self {
         case .instance:
-            [("NAME", "name"), ("ID", "id"), ("TYPE", "InstanceType"), ("STATE", "State.Name"), ("PLATFORM", "platform"),
-                ("AZ", "Placement.AvailabilityZone"), ("PUBLIC-IP", "PublicIpAddress"), ("PRIVATE-IP", "PrivateIpAddress")]
+            [
+                ("NAME", "name"), ("ID", "id"), ("TYPE", "InstanceType"), ("STATE", "State.Name"),
+                ("PLATFORM", "platform"),
+                ("AZ", "Placement.AvailabilityZone"), ("PUBLIC-IP", "PublicIpAddress"),
+                ("PRIVATE-IP", "PrivateIpAddress"),
+            ]
         case .volume:
-            [("NAME", "name"), ("ID", "id"), ("SIZE", "Size"), ("TYPE", "VolumeType"), ("STATE", "State"), ("IOPS", "Iops"),
-                ("THROUGHPUT", "Throughput"), ("ATTACHED-TO", "Attachments[0].InstanceId")]
+            [
+                ("NAME", "name"), ("ID", "id"), ("SIZE", "Size"), ("TYPE", "VolumeType"), ("STATE", "State"),
+                ("IOPS", "Iops"),
+                ("THROUGHPUT", "Throughput"), ("ATTACHED-TO", "Attachments[0].InstanceId"),
+            ]
         case .volumeType:
-            [("TYPE", "type"), ("DESCRIPTION", "description"), ("MAX-IOPS", "maxIOPS"), ("MAX-THROUGHPUT", "maxThroughput")]
+            [
+                ("TYPE", "type"), ("DESCRIPTION", "description"), ("MAX-IOPS", "maxIOPS"),
+                ("MAX-THROUGHPUT", "maxThroughput"),
+            ]
         case .network:
-            [("NAME", "name"), ("ID", "id"), ("TYPE", "networkType"), ("CIDR", "CidrBlock"), ("AZ", "AvailabilityZone"),
-                ("VPC", "VpcId"), ("STATE", "State")]
+            [
+                ("NAME", "name"), ("ID", "id"), ("TYPE", "networkType"), ("CIDR", "CidrBlock"),
+                ("AZ", "AvailabilityZone"),
+                ("VPC", "VpcId"), ("STATE", "State"),
+            ]
         case .snapshot:
-            [("NAME", "name"), ("ID", "id"), ("SIZE", "VolumeSize"), ("STATE", "State"), ("PROGRESS", "Progress"),
-                ("VOLUME-ID", "VolumeId"), ("ENCRYPTED", "Encrypted")]
+            [
+                ("NAME", "name"), ("ID", "id"), ("SIZE", "VolumeSize"), ("STATE", "State"), ("PROGRESS", "Progress"),
+                ("VOLUME-ID", "VolumeId"), ("ENCRYPTED", "Encrypted"),
+            ]
         }
     }
 
@@ -165,7 +185,8 @@ enum InventoryResource {
         case .bool(let flag): return flag ? "true" : "false"
         case .number: return value.intValue.map(String.init) ?? "\(value.doubleValue ?? 0)"
         case .array(let items):
-            return items.map { $0.stringValue ?? String(decoding: $0.serialized(), as: UTF8.self) }.joined(separator: ",")
+            return items.map { $0.stringValue ?? String(decoding: $0.serialized(), as: UTF8.self) }.joined(
+                separator: ",")
         case .object: return String(decoding: value.serialized(), as: UTF8.self)
         case .null: return "-"
         }

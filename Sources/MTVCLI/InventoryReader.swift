@@ -24,11 +24,14 @@ struct InventoryOptions: ParsableArguments {
 
     var insecure: Bool {
         inventoryInsecureSkipTls
-            || ["true", "1", "yes"].contains(ProcessInfo.processInfo.environment["MTV_INVENTORY_INSECURE_SKIP_TLS"]?.lowercased() ?? "")
+            || ["true", "1", "yes"].contains(
+                ProcessInfo.processInfo.environment["MTV_INVENTORY_INSECURE_SKIP_TLS"]?.lowercased() ?? "")
     }
 
     /// How to reach the inventory; the error names the three ways when none is there.
-    func transport(client: KubernetesClient, configuration: KubernetesConfiguration) async throws -> InventoryReader.Transport {
+    func transport(
+        client: KubernetesClient, configuration: KubernetesConfiguration
+    ) async throws -> InventoryReader.Transport {
         // An empty MTV_INVENTORY_URL counts as unset, as shells write "unset" in env files.
         let fromEnvironment = ProcessInfo.processInfo.environment["MTV_INVENTORY_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let text = inventoryURL ?? fromEnvironment {
@@ -40,24 +43,29 @@ struct InventoryOptions: ParsableArguments {
         var notes: [String] = []
         switch try await Self.availability(client: client) {
         case .available: return .aggregated(client)
-        case .unavailable(let why): notes.append("the APIService \(InventoryAPI.apiService) is registered but not Available: \(why)")
+        case .unavailable(let why):
+            notes.append("the APIService \(InventoryAPI.apiService) is registered but not Available: \(why)")
         case .absent: break
         }
         let namespace = mtvNamespace ?? ProcessInfo.processInfo.environment["MTV_NAMESPACE"] ?? "openshift-mtv"
         if let host = try await Self.routeHost(client: client, namespace: namespace) {
             return try await direct(URL(string: "https://\(host)")!, client: client, configuration: configuration)
         }
-        throw CLIError((notes + [
-            "cannot find the inventory: register the controller's APIService \(InventoryAPI.apiService) (deploy/apiservice.yaml), "
-                + "expose it with a Route labelled app=forklift,service=forklift-inventory in \(namespace), or pass "
-                + "--inventory-url (or set MTV_INVENTORY_URL)",
-        ]).joined(separator: "; "))
+        throw CLIError(
+            (notes + [
+                "cannot find the inventory: register the controller's APIService \(InventoryAPI.apiService) (deploy/apiservice.yaml), "
+                    + "expose it with a Route labelled app=forklift,service=forklift-inventory in \(namespace), or pass "
+                    + "--inventory-url (or set MTV_INVENTORY_URL)"
+            ]).joined(separator: "; "))
     }
 
-    private func direct(_ base: URL, client: KubernetesClient, configuration: KubernetesConfiguration) async throws
+    private func direct(
+        _ base: URL, client: KubernetesClient, configuration: KubernetesConfiguration
+    ) async throws
         -> InventoryReader.Transport
     {
-        .direct(base: base, token: try await client.bearerToken(),
+        .direct(
+            base: base, token: try await client.bearerToken(),
             http: try InventoryReader.httpClient(trusting: configuration.certificateAuthority, insecure: insecure))
     }
 
@@ -76,15 +84,17 @@ struct InventoryOptions: ParsableArguments {
             return .unavailable("no Available condition yet")
         }
         if available["status"]?.stringValue == "True" { return .available }
-        return .unavailable([available["reason"]?.stringValue, available["message"]?.stringValue].compactMap { $0 }
-            .joined(separator: ": "))
+        return .unavailable(
+            [available["reason"]?.stringValue, available["message"]?.stringValue].compactMap { $0 }
+                .joined(separator: ": "))
     }
 
     /// The host of the inventory's Route, as the upstream tools find it; nil off OpenShift or without one.
     static func routeHost(client: KubernetesClient, namespace: String) async throws -> String? {
         do {
             let routes = try await client.list(
-                .routes, namespace: namespace, options: ListOptions(labelSelector: "app=forklift,service=forklift-inventory"))
+                .routes, namespace: namespace,
+                options: ListOptions(labelSelector: "app=forklift,service=forklift-inventory"))
             return routes.items.lazy.compactMap { $0[path: ["spec", "host"]]?.stringValue }.first { !$0.isEmpty }
         } catch let error as KubernetesError where error.isNotFound || error.isForbidden {
             return nil
@@ -121,10 +131,12 @@ struct InventoryReader {
         }
         guard found.status?.conditions?.isTrue(ConditionType.ready) == true else {
             let reason = found.status?.conditions?.first { $0.category == Condition.Category.critical }
-            throw CLIError("provider \(namespace)/\(name) is not ready"
-                + (reason.map { ": \($0.reason ?? $0.type): \($0.message ?? "")" } ?? " yet"))
+            throw CLIError(
+                "provider \(namespace)/\(name) is not ready"
+                    + (reason.map { ": \($0.reason ?? $0.type): \($0.message ?? "")" } ?? " yet"))
         }
-        return InventoryReader(provider: found, transport: try await options.transport(client: client, configuration: configuration))
+        return InventoryReader(
+            provider: found, transport: try await options.transport(client: client, configuration: configuration))
     }
 
     /// An HTTP client that trusts the system's roots and the cluster's CA (the inventory's certificate may come
@@ -151,8 +163,10 @@ struct InventoryReader {
 
     /// `text` percent-encoded for a query string value: only unreserved characters stay as they are.
     static func formEncoded(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn:
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
+        text.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(
+                charactersIn:
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
     }
 
     /// The records of one collection (`vms`, `volumes`, `networks`, …), filtered on the server by `query`; each
@@ -162,21 +176,24 @@ struct InventoryReader {
         let body: [UInt8]
         switch transport {
         case .aggregated(let client):
-            let path = "\(InventoryAPI.prefix)/namespaces/\(provider.metadata.namespace ?? "")/providers/"
+            let path =
+                "\(InventoryAPI.prefix)/namespaces/\(provider.metadata.namespace ?? "")/providers/"
                 + "\(provider.metadata.name ?? "")/\(collection)"
             do {
                 body = try await client.getRaw(path, query: parameters)
             } catch let error as KubernetesError {
-                throw CLIError(error.code == 0
-                    ? "cannot reach the inventory through the API server: \(error.message)"
-                    : "the inventory answered \(error.code): \(error.message)")
+                throw CLIError(
+                    error.code == 0
+                        ? "cannot reach the inventory through the API server: \(error.message)"
+                        : "the inventory answered \(error.code): \(error.message)")
             }
         case .direct(let base, let token, let http):
             let path = "providers/ec2/\(provider.metadata.uid ?? "")/\(collection)"
             body = try await Self.get(base.appending(path: path), parameters, token: token, http: http)
         }
         guard let items = (try? JSONValue(parsing: Data(body)))?.arrayValue else {
-            throw CLIError("the inventory's answer is not a JSON list: \(String(decoding: body.prefix(200), as: UTF8.self))")
+            throw CLIError(
+                "the inventory's answer is not a JSON list: \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
         return items.map { item in
             var object = item["object"] ?? [:]
@@ -187,7 +204,9 @@ struct InventoryReader {
     }
 
     /// One GET straight to the service: the body of a 200, or an error with the service's message.
-    static func get(_ url: URL, _ parameters: [(String, String)], token: String?, http: HTTPClient) async throws -> [UInt8] {
+    static func get(
+        _ url: URL, _ parameters: [(String, String)], token: String?, http: HTTPClient
+    ) async throws -> [UInt8] {
         var components = URLComponents(url: url, resolvingAgainstBaseURL: false)!
         // Form encoding leaves `+` alone, but servers read it as a space: send it as %2B.
         components.percentEncodedQueryItems = parameters.map { URLQueryItem(name: $0.0, value: formEncoded($0.1)) }

@@ -7,7 +7,8 @@ public struct MTVCommand: AsyncParsableCommand {
         abstract: "Migrate AWS EC2 instances to KubeVirt virtual machines.",
         version: MTVCommand.version,
         subcommands: [
-            Create.self, Get.self, Describe.self, Patch.self, Delete.self, Start.self, Cancel.self, Archive.self, Unarchive.self,
+            Create.self, Get.self, Describe.self, Patch.self, Delete.self, Start.self, Cancel.self, Archive.self,
+            Unarchive.self,
             Cleanup.self, Version.self,
         ])
 
@@ -32,22 +33,27 @@ public struct MTVCommand: AsyncParsableCommand {
     /// `kubectl mtv get …`
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List resources.", subcommands: [GetProvider.self, GetMapping.self, GetPlan.self, GetInventory.self])
+            abstract: "List resources.",
+            subcommands: [GetProvider.self, GetMapping.self, GetPlan.self, GetInventory.self])
     }
 
     /// `kubectl mtv describe …`
     struct Describe: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a resource in detail.", subcommands: [DescribeProvider.self, DescribeMapping.self, DescribePlan.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Show a resource in detail.",
+            subcommands: [DescribeProvider.self, DescribeMapping.self, DescribePlan.self])
     }
 
     /// `kubectl mtv patch …`
     struct Patch: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a resource.", subcommands: [PatchProvider.self, PatchPlan.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Change a resource.", subcommands: [PatchProvider.self, PatchPlan.self])
     }
 
     /// `kubectl mtv delete …`
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete resources.", subcommands: [DeleteProvider.self, DeleteMapping.self, DeletePlan.self])
+        static let configuration = CommandConfiguration(
+            abstract: "Delete resources.", subcommands: [DeleteProvider.self, DeleteMapping.self, DeletePlan.self])
     }
 
     /// `kubectl mtv start …`

@@ -84,18 +84,21 @@ struct CreateMapping: AsyncParsableCommand {
                 let subnets = try await reader.records("networks").filter { $0["networkType"] == "subnet" }
                 let pairs = try MappingPairs.network(
                     networkPairs!, subnets: subnets, targetNamespace: targetNamespace ?? namespace)
-                object = try JSONValue(encoding: NetworkMap(metadata: metadata, spec: .init(provider: providers, map: pairs)))
+                object = try JSONValue(
+                    encoding: NetworkMap(metadata: metadata, spec: .init(provider: providers, map: pairs)))
             case .storage:
                 let classes = try await PlanInputs.storageClasses(client)
                 let pairs = try MappingPairs.storage(storagePairs!, classes: classes, requireEBS: false)
                 for pair in pairs {
                     let info = classes.first { $0.name == pair.destination.storageClass }
                     if let info, info.provisioner != StorageClass.ebsProvisioner {
-                        warn("storage class \(info.name) uses \(info.provisioner); plans with this mapping are not "
-                            + "Ready, because EC2 disks move as EBS volumes (\(StorageClass.ebsProvisioner))")
+                        warn(
+                            "storage class \(info.name) uses \(info.provisioner); plans with this mapping are not "
+                                + "Ready, because EC2 disks move as EBS volumes (\(StorageClass.ebsProvisioner))")
                     }
                 }
-                object = try JSONValue(encoding: StorageMap(metadata: metadata, spec: .init(provider: providers, map: pairs)))
+                object = try JSONValue(
+                    encoding: StorageMap(metadata: metadata, spec: .init(provider: providers, map: pairs)))
             }
             if dryRun {
                 print(Printer.document([object], format: output ?? .yaml))
@@ -142,19 +145,21 @@ struct GetMapping: AsyncParsableCommand {
             switch output {
             case .json, .yaml: print(Printer.document(rows.map(\.1), format: output))
             case .table, .wide:
-                var table = TableWriter((allNamespaces ? ["NAMESPACE"] : [])
-                    + ["NAME", "TYPE", "SOURCE", "TARGET", "PAIRS", "STATUS", "OWNER", "AGE"])
+                var table = TableWriter(
+                    (allNamespaces ? ["NAMESPACE"] : [])
+                        + ["NAME", "TYPE", "SOURCE", "TARGET", "PAIRS", "STATUS", "OWNER", "AGE"])
                 for (kind, item) in rows {
                     let pairs = item[path: ["spec", "map"]]?.arrayValue ?? []
                     let owner = item[path: ["metadata", "ownerReferences"]]?.arrayValue?.first
-                    table.add((allNamespaces ? [item[path: ["metadata", "namespace"]]?.stringValue ?? ""] : []) + [
-                        item[path: ["metadata", "name"]]?.stringValue ?? "", kind.rawValue,
-                        item[path: ["spec", "provider", "source", "name"]]?.stringValue ?? "",
-                        item[path: ["spec", "provider", "destination", "name"]]?.stringValue ?? "",
-                        "\(pairs.count)", Self.status(item),
-                        owner.map { "\($0["kind"]?.stringValue ?? "")/\($0["name"]?.stringValue ?? "")" } ?? "-",
-                        age(since: item[path: ["metadata", "creationTimestamp"]]?.stringValue),
-                    ])
+                    table.add(
+                        (allNamespaces ? [item[path: ["metadata", "namespace"]]?.stringValue ?? ""] : []) + [
+                            item[path: ["metadata", "name"]]?.stringValue ?? "", kind.rawValue,
+                            item[path: ["spec", "provider", "source", "name"]]?.stringValue ?? "",
+                            item[path: ["spec", "provider", "destination", "name"]]?.stringValue ?? "",
+                            "\(pairs.count)", Self.status(item),
+                            owner.map { "\($0["kind"]?.stringValue ?? "")/\($0["name"]?.stringValue ?? "")" } ?? "-",
+                            age(since: item[path: ["metadata", "creationTimestamp"]]?.stringValue),
+                        ])
                 }
                 print(rows.isEmpty ? "No mappings found in \(namespace ?? "any namespace")." : table.render())
             }
@@ -166,7 +171,9 @@ extension GetMapping {
     /// `Ready`, `Not Ready` (with what blocks it), or empty before the controller has looked at the map.
     static func status(_ map: JSONValue) -> String {
         let conditions = map[path: ["status", "conditions"]]?.arrayValue ?? []
-        if conditions.contains(where: { $0["type"]?.stringValue == ConditionType.ready && $0["status"] == "True" }) { return "Ready" }
+        if conditions.contains(where: { $0["type"]?.stringValue == ConditionType.ready && $0["status"] == "True" }) {
+            return "Ready"
+        }
         let blocking = conditions.filter { $0["category"] == "Critical" }.compactMap { $0["type"]?.stringValue }
         return blocking.isEmpty ? "" : "Not Ready (\(blocking.joined(separator: ", ")))"
     }
@@ -216,11 +223,13 @@ struct DeleteMapping: AsyncParsableCommand {
                 _ = try await client.get(kind.resource, name: name, namespace: configuration.namespace)
                 let users = plans.filter { plan in
                     let reference = kind == .network ? plan.spec.map.network : plan.spec.map.storage
-                    return reference.name == name && (reference.namespace ?? configuration.namespace) == configuration.namespace
+                    return reference.name == name
+                        && (reference.namespace ?? configuration.namespace) == configuration.namespace
                 }
                 guard users.isEmpty else {
-                    throw CLIError("mapping \(name) is used by plan \(users.compactMap(\.metadata.name).joined(separator: ", ")); "
-                        + "delete the plan first")
+                    throw CLIError(
+                        "mapping \(name) is used by plan \(users.compactMap(\.metadata.name).joined(separator: ", ")); "
+                            + "delete the plan first")
                 }
                 try await client.delete(kind.resource, name: name, namespace: configuration.namespace)
                 print("\(kind.kindName.lowercased())/\(name) deleted")
@@ -248,21 +257,29 @@ enum MappingView {
 
     /// The pairs as a table (SOURCE → TARGET).
     static func pairsTable(_ item: JSONValue, kind: MappingKind) -> String {
-        var table = TableWriter(kind == .network ? ["SOURCE", "NAME", "TARGET"] : ["SOURCE", "STORAGE CLASS", "VOLUME MODE", "ACCESS MODE"])
+        var table = TableWriter(
+            kind == .network
+                ? ["SOURCE", "NAME", "TARGET"] : ["SOURCE", "STORAGE CLASS", "VOLUME MODE", "ACCESS MODE"])
         for pair in item[path: ["spec", "map"]]?.arrayValue ?? [] {
             let source = pair["source"]
             let destination = pair["destination"]
             switch kind {
             case .network:
                 let type = destination?["type"]?.stringValue ?? ""
-                let target = type == "multus"
+                let target =
+                    type == "multus"
                     ? "\(destination?["namespace"]?.stringValue.map { $0 + "/" } ?? "")\(destination?["name"]?.stringValue ?? "")"
                     : type
-                table.add([source?["id"]?.stringValue ?? source?["name"]?.stringValue ?? "", source?["name"]?.stringValue ?? "-", target])
+                table.add([
+                    source?["id"]?.stringValue ?? source?["name"]?.stringValue ?? "",
+                    source?["name"]?.stringValue ?? "-", target,
+                ])
             case .storage:
-                table.add([source?["name"]?.stringValue ?? source?["id"]?.stringValue ?? "",
+                table.add([
+                    source?["name"]?.stringValue ?? source?["id"]?.stringValue ?? "",
                     destination?["storageClass"]?.stringValue ?? "", destination?["volumeMode"]?.stringValue ?? "-",
-                    destination?["accessMode"]?.stringValue ?? "-"])
+                    destination?["accessMode"]?.stringValue ?? "-",
+                ])
             }
         }
         return table.rows.isEmpty ? "(no pairs)" : table.render()

@@ -10,7 +10,9 @@ enum MappingPairs {
 
     /// `SOURCE:TARGET,…` where SOURCE is a subnet ID or Name tag and TARGET is `default` (the pod network),
     /// `ignored`, a NetworkAttachmentDefinition `name` (in `targetNamespace`) or `namespace/name`.
-    static func network(_ text: String, subnets: [JSONValue], targetNamespace: String) throws
+    static func network(
+        _ text: String, subnets: [JSONValue], targetNamespace: String
+    ) throws
         -> [MapSpec<NetworkMap.Destination>.Pair]
     {
         var seen = Set<String>()
@@ -18,7 +20,8 @@ enum MappingPairs {
             let matches = subnets.filter { $0["id"]?.stringValue == source || $0["name"]?.stringValue == source }
             guard let subnet = matches.first, let id = subnet["id"]?.stringValue else {
                 let known = subnets.compactMap { $0["id"]?.stringValue }.sorted().joined(separator: ", ")
-                throw CLIError("--network-pairs: subnet '\(source)' is not in the provider's inventory (subnets: \(known))")
+                throw CLIError(
+                    "--network-pairs: subnet '\(source)' is not in the provider's inventory (subnets: \(known))")
             }
             guard matches.count == 1 else {
                 throw CLIError("--network-pairs: more than one subnet is named '\(source)'; use its subnet ID")
@@ -31,8 +34,9 @@ enum MappingPairs {
             default:
                 let parts = target.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
                 guard parts.count <= 2, parts.allSatisfy(Names.isValidObjectName) else {
-                    throw CLIError("--network-pairs: target '\(target)' is not default, ignored, a network attachment "
-                        + "name or namespace/name")
+                    throw CLIError(
+                        "--network-pairs: target '\(target)' is not default, ignored, a network attachment "
+                            + "name or namespace/name")
                 }
                 destination = NetworkMap.Destination(
                     type: "multus", name: parts.last!, namespace: parts.count == 2 ? parts[0] : targetNamespace)
@@ -44,41 +48,51 @@ enum MappingPairs {
 
     /// `TYPE:CLASS[;volumeMode=Block][;accessMode=ReadWriteOnce],…` where TYPE is an EBS volume type (other modes are
     /// parsed, then refused by name: typed here, they would only be warned about on the map).
-    static func storage(_ text: String, classes: [AutomaticMapping.StorageClassInfo], requireEBS: Bool) throws
+    static func storage(
+        _ text: String, classes: [AutomaticMapping.StorageClassInfo], requireEBS: Bool
+    ) throws
         -> [MapSpec<StorageMap.Destination>.Pair]
     {
         var seen = Set<String>()
         return try entries(text, flag: "--storage-pairs", example: "gp3:gp3-csi").map { source, target in
             let type = source.lowercased()
             guard volumeTypes.contains(type) else {
-                throw CLIError("--storage-pairs: '\(source)' is not an EBS volume type (\(volumeTypes.joined(separator: ", ")))")
+                throw CLIError(
+                    "--storage-pairs: '\(source)' is not an EBS volume type (\(volumeTypes.joined(separator: ", ")))")
             }
-            guard seen.insert(type).inserted else { throw CLIError("--storage-pairs: volume type \(type) is mapped twice") }
+            guard seen.insert(type).inserted else {
+                throw CLIError("--storage-pairs: volume type \(type) is mapped twice")
+            }
             let options = target.split(separator: ";").map(String.init)
             let className = options.first ?? ""
-            var destination = StorageMap.Destination(storageClass: className, volumeMode: "Block", accessMode: "ReadWriteOnce")
+            var destination = StorageMap.Destination(
+                storageClass: className, volumeMode: "Block", accessMode: "ReadWriteOnce")
             for option in options.dropFirst() {
                 let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
                 switch (parts.first, parts.count == 2 ? parts[1] : nil) {
-                case ("volumeMode", let mode?) where ["Block", "Filesystem"].contains(mode): destination.volumeMode = mode
+                case ("volumeMode", let mode?) where ["Block", "Filesystem"].contains(mode):
+                    destination.volumeMode = mode
                 case ("accessMode", let mode?) where ["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany"].contains(mode):
                     destination.accessMode = mode
                 default:
-                    throw CLIError("--storage-pairs: option '\(option)' is not volumeMode=Block|Filesystem or "
-                        + "accessMode=ReadWriteOnce|ReadWriteMany|ReadOnlyMany")
+                    throw CLIError(
+                        "--storage-pairs: option '\(option)' is not volumeMode=Block|Filesystem or "
+                            + "accessMode=ReadWriteOnce|ReadWriteMany|ReadOnlyMany")
                 }
             }
             if let modes = MapValidator.unsupportedModes(destination) {
-                throw CLIError("--storage-pairs: \(type):\(className) asks for \(modes), which cannot be honoured: "
-                    + "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes")
+                throw CLIError(
+                    "--storage-pairs: \(type):\(className) asks for \(modes), which cannot be honoured: "
+                        + "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes")
             }
             guard let info = classes.first(where: { $0.name == className }) else {
                 let names = classes.map(\.name).sorted().joined(separator: ", ")
                 throw CLIError("--storage-pairs: storage class '\(className)' does not exist (classes: \(names))")
             }
             if requireEBS, info.provisioner != StorageClass.ebsProvisioner {
-                throw CLIError("--storage-pairs: storage class '\(className)' uses provisioner \(info.provisioner); "
-                    + "EC2 disks move as EBS volumes, so the class must use \(StorageClass.ebsProvisioner)")
+                throw CLIError(
+                    "--storage-pairs: storage class '\(className)' uses provisioner \(info.provisioner); "
+                        + "EC2 disks move as EBS volumes, so the class must use \(StorageClass.ebsProvisioner)")
             }
             return .init(source: SourceReference(name: type), destination: destination)
         }
@@ -115,7 +129,9 @@ enum ProviderLookup {
         guard parts.count <= 2, parts.allSatisfy(Names.isValidObjectName) else {
             throw CLIError("provider '\(text)' is not a name or namespace/name")
         }
-        let candidates = parts.count == 2 ? [(parts[0], parts[1])]
+        let candidates =
+            parts.count == 2
+            ? [(parts[0], parts[1])]
             : [(namespace, parts[0])] + (namespace == controllerNamespace ? [] : [(controllerNamespace, parts[0])])
         for (candidateNamespace, name) in candidates {
             do {

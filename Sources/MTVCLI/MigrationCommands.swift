@@ -51,8 +51,10 @@ struct StartPlan: AsyncParsableCommand {
                 let planReference = ObjectReference(name: name, namespace: namespace, uid: plan.metadata.uid)
                 var metadata = ObjectMeta(name: nil, namespace: namespace)
                 metadata.generateName = "\(name)-"
-                metadata.ownerReferences = [OwnerReference(
-                    apiVersion: plan.apiVersion, kind: "Plan", name: name, uid: plan.metadata.uid ?? "")]
+                metadata.ownerReferences = [
+                    OwnerReference(
+                        apiVersion: plan.apiVersion, kind: "Plan", name: name, uid: plan.metadata.uid ?? "")
+                ]
                 let migration = Migration(metadata: metadata, spec: .init(plan: planReference))
                 if dryRun {
                     documents.append(try JSONValue(encoding: migration))
@@ -83,7 +85,9 @@ struct CancelPlan: AsyncParsableCommand {
         try await global.withClient { client, configuration in
             let namespace = configuration.namespace
             let plan = try await client.get(Plan.self, name: name, namespace: namespace)
-            let requested = vms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            let requested = vms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                !$0.isEmpty
+            }
             guard !requested.isEmpty else { throw CLIError("--vms names no VM") }
             let selected: [Plan.VM]
             if requested == ["all"] {
@@ -98,15 +102,21 @@ struct CancelPlan: AsyncParsableCommand {
                 }
             }
             let migrations = try await client.list(Migration.self, namespace: namespace).items
-            guard let running = migrations.first(where: { $0.spec.plan.name == name && $0.status?.completed == nil }) else {
+            guard let running = migrations.first(where: { $0.spec.plan.name == name && $0.status?.completed == nil })
+            else {
                 throw CLIError("plan \(name) has no running migration to cancel")
             }
-            _ = try await client.update(Migration.self, name: running.metadata.name ?? "", namespace: namespace) { migration in
+            _ = try await client.update(Migration.self, name: running.metadata.name ?? "", namespace: namespace) {
+                migration in
                 var cancel = migration.spec.cancel ?? []
-                for vm in selected where !cancel.contains(where: { $0.id == vm.id }) { cancel.append(Plan.VM(id: vm.id, name: vm.name)) }
+                for vm in selected where !cancel.contains(where: { $0.id == vm.id }) {
+                    cancel.append(Plan.VM(id: vm.id, name: vm.name))
+                }
                 migration.spec.cancel = cancel
             }
-            print("migration/\(running.metadata.name ?? ""): canceling " + selected.compactMap(\.name).joined(separator: ", "))
+            print(
+                "migration/\(running.metadata.name ?? ""): canceling "
+                    + selected.compactMap(\.name).joined(separator: ", "))
         }
     }
 }

@@ -22,7 +22,8 @@ enum Printer {
 
     /// Several objects as one `List`, or the object itself.
     static func document(_ items: [JSONValue], format: OutputFormat) -> String {
-        let value: JSONValue = items.count == 1 ? items[0] : ["apiVersion": "v1", "kind": "List", "items": .array(items)]
+        let value: JSONValue =
+            items.count == 1 ? items[0] : ["apiVersion": "v1", "kind": "List", "items": .array(items)]
         return format == .yaml ? yaml(value) : json(value)
     }
 
@@ -61,12 +62,20 @@ struct TableWriter {
     func render(headers showHeaders: Bool = true) -> String {
         let all = (showHeaders ? [headers] : []) + rows
         var widths = Array(repeating: 0, count: headers.count)
-        for row in all { for (index, cell) in row.enumerated() where index < widths.count { widths[index] = max(widths[index], cell.count) } }
+        for row in all {
+            for (index, cell) in row.enumerated() where index < widths.count {
+                widths[index] = max(widths[index], cell.count)
+            }
+        }
         let coloured = Self.colors ? Set(headers.indices.filter { Self.stateColumns.contains(headers[$0]) }) : []
         return all.enumerated().map { line, row in
             row.enumerated().map { index, cell in
-                let padded = index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0)
-                guard line > 0 || !showHeaders, coloured.contains(index), let colour = Self.colour(of: cell) else { return padded }
+                let padded =
+                    index == row.count - 1
+                    ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0)
+                guard line > 0 || !showHeaders, coloured.contains(index), let colour = Self.colour(of: cell) else {
+                    return padded
+                }
                 return "\u{1B}[\(colour)m\(cell)\u{1B}[0m" + padded.dropFirst(cell.count)
             }.joined()
         }.joined(separator: "\n")
@@ -78,7 +87,8 @@ struct TableWriter {
         case "running", "available", "completed", "in-use", "ready", "true", "succeeded", "deleted": 32
         case "pending", "stopping", "creating", "executing", "would delete", "shutting-down": 33
         case "failed", "false", "error", "terminated", "stopped", "connectionfailed", "validationfailed",
-            "canceled": 31
+            "canceled":
+            31
         default: nil
         }
     }

@@ -17,7 +17,9 @@ struct PatchProvider: AsyncParsableCommand {
     @OptionGroup var ec2: EC2ProviderOptions
 
     func validate() throws {
-        let given = [ec2.ec2Region, ec2.url, ec2.username, ec2.targetAccessKeyId, ec2.targetRegion, ec2.targetAz, ec2.cacert]
+        let given = [
+            ec2.ec2Region, ec2.url, ec2.username, ec2.targetAccessKeyId, ec2.targetRegion, ec2.targetAz, ec2.cacert,
+        ]
         guard given.contains(where: { $0 != nil }) || ec2.providerInsecureSkipTls != nil else {
             throw ValidationError("nothing to change: give at least one of the flags (see --help)")
         }
@@ -51,18 +53,24 @@ struct PatchProvider: AsyncParsableCommand {
                 newURL = try AWSRegion(region).endpoint(service: "ec2").absoluteString
             }
             if let newURL, secret.value("url") != nil { secretValues["url"] = newURL }
-            if let url = newURL ?? provider.spec.url, let endpoint = URL(string: url) { try ec2.checkTLS(endpoint: endpoint) }
+            if let url = newURL ?? provider.spec.url, let endpoint = URL(string: url) {
+                try ec2.checkTLS(endpoint: endpoint)
+            }
             secretValues.merge(try ec2.tlsSecretValues()) { _, new in new }
 
             var settings = provider.spec.settings ?? [:]
-            let zoneRegion = ec2.targetRegion ?? ec2.targetAz.map { String($0.dropLast()) } ?? (ec2.ec2Region != nil ? region : nil)
+            let zoneRegion =
+                ec2.targetRegion ?? ec2.targetAz.map { String($0.dropLast()) } ?? (ec2.ec2Region != nil ? region : nil)
             if let zoneRegion {
                 guard zoneRegion == region else {
-                    throw CLIError("the target region \(zoneRegion) differs from the provider's region \(region); "
-                        + "cross-region is not supported yet")
+                    throw CLIError(
+                        "the target region \(zoneRegion) differs from the provider's region \(region); "
+                            + "cross-region is not supported yet")
                 }
                 settings["target-region"] = zoneRegion
-                let zone = ec2.targetAz ?? settings["target-az"].flatMap { $0.hasPrefix(zoneRegion) ? $0 : nil } ?? "\(zoneRegion)a"
+                let zone =
+                    ec2.targetAz ?? settings["target-az"].flatMap { $0.hasPrefix(zoneRegion) ? $0 : nil }
+                    ?? "\(zoneRegion)a"
                 guard zone.hasPrefix(zoneRegion), zone.count == zoneRegion.count + 1 else {
                     throw CLIError("the target zone \(zone) is not in the target region \(zoneRegion)")
                 }
@@ -70,9 +78,11 @@ struct PatchProvider: AsyncParsableCommand {
             }
 
             if !secretValues.isEmpty {
-                guard secret.metadata.ownerReferences?.contains(where: { $0.uid == provider.metadata.uid }) == true else {
-                    throw CLIError("secret \(secretNamespace)/\(secretName) is not owned by provider \(name); edit it "
-                        + "directly (kubectl edit secret) or recreate the provider")
+                guard secret.metadata.ownerReferences?.contains(where: { $0.uid == provider.metadata.uid }) == true
+                else {
+                    throw CLIError(
+                        "secret \(secretNamespace)/\(secretName) is not owned by provider \(name); edit it "
+                            + "directly (kubectl edit secret) or recreate the provider")
                 }
                 _ = try await client.update(secret) { secret in
                     var data = secret.data ?? [:]

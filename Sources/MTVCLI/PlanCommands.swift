@@ -56,7 +56,8 @@ struct GetPlan: AsyncParsableCommand {
             if !names.isEmpty {
                 let missing = names.filter { name in !plans.contains { $0.metadata.name == name } }
                 guard missing.isEmpty else {
-                    throw CLIError("plan \(missing.joined(separator: ", ")) not found in namespace \(namespace ?? "any")")
+                    throw CLIError(
+                        "plan \(missing.joined(separator: ", ")) not found in namespace \(namespace ?? "any")")
                 }
                 plans = plans.filter { names.contains($0.metadata.name ?? "") }
             }
@@ -98,9 +99,11 @@ struct DescribePlan: AsyncParsableCommand {
         try await global.withClient { client, configuration in
             let namespace = configuration.namespace
             let plan = try await client.get(Plan.self, name: name, namespace: namespace)
-            let network = try? await client.get(.networkMaps, name: plan.spec.map.network.name ?? "",
+            let network = try? await client.get(
+                .networkMaps, name: plan.spec.map.network.name ?? "",
                 namespace: plan.spec.map.network.namespace ?? namespace)
-            let storage = try? await client.get(.storageMaps, name: plan.spec.map.storage.name ?? "",
+            let storage = try? await client.get(
+                .storageMaps, name: plan.spec.map.storage.name ?? "",
                 namespace: plan.spec.map.storage.namespace ?? namespace)
             print(PlanView.describe(plan, network: network, storage: storage, withVMs: withVms))
         }
@@ -109,7 +112,8 @@ struct DescribePlan: AsyncParsableCommand {
 
 /// `kubectl mtv archive plan NAME...` and `unarchive plan NAME...`.
 struct ArchivePlan: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "plan", abstract: "Archive plans (their migrations are cleaned up).")
+    static let configuration = CommandConfiguration(
+        commandName: "plan", abstract: "Archive plans (their migrations are cleaned up).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -172,13 +176,16 @@ struct DeletePlan: AsyncParsableCommand {
                 var plan = try await client.get(Plan.self, name: name, namespace: namespace)
                 if !skipArchive {
                     if plan.spec.archived != true {
-                        plan = try await client.update(Plan.self, name: name, namespace: namespace) { $0.spec.archived = true }
+                        plan = try await client.update(Plan.self, name: name, namespace: namespace) {
+                            $0.spec.archived = true
+                        }
                     }
                     let deadline = Date().addingTimeInterval(timeout)
                     while plan.status?.conditions?.isTrue(ConditionType.archived) != true {
                         guard Date() < deadline else {
-                            throw CLIError("plan \(name) was archived but the controller has not confirmed it within "
-                                + "\(Int(timeout)) s; is mtv-controller running? (--skip-archive deletes at once)")
+                            throw CLIError(
+                                "plan \(name) was archived but the controller has not confirmed it within "
+                                    + "\(Int(timeout)) s; is mtv-controller running? (--skip-archive deletes at once)")
                         }
                         try await Task.sleep(nanoseconds: 250_000_000)
                         plan = try await client.get(Plan.self, name: name, namespace: namespace)
@@ -245,9 +252,13 @@ struct PatchPlan: AsyncParsableCommand {
         if let targetPowerState, !["on", "off", "auto"].contains(targetPowerState) {
             throw ValidationError("--target-power-state must be on, off or auto")
         }
-        let given: [Any?] = [description, targetNamespace, targetPowerState, skipGuestConversion, useCompatibilityMode,
-            skipZoneNodeSelector, pvcNameTemplate, targetLabels, targetNodeSelector]
-        guard given.contains(where: { $0 != nil }) else { throw ValidationError("nothing to change: give at least one setting") }
+        let given: [Any?] = [
+            description, targetNamespace, targetPowerState, skipGuestConversion, useCompatibilityMode,
+            skipZoneNodeSelector, pvcNameTemplate, targetLabels, targetNodeSelector,
+        ]
+        guard given.contains(where: { $0 != nil }) else {
+            throw ValidationError("nothing to change: give at least one setting")
+        }
     }
 
     func run() async throws {
@@ -263,7 +274,8 @@ struct PatchPlan: AsyncParsableCommand {
             }
             let skip = skipGuestConversion ?? plan.spec.skipGuestConversion ?? false
             if useCompatibilityMode == true, !skip {
-                throw CLIError("--use-compatibility-mode true needs guest conversion skipped (--skip-guest-conversion true)")
+                throw CLIError(
+                    "--use-compatibility-mode true needs guest conversion skipped (--skip-guest-conversion true)")
             }
             _ = try await client.update(Plan.self, name: name, namespace: configuration.namespace) { plan in
                 if let description { plan.spec.description = description }
@@ -284,7 +296,10 @@ struct PatchPlan: AsyncParsableCommand {
 /// How plans print.
 enum PlanView {
     static func table(allNamespaces: Bool) -> TableWriter {
-        TableWriter((allNamespaces ? ["NAMESPACE"] : []) + ["NAME", "SOURCE", "TARGET", "VMS", "READY", "STATUS", "PROGRESS", "ARCHIVED", "AGE"])
+        TableWriter(
+            (allNamespaces ? ["NAMESPACE"] : []) + [
+                "NAME", "SOURCE", "TARGET", "VMS", "READY", "STATUS", "PROGRESS", "ARCHIVED", "AGE",
+            ])
     }
 
     static func row(_ plan: Plan, allNamespaces: Bool, deleted: Bool = false) -> [String] {
@@ -308,8 +323,10 @@ enum PlanView {
     /// The first true condition among the run's outcomes, else `-`.
     static func status(_ plan: Plan) -> String {
         let conditions = plan.status?.conditions ?? []
-        let shown = [ConditionType.failed, ConditionType.succeeded, ConditionType.canceled, ConditionType.running,
-            ConditionType.executing]
+        let shown = [
+            ConditionType.failed, ConditionType.succeeded, ConditionType.canceled, ConditionType.running,
+            ConditionType.executing,
+        ]
         return shown.first { conditions.isTrue($0) }.map { $0 == ConditionType.executing ? "Running" : $0 } ?? "-"
     }
 
@@ -319,7 +336,9 @@ enum PlanView {
         let total = steps.reduce(Int64(0)) { $0 + $1.progress.total }
         guard total > 0 else { return "-" }
         let done = steps.reduce(Int64(0)) { $0 + $1.progress.completed }
-        return String(format: "%.1f%% (%.1f/%.1f GB)", Double(done) * 100 / Double(total), Double(done) / 1024, Double(total) / 1024)
+        return String(
+            format: "%.1f%% (%.1f/%.1f GB)", Double(done) * 100 / Double(total), Double(done) / 1024,
+            Double(total) / 1024)
     }
 
     /// `Ready` or the conditions that block the plan, then its warnings.
@@ -344,9 +363,14 @@ enum PlanView {
             ("Ready", plan.status?.conditions?.isTrue(ConditionType.ready) == true ? "true" : "false"),
             ("Status", status(plan)), ("Archived", plan.spec.archived == true ? "true" : "false"),
             ("Migration type", plan.spec.type ?? "cold"),
-            ("Guest conversion", plan.spec.skipGuestConversion == true
-                ? "skipped" + (plan.spec.useCompatibilityMode == true ? " (compatibility devices: SATA, E1000E, USB)" : " (VirtIO)")
-                : "virt-v2v"),
+            (
+                "Guest conversion",
+                plan.spec.skipGuestConversion == true
+                    ? "skipped"
+                        + (plan.spec.useCompatibilityMode == true
+                            ? " (compatibility devices: SATA, E1000E, USB)" : " (VirtIO)")
+                    : "virt-v2v"
+            ),
             ("Target power state", plan.spec.targetPowerState ?? "as the source"),
             ("Zone node selector", plan.spec.skipZoneNodeSelector == true ? "skipped" : "the provider's target-az"),
             ("Network mapping", MappingView.reference(try? JSONValue(encoding: plan.spec.map.network))),
@@ -360,15 +384,21 @@ enum PlanView {
         let width = (fields.map(\.0.count).max() ?? 0) + 2
         var out = fields.map { ($0.0 + ":").padding(toLength: width, withPad: " ", startingAt: 0) + $0.1 }
 
-        out += ["", "Network pairs:"] + indent(network.map { MappingView.pairsTable($0, kind: .network) } ?? "(mapping not found)")
-        out += ["", "Storage pairs:"] + indent(storage.map { MappingView.pairsTable($0, kind: .storage) } ?? "(mapping not found)")
+        out +=
+            ["", "Network pairs:"]
+            + indent(network.map { MappingView.pairsTable($0, kind: .network) } ?? "(mapping not found)")
+        out +=
+            ["", "Storage pairs:"]
+            + indent(storage.map { MappingView.pairsTable($0, kind: .storage) } ?? "(mapping not found)")
 
         let statuses = plan.status?.migration?.vms ?? []
         var vmTable = TableWriter(["NAME", "ID", "TARGET NAME", "PHASE", "STARTED", "COMPLETED", "ERROR"])
         for vm in plan.spec.vms {
             let status = statuses.first { $0.id == vm.id }
-            vmTable.add([vm.name ?? "", vm.id ?? "", status?.newName ?? vm.targetName ?? "-", status?.phase ?? "-",
-                status?.started ?? "-", status?.completed ?? "-", status?.error?.reasons.joined(separator: "; ") ?? "-"])
+            vmTable.add([
+                vm.name ?? "", vm.id ?? "", status?.newName ?? vm.targetName ?? "-", status?.phase ?? "-",
+                status?.started ?? "-", status?.completed ?? "-", status?.error?.reasons.joined(separator: "; ") ?? "-",
+            ])
         }
         out += ["", "VMs:"] + indent(vmTable.render())
         if withVMs { out += ["", vmPipelines(plan)] }
@@ -376,7 +406,9 @@ enum PlanView {
         for condition in plan.status?.conditions ?? [] {
             conditions.add([condition.type, condition.status, condition.category, condition.message ?? ""])
         }
-        out += ["", "Conditions:"] + indent(conditions.rows.isEmpty ? "none yet (is mtv-controller running?)" : conditions.render())
+        out +=
+            ["", "Conditions:"]
+            + indent(conditions.rows.isEmpty ? "none yet (is mtv-controller running?)" : conditions.render())
         for condition in plan.status?.conditions ?? [] where !(condition.items ?? []).isEmpty {
             out += ["  \(condition.type):"] + (condition.items ?? []).map { "    - \($0)" }
         }
@@ -390,18 +422,26 @@ enum PlanView {
         }
         var out: [String] = []
         for status in statuses {
-            let outcome = status.conditions.flatMap { conditions in
-                [ConditionType.succeeded, ConditionType.failed, ConditionType.canceled].first { conditions.isTrue($0) }
-            } ?? (status.completed == nil ? "Running" : "Completed")
-            out.append("VM \(status.name ?? "") (\(status.id ?? "")) -> \(status.newName ?? "-"): \(status.phase), \(outcome)")
+            let outcome =
+                status.conditions.flatMap { conditions in
+                    [ConditionType.succeeded, ConditionType.failed, ConditionType.canceled].first {
+                        conditions.isTrue($0)
+                    }
+                } ?? (status.completed == nil ? "Running" : "Completed")
+            out.append(
+                "VM \(status.name ?? "") (\(status.id ?? "")) -> \(status.newName ?? "-"): \(status.phase), \(outcome)")
             var steps = TableWriter(["STEP", "PHASE", "PROGRESS", "STARTED", "COMPLETED", "DURATION"])
             for step in status.pipeline {
                 let progress = step.progress.total > 0 ? "\(step.progress.completed * 100 / step.progress.total)%" : "-"
-                steps.add([step.name, step.phase ?? "-", progress, step.started ?? "-", step.completed ?? "-",
-                    duration(step.started, step.completed)])
+                steps.add([
+                    step.name, step.phase ?? "-", progress, step.started ?? "-", step.completed ?? "-",
+                    duration(step.started, step.completed),
+                ])
             }
             out += steps.render().split(separator: "\n").map { "  " + $0 }
-            for reason in status.error?.reasons ?? [] { out.append("  Error (\(status.error?.phase ?? "")): \(reason)") }
+            for reason in status.error?.reasons ?? [] {
+                out.append("  Error (\(status.error?.phase ?? "")): \(reason)")
+            }
             out.append("")
         }
         return out.joined(separator: "\n").trimmingCharacters(in: .newlines)
@@ -413,7 +453,10 @@ enum PlanView {
         for status in plan.status?.migration?.vms ?? [] {
             for task in status.pipeline.first(where: { $0.name == "DiskTransfer" })?.tasks ?? [] {
                 let percent = task.progress.total > 0 ? "\(task.progress.completed * 100 / task.progress.total)%" : "-"
-                table.add([status.name ?? "", task.name, task.annotations?["volume"] ?? "-", percent, "\(task.progress.total) MB"])
+                table.add([
+                    status.name ?? "", task.name, task.annotations?["volume"] ?? "-", percent,
+                    "\(task.progress.total) MB",
+                ])
             }
         }
         return table.rows.isEmpty ? "No disk transfers yet." : table.render()
@@ -430,7 +473,9 @@ enum PlanView {
     static func setArchived(_ archived: Bool, names: [String], global: GlobalOptions) async throws {
         try await global.withClient { client, configuration in
             for name in names {
-                _ = try await client.update(Plan.self, name: name, namespace: configuration.namespace) { $0.spec.archived = archived }
+                _ = try await client.update(Plan.self, name: name, namespace: configuration.namespace) {
+                    $0.spec.archived = archived
+                }
                 print("plan/\(name) \(archived ? "archived" : "unarchived")")
             }
         }

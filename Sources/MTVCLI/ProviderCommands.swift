@@ -52,8 +52,9 @@ struct CreateProvider: AsyncParsableCommand {
             throw ValidationError("--secret cannot be combined with --username/--password")
         }
         if secret != nil, ec2.cacert != nil || ec2.providerInsecureSkipTls != nil {
-            throw ValidationError("--cacert and --provider-insecure-skip-tls go into the Secret this command creates; "
-                + "with --secret, put ca.crt or insecureSkipVerify in that Secret")
+            throw ValidationError(
+                "--cacert and --provider-insecure-skip-tls go into the Secret this command creates; "
+                    + "with --secret, put ca.crt or insecureSkipVerify in that Secret")
         }
         if secret == nil, ec2.username == nil {
             throw ValidationError("give the AWS keys with --username and --password, or an existing --secret")
@@ -89,7 +90,9 @@ struct CreateProvider: AsyncParsableCommand {
                 if zone == nil { zone = found.zone }
             } else if zone == nil {
                 zone = try? await AutoTarget.workerZone(client: client)
-                if let zone { FileHandle.standardError.write(Data("Auto-detected target availability zone: \(zone)\n".utf8)) }
+                if let zone {
+                    FileHandle.standardError.write(Data("Auto-detected target availability zone: \(zone)\n".utf8))
+                }
             }
             if zoneRegion == nil { zoneRegion = zone.map { String($0.dropLast()) } ?? region.name }
             if let zone, let zoneRegion, !(zone.hasPrefix(zoneRegion) && zone.count == zoneRegion.count + 1) {
@@ -104,24 +107,31 @@ struct CreateProvider: AsyncParsableCommand {
                         + "zone of \(region.name)")
             }
 
-            let secretObject = secret == nil
+            let secretObject =
+                secret == nil
                 ? ProviderObjects.secret(
                     provider: providerName, namespace: namespace, region: region.name, url: endpoint.absoluteString,
-                    accessKeyID: ec2.username!, secretAccessKey: ec2.password!, targetKeys: targetKeys.0.map { ($0, targetKeys.1!) },
+                    accessKeyID: ec2.username!, secretAccessKey: ec2.password!,
+                    targetKeys: targetKeys.0.map { ($0, targetKeys.1!) },
                     extra: tlsValues)
                 : nil
             let provider = ProviderObjects.provider(
                 name: providerName, namespace: namespace, url: endpoint.absoluteString,
                 secretName: secret ?? "\(providerName)-ec2-credentials",
-                settings: ["target-region": zoneRegion ?? region.name, "target-az": zone ?? "\(zoneRegion ?? region.name)a"])
+                settings: [
+                    "target-region": zoneRegion ?? region.name, "target-az": zone ?? "\(zoneRegion ?? region.name)a",
+                ])
 
             if dryRun {
                 var documents: [JSONValue] = []
-                if let secretObject { documents.append(ProviderObjects.redacted(try JSONValue(encoding: secretObject))) }
+                if let secretObject {
+                    documents.append(ProviderObjects.redacted(try JSONValue(encoding: secretObject)))
+                }
                 documents.append(try JSONValue(encoding: provider))
                 print(Printer.document(documents, format: output))
                 if secretObject != nil {
-                    FileHandle.standardError.write(Data("note: the Secret's credentials are redacted in this output\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("note: the Secret's credentials are redacted in this output\n".utf8))
                 }
                 return
             }
@@ -160,7 +170,9 @@ enum ProviderObjects {
         return Secret(metadata: metadata, stringData: values)
     }
 
-    static func provider(name: String, namespace: String, url: String, secretName: String, settings: [String: String])
+    static func provider(
+        name: String, namespace: String, url: String, secretName: String, settings: [String: String]
+    )
         -> Provider
     {
         Provider(
@@ -181,7 +193,10 @@ enum ProviderObjects {
         for key in ["data", "stringData"] {
             guard let fields = copy[key]?.objectValue else { continue }
             copy[key] = .object(
-                Dictionary(uniqueKeysWithValues: fields.map { ($0.key, credentialKeys.contains($0.key) ? "<redacted>" : $0.value) }))
+                Dictionary(
+                    uniqueKeysWithValues: fields.map {
+                        ($0.key, credentialKeys.contains($0.key) ? "<redacted>" : $0.value)
+                    }))
         }
         return copy
     }
@@ -229,7 +244,8 @@ enum ProviderObjects {
     }
 
     /// Waits for the controller's connection test and says how it went.
-    static func reportReadiness(client: KubernetesClient, name: String, namespace: String, timeout: Double) async throws {
+    static func reportReadiness(client: KubernetesClient, name: String, namespace: String, timeout: Double) async throws
+    {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let provider = try await client.get(Provider.self, name: name, namespace: namespace)
@@ -238,7 +254,9 @@ enum ProviderObjects {
                 print("provider/\(name) is Ready: \(conditions[type: "ConnectionTestSucceeded"]?.message ?? "")")
                 return
             }
-            if let failed = conditions.first(where: { $0.category == Condition.Category.critical && $0.status == "True" }) {
+            if let failed = conditions.first(where: {
+                $0.category == Condition.Category.critical && $0.status == "True"
+            }) {
                 var text = "provider/\(name) is not ready: \(failed.reason ?? failed.type): \(failed.message ?? "")"
                 if let suggestion = failed.suggestion { text += " (\(suggestion))" }
                 FileHandle.standardError.write(Data((text + "\n").utf8))
@@ -246,8 +264,10 @@ enum ProviderObjects {
             }
             try await Task.sleep(nanoseconds: 300_000_000)
         }
-        FileHandle.standardError.write(Data(
-            "provider/\(name): no connection result within \(Int(timeout))s; is mtv-controller running? (kubectl mtv get provider \(name))\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "provider/\(name): no connection result within \(Int(timeout))s; is mtv-controller running? (kubectl mtv get provider \(name))\n"
+                    .utf8))
     }
 }
 
@@ -264,21 +284,26 @@ enum AutoTarget {
         do {
             secret = try await client.get(Secret.self, name: "aws-creds", namespace: "kube-system")
         } catch let error as KubernetesError where error.isNotFound {
-            throw CLIError("--auto-target-credentials: secret kube-system/aws-creds does not exist (it exists on "
-                + "OpenShift clusters installed on AWS); pass --target-access-key-id and --target-secret-access-key")
+            throw CLIError(
+                "--auto-target-credentials: secret kube-system/aws-creds does not exist (it exists on "
+                    + "OpenShift clusters installed on AWS); pass --target-access-key-id and --target-secret-access-key"
+            )
         }
         guard let key = secret.value("aws_access_key_id"), let value = secret.value("aws_secret_access_key") else {
-            throw CLIError("--auto-target-credentials: kube-system/aws-creds lacks aws_access_key_id or aws_secret_access_key")
+            throw CLIError(
+                "--auto-target-credentials: kube-system/aws-creds lacks aws_access_key_id or aws_secret_access_key")
         }
         guard let zone = try await workerZone(client: client) else {
-            throw CLIError("--auto-target-credentials: no worker node has a topology.kubernetes.io/zone label; pass --target-az")
+            throw CLIError(
+                "--auto-target-credentials: no worker node has a topology.kubernetes.io/zone label; pass --target-az")
         }
         return Found(accessKeyID: key, secretAccessKey: value, zone: zone)
     }
 
     /// The zone of the first worker node (by name), if any.
     static func workerZone(client: KubernetesClient) async throws -> String? {
-        let nodes = try await client.list(Node.self, options: ListOptions(labelSelector: "node-role.kubernetes.io/worker"))
+        let nodes = try await client.list(
+            Node.self, options: ListOptions(labelSelector: "node-role.kubernetes.io/worker"))
         return nodes.items.sorted { ($0.metadata.name ?? "") < ($1.metadata.name ?? "") }.compactMap(\.zone).first
     }
 }

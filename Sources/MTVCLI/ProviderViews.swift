@@ -29,7 +29,8 @@ struct GetProvider: AsyncParsableCommand {
             if !names.isEmpty {
                 let missing = names.filter { name in !providers.contains { $0.metadata.name == name } }
                 guard missing.isEmpty else {
-                    throw CLIError("provider \(missing.joined(separator: ", ")) not found in namespace \(namespace ?? "any")")
+                    throw CLIError(
+                        "provider \(missing.joined(separator: ", ")) not found in namespace \(namespace ?? "any")")
                 }
                 providers = providers.filter { names.contains($0.metadata.name ?? "") }
             }
@@ -77,13 +78,16 @@ struct ProviderTable {
             provider.metadata.name ?? "", provider.spec.type,
             deleted ? "Deleted" : provider.status?.phase ?? "Pending",
             conditions[type: ConditionType.ready]?.status ?? "False",
-            conditions[type: "ConnectionTestSucceeded"]?.status ?? (conditions[type: "ConnectionTestFailed"] != nil ? "False" : "Unknown"),
+            conditions[type: "ConnectionTestSucceeded"]?.status
+                ?? (conditions[type: "ConnectionTestFailed"] != nil ? "False" : "Unknown"),
             provider.spec.url ?? "", age(since: provider.metadata.creationTimestamp),
         ]
         if allNamespaces { row.insert(provider.metadata.namespace ?? "", at: 0) }
         if wide {
-            row += [provider.spec.settings?["target-az"] ?? "",
-                provider.metadata.annotations?["ec2.forklift.konveyor.io/source-account-id"] ?? ""]
+            row += [
+                provider.spec.settings?["target-az"] ?? "",
+                provider.metadata.annotations?["ec2.forklift.konveyor.io/source-account-id"] ?? "",
+            ]
         }
         table.add(row)
     }
@@ -120,7 +124,9 @@ struct DescribeProvider: AsyncParsableCommand {
                 lines.append(("Target account", target))
             }
             let width = lines.map(\.0.count).max() ?? 0
-            for (key, value) in lines { print("\((key + ":").padding(toLength: width + 2, withPad: " ", startingAt: 0))\(value)") }
+            for (key, value) in lines {
+                print("\((key + ":").padding(toLength: width + 2, withPad: " ", startingAt: 0))\(value)")
+            }
             print("\nConditions:")
             var table = TableWriter(["TYPE", "STATUS", "CATEGORY", "REASON", "MESSAGE"])
             for condition in provider.status?.conditions ?? [] {
@@ -128,7 +134,9 @@ struct DescribeProvider: AsyncParsableCommand {
                 if let suggestion = condition.suggestion { message += " (\(suggestion))" }
                 table.add([condition.type, condition.status, condition.category, condition.reason ?? "", message])
             }
-            print(table.rows.isEmpty ? "  none yet" : table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+            print(
+                table.rows.isEmpty
+                    ? "  none yet" : table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         }
     }
 }
@@ -151,7 +159,8 @@ struct DeleteProvider: AsyncParsableCommand {
                 try await client.delete(provider)
                 // The garbage collector would remove the owned Secret; deleting it here does not depend on one.
                 if let secretName = provider.spec.secret.name,
-                    let secret = try? await client.get(Secret.self, name: secretName, namespace: provider.spec.secret.namespace ?? namespace),
+                    let secret = try? await client.get(
+                        Secret.self, name: secretName, namespace: provider.spec.secret.namespace ?? namespace),
                     secret.metadata.ownerReferences?.contains(where: { $0.uid == provider.metadata.uid }) == true
                 {
                     try await client.delete(secret)

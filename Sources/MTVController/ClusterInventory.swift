@@ -51,9 +51,10 @@ public actor ClusterInventory: ClusterInventorySource {
                     provider.metadata.deletionTimestamp == nil,
                     provider.status?.conditions?.isTrue(ProviderCondition.ready) == true
                 else { continue }
-                found.append(InventoryProvider(
-                    uid: provider.metadata.uid ?? "", name: provider.metadata.name ?? "",
-                    namespace: provider.metadata.namespace ?? "", type: "openshift", passes: ready ? 1 : 0))
+                found.append(
+                    InventoryProvider(
+                        uid: provider.metadata.uid ?? "", name: provider.metadata.name ?? "",
+                        namespace: provider.metadata.namespace ?? "", type: "openshift", passes: ready ? 1 : 0))
             }
         }
         return found

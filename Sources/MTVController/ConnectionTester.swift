@@ -1,6 +1,6 @@
 import AWSClient
-import EC2Provider
 import AWSSigV4
+import EC2Provider
 import Foundation
 import Logging
 
@@ -51,9 +51,11 @@ public struct ConnectionTester: Sendable {
     private func identify(_ credentials: AWSCredentials?, region: AWSRegion, role: String) async throws -> String {
         let provider: any CredentialProvider =
             credentials.map { StaticCredentialProvider($0) } ?? CredentialChain.standard(region: region)
-        let sts = STSClient(region: region, credentials: provider, endpoint: config.stsEndpoint, policy: Self.policy,
+        let sts = STSClient(
+            region: region, credentials: provider, endpoint: config.stsEndpoint, policy: Self.policy,
             trust: config.trust, logger: logger)
-        let ec2 = EC2Client(region: region, credentials: provider, endpoint: config.endpoint, policy: Self.policy,
+        let ec2 = EC2Client(
+            region: region, credentials: provider, endpoint: config.endpoint, policy: Self.policy,
             trust: config.trust, logger: logger)
         do {
             let identity = try await sts.getCallerIdentity()
@@ -64,7 +66,8 @@ public struct ConnectionTester: Sendable {
                 code: error.code, message: "\(role) credentials: \(error.description)",
                 suggestion: Self.suggestion(for: error, role: role), transient: error.isRetryable)
         } catch let error as AWSConfigurationError {
-            throw Failure(code: "CredentialsNotFound", message: "\(role) credentials: \(error.message)",
+            throw Failure(
+                code: "CredentialsNotFound", message: "\(role) credentials: \(error.message)",
                 suggestion: "put accessKeyId and secretAccessKey in the provider Secret", transient: false)
         }
     }

@@ -48,7 +48,8 @@ public struct Controller: Service {
         }
         let secrets = namespaces.map { Informer(client: client, resource: .secrets, namespace: $0) }
         let follower = InventoryFollower(
-            client: client, providers: providers, secrets: secrets, supervisor: inventory, health: health, logger: logger)
+            client: client, providers: providers, secrets: secrets, supervisor: inventory, health: health,
+            logger: logger)
         await cluster.start(providers: providers)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -28,18 +28,23 @@ public enum ControllerServer {
         router.get("/version") { _, _ in ControllerConfiguration.version }
         router.get("/metrics") { _, _ in await metrics.render() }
         let portFile = configuration.portFile
-        let server: HTTPServerBuilder = try certificate.map { certificate in
-            try .tls(.http1(), configuration: TLSChannelConfiguration(
-                tlsConfiguration: certificate.tlsConfiguration,
-                customVerificationCallback: ServingCertificate.acceptPresentedCertificates))
-        } ?? .http1()
+        let server: HTTPServerBuilder =
+            try certificate.map { certificate in
+                try .tls(
+                    .http1(),
+                    configuration: TLSChannelConfiguration(
+                        tlsConfiguration: certificate.tlsConfiguration,
+                        customVerificationCallback: ServingCertificate.acceptPresentedCertificates))
+            } ?? .http1()
         return Application(
             router: router, server: server,
             configuration: .init(address: .hostname(configuration.listenHost, port: configuration.listenPort)),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("listening", metadata: ["port": "\(port)"])
-                if let portFile { try? Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic) }
+                if let portFile {
+                    try? Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic)
+                }
             },
             logger: logger)
     }

@@ -30,10 +30,11 @@ public actor KubernetesInventoryAuthorizer: InventoryAuthorizer {
     }
 
     private static func digest(_ caller: InventoryCaller) -> String {
-        let identity: Data = switch caller {
-        case .token(let token): Data("token:\(token)".utf8)
-        case .user(let user): Data("user:".utf8) + ((try? JSONValue(encoding: user))?.serialized() ?? Data())
-        }
+        let identity: Data =
+            switch caller {
+            case .token(let token): Data("token:\(token)".utf8)
+            case .user(let user): Data("user:".utf8) + ((try? JSONValue(encoding: user))?.serialized() ?? Data())
+            }
         return SHA256.hash(data: identity).map { String(format: "%02x", $0) }.joined()
     }
 
@@ -44,13 +45,17 @@ public actor KubernetesInventoryAuthorizer: InventoryAuthorizer {
             case .user(let vouched): user = vouched
             case .token(let token):
                 let review = try await client.create(TokenReview(token: token))
-                guard review.status?.authenticated == true, let known = review.status?.user else { return .unauthenticated }
+                guard review.status?.authenticated == true, let known = review.status?.user else {
+                    return .unauthenticated
+                }
                 user = known
             }
-            let access = try await client.create(SubjectAccessReview(
-                user: user,
-                attributes: .init(namespace: namespace, verb: "get", group: "forklift.konveyor.io", resource: "providers",
-                    name: name)))
+            let access = try await client.create(
+                SubjectAccessReview(
+                    user: user,
+                    attributes: .init(
+                        namespace: namespace, verb: "get", group: "forklift.konveyor.io", resource: "providers",
+                        name: name)))
             if access.status?.allowed == true { return .allowed }
             return .forbidden(
                 "\(user.username ?? "the caller") may not get providers.forklift.konveyor.io \(namespace)/\(name)")

@@ -81,7 +81,9 @@ actor InventoryFollower {
     func reconcile(_ key: String) async throws -> Double? {
         let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
         var cached: JSONValue?
-        for informer in providers { if let hit = await informer.get(name: parts[1], namespace: parts[0]) { cached = hit } }
+        for informer in providers {
+            if let hit = await informer.get(name: parts[1], namespace: parts[0]) { cached = hit }
+        }
         guard let raw = cached, let provider: Provider = try? raw.decode(), provider.metadata.deletionTimestamp == nil
         else {
             await supervisor.stop(key: key, forget: true)
@@ -105,10 +107,12 @@ actor InventoryFollower {
             await supervisor.stop(key: key, forget: false)
             return nil
         }
-        await supervisor.ensure(ProviderRegistry.Entry(
-            key: key, uid: provider.metadata.uid ?? "", config: config,
-            accounts: ConnectionTester.Accounts(source: source, target: target),
-            secret: .init(namespace: secretNamespace, name: secretName, resourceVersion: secret.metadata.resourceVersion)))
+        await supervisor.ensure(
+            ProviderRegistry.Entry(
+                key: key, uid: provider.metadata.uid ?? "", config: config,
+                accounts: ConnectionTester.Accounts(source: source, target: target),
+                secret: .init(
+                    namespace: secretNamespace, name: secretName, resourceVersion: secret.metadata.resourceVersion)))
         return nil
     }
 }

@@ -54,7 +54,8 @@ public actor InventorySupervisor: InventoryProviderSource {
         let parts = entry.key.split(separator: "/", maxSplits: 1).map(String.init)
         let previous = state[entry.key]
         state[entry.key] = InventoryProvider(
-            uid: entry.uid, name: parts[1], namespace: parts[0], passes: previous?.uid == entry.uid ? previous?.passes ?? 0 : 0,
+            uid: entry.uid, name: parts[1], namespace: parts[0],
+            passes: previous?.uid == entry.uid ? previous?.passes ?? 0 : 0,
             lastError: previous?.uid == entry.uid ? previous?.lastError : nil)
         let collector = Collector(
             provider: entry.uid,
@@ -74,13 +75,17 @@ public actor InventorySupervisor: InventoryProviderSource {
         guard let provider = state[key] else { return [] }
         var conditions: [Condition] = []
         if provider.passes > 0 {
-            conditions.append(Condition(type: ProviderCondition.inventoryCreated, category: Condition.Category.required,
-                reason: "Completed", message: "The inventory has been collected."))
+            conditions.append(
+                Condition(
+                    type: ProviderCondition.inventoryCreated, category: Condition.Category.required,
+                    reason: "Completed", message: "The inventory has been collected."))
         }
         if let error = provider.lastError {
-            conditions.append(Condition(type: ProviderCondition.inventoryCollectionFailed,
-                category: Condition.Category.warn, reason: "CollectionFailed",
-                message: "The last inventory pass failed (older data is kept): \(error)"))
+            conditions.append(
+                Condition(
+                    type: ProviderCondition.inventoryCollectionFailed,
+                    category: Condition.Category.warn, reason: "CollectionFailed",
+                    message: "The last inventory pass failed (older data is kept): \(error)"))
         }
         return conditions
     }
@@ -93,16 +98,19 @@ public actor InventorySupervisor: InventoryProviderSource {
                 let summary = try await collector.collect()
                 guard !Task.isCancelled else { return }
                 await metrics.increment("mtv_inventory_passes_total", labels: ["result": "success"])
-                await metrics.set("mtv_inventory_pass_seconds", Date().timeIntervalSince(started), labels: ["provider": key])
+                await metrics.set(
+                    "mtv_inventory_pass_seconds", Date().timeIntervalSince(started), labels: ["provider": key])
                 let first = (state[key]?.passes ?? 0) == 0
                 state[key]?.passes += 1
                 state[key]?.lastError = nil
                 if first || summary.added + summary.updated + summary.removed > 0 { changesContinuation.yield(key) }
                 if first || summary.added + summary.removed > 0 {
-                    logger.info("inventory collected", metadata: [
-                        "provider": "\(key)", "added": "\(summary.added)", "updated": "\(summary.updated)",
-                        "removed": "\(summary.removed)",
-                    ])
+                    logger.info(
+                        "inventory collected",
+                        metadata: [
+                            "provider": "\(key)", "added": "\(summary.added)", "updated": "\(summary.updated)",
+                            "removed": "\(summary.removed)",
+                        ])
                 }
             } catch is CancellationError {
                 return
@@ -110,7 +118,9 @@ public actor InventorySupervisor: InventoryProviderSource {
                 guard !Task.isCancelled else { return }
                 await metrics.increment("mtv_inventory_passes_total", labels: ["result": "error"])
                 state[key]?.lastError = "\(error)"
-                logger.warning("inventory pass failed; keeping the last good data", metadata: ["provider": "\(key)", "error": "\(error)"])
+                logger.warning(
+                    "inventory pass failed; keeping the last good data",
+                    metadata: ["provider": "\(key)", "error": "\(error)"])
             }
             if conditions(key: key) != before { reportsContinuation.yield(key) }
             try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))

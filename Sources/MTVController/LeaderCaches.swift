@@ -44,7 +44,9 @@ struct LeaderCaches: Sendable {
     }
 
     /// An object from the caches when they have it, else from the API server.
-    func object<T: KubernetesObject>(_ type: T.Type, name: String, namespace: String, client: KubernetesClient)
+    func object<T: KubernetesObject>(
+        _ type: T.Type, name: String, namespace: String, client: KubernetesClient
+    )
         async throws -> T
     {
         for informer in informers(of: T.resourceType) {

@@ -124,7 +124,8 @@ public struct LeaderElector: Sendable {
             let lease = Lease(
                 metadata: ObjectMeta(name: name, namespace: namespace),
                 spec: Lease.Spec(
-                    holderIdentity: identity, leaseDurationSeconds: leaseDuration, acquireTime: stamp, renewTime: stamp))
+                    holderIdentity: identity, leaseDurationSeconds: leaseDuration, acquireTime: stamp, renewTime: stamp)
+            )
             do {
                 _ = try await client.create(lease)
                 return true

@@ -48,20 +48,27 @@ struct MigrationContext: Sendable {
         guard try await runner.store.passes(provider: entry.uid) > 0 else {
             throw NotReady(description: "the inventory of \(sourceKey) has not been collected yet")
         }
-        let networkMap = try await runner.cached(NetworkMap.self, name: plan.spec.map.network.name ?? "",
+        let networkMap = try await runner.cached(
+            NetworkMap.self, name: plan.spec.map.network.name ?? "",
             namespace: plan.spec.map.network.namespace ?? namespace)
-        let storageMap = try await runner.cached(StorageMap.self, name: plan.spec.map.storage.name ?? "",
+        let storageMap = try await runner.cached(
+            StorageMap.self, name: plan.spec.map.storage.name ?? "",
             namespace: plan.spec.map.storage.namespace ?? namespace)
         var records: [String: JSONValue] = [:]
         for vm in plan.spec.vms {
-            if let id = vm.id, let record = try await runner.store.get(provider: entry.uid, kind: .vm, id: id) { records[id] = record.object }
+            if let id = vm.id, let record = try await runner.store.get(provider: entry.uid, kind: .vm, id: id) {
+                records[id] = record.object
+            }
         }
         let clients = await runner.clients(for: entry)
-        let itinerary = Itinerary(.init(
-            shareSnapshots: entry.accounts.source != entry.accounts.target, convertGuest: plan.spec.skipGuestConversion != true))
+        let itinerary = Itinerary(
+            .init(
+                shareSnapshots: entry.accounts.source != entry.accounts.target,
+                convertGuest: plan.spec.skipGuestConversion != true))
         return MigrationContext(
             plan: plan, migrationUID: migrationUID, entry: entry, source: clients.source, target: clients.target,
-            networkMap: networkMap, storageMap: storageMap, records: records, itinerary: itinerary, client: runner.client,
+            networkMap: networkMap, storageMap: storageMap, records: records, itinerary: itinerary,
+            client: runner.client,
             store: runner.store, memory: runner.memory, logger: runner.logger,
             conversionKVM: runner.conversionKVM, clusterUID: runner.clusterUID, registry: runner.registry)
     }
@@ -90,7 +97,9 @@ struct MigrationContext: Sendable {
 
     /// Snapshot IDs recorded on a VM, by source volume.
     func snapshotIDs(of vm: VMStatus) -> [String: String] {
-        tasks(vm, .createSnapshots).reduce(into: [:]) { result, task in result[task.name] = task.annotations?["snapshot"] }
+        tasks(vm, .createSnapshots).reduce(into: [:]) { result, task in
+            result[task.name] = task.annotations?["snapshot"]
+        }
     }
 
     /// New volume IDs recorded on a VM, by source volume.
@@ -112,7 +121,12 @@ struct MigrationContext: Sendable {
             }
         } catch let error as KubernetesError where error.isNotFound {}
         return try TargetName.assign(
-            plan.spec.vms.map { vm in (id: vm.id ?? "", name: records[vm.id ?? ""]?["name"]?.stringValue ?? vm.name, targetName: vm.targetName) },
+            plan.spec.vms.map { vm in
+                (
+                    id: vm.id ?? "", name: records[vm.id ?? ""]?["name"]?.stringValue ?? vm.name,
+                    targetName: vm.targetName
+                )
+            },
             taken: taken)
     }
 
@@ -120,7 +134,8 @@ struct MigrationContext: Sendable {
     func builder(for vm: VMStatus) -> TargetBuilder? {
         guard let id = vm.id, let record = records[id] else { return nil }
         var builder = TargetBuilder(
-            plan: plan, migrationUID: migrationUID, record: record, targetName: vm.newName ?? id, zone: entry.config.targetAZ,
+            plan: plan, migrationUID: migrationUID, record: record, targetName: vm.newName ?? id,
+            zone: entry.config.targetAZ,
             networkMap: networkMap, storageMap: storageMap, sourceWasRunning: vm.restorePowerState == "On")
         builder.requestKVM = conversionKVM
         return builder
@@ -149,7 +164,8 @@ struct MigrationContext: Sendable {
                 try await deleteSnapshot(snapshot.snapshotID)
             }
         } catch {
-            logger.warning("cannot sweep the migration's snapshots; kubectl mtv cleanup finds them by tag",
+            logger.warning(
+                "cannot sweep the migration's snapshots; kubectl mtv cleanup finds them by tag",
                 metadata: ["migration": "\(migrationUID)", "error": "\(error)"])
         }
     }
@@ -158,7 +174,9 @@ struct MigrationContext: Sendable {
     func observe(_ vms: [VMStatus]) async -> Observations {
         var watched = Watched()
         for vm in vms where vm.completed == nil {
-            guard let phase = Phase(rawValue: vm.phase), let action = try? PhaseActions.action(for: phase) else { continue }
+            guard let phase = Phase(rawValue: vm.phase), let action = try? PhaseActions.action(for: phase) else {
+                continue
+            }
             let ids = action.watched(vm, self)
             watched.instances += ids.instances
             watched.snapshots += ids.snapshots
@@ -180,7 +198,9 @@ struct MigrationContext: Sendable {
 
     /// Describes `ids` in one call; when AWS says one of them does not exist, describes them one by one to find it.
     /// Other errors leave the batch unobserved this tick (the VMs wait and the next tick asks again).
-    private func describe<T: Sendable>(_ ids: [String], _ call: @Sendable ([String]) async throws -> [T]) async
+    private func describe<T: Sendable>(
+        _ ids: [String], _ call: @Sendable ([String]) async throws -> [T]
+    ) async
         -> ([T], Set<String>)
     {
         guard !ids.isEmpty else { return ([], []) }
@@ -190,7 +210,9 @@ struct MigrationContext: Sendable {
             var found: [T] = []
             var missing = Set<String>()
             for id in ids {
-                do { found += try await call([id]) } catch let error as AWSError where error.isNotFound { missing.insert(id) } catch {}
+                do { found += try await call([id]) } catch let error as AWSError where error.isNotFound {
+                    missing.insert(id)
+                } catch {}
             }
             return (found, missing)
         } catch {
@@ -205,7 +227,9 @@ extension MigrationRunner {
     /// key, a new endpoint), so a migration never keeps using credentials the Secret no longer holds.
     func clients(for entry: ProviderRegistry.Entry) -> (source: EC2Client, target: EC2Client) {
         if let cached = clientCache[entry.key], cached.entry == entry { return cached.clients }
-        let made = (source: entry.config.sourceClient(logger: logger), target: entry.config.targetClient(logger: logger))
+        let made = (
+            source: entry.config.sourceClient(logger: logger), target: entry.config.targetClient(logger: logger)
+        )
         clientCache[entry.key] = (entry, made)
         return made
     }

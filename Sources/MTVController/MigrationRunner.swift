@@ -105,11 +105,13 @@ public actor MigrationRunner {
                     } catch let error as MigrationContext.NotReady {
                         logger.debug("migration waits", metadata: ["migration": "\(key)", "reason": "\(error)"])
                     } catch {
-                        logger.warning("migration tick failed; retrying", metadata: ["migration": "\(key)", "error": "\(error)"])
+                        logger.warning(
+                            "migration tick failed; retrying", metadata: ["migration": "\(key)", "error": "\(error)"])
                     }
                     let elapsed = (ContinuousClock.now - started).components
                     await metrics.increment("mtv_migration_ticks_total")
-                    await metrics.increment("mtv_migration_tick_seconds_total",
+                    await metrics.increment(
+                        "mtv_migration_tick_seconds_total",
                         by: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18)
                 }
             }
@@ -136,10 +138,13 @@ public actor MigrationRunner {
         let before = status
         let plan: Plan
         do {
-            plan = try await cached(Plan.self, name: migration.spec.plan.name ?? "",
+            plan = try await cached(
+                Plan.self, name: migration.spec.plan.name ?? "",
                 namespace: migration.spec.plan.namespace ?? namespace)
         } catch let error as KubernetesError where error.isNotFound {
-            finish(&status, outcome: ConditionType.failed, message: "plan \(migration.spec.plan.name ?? "") does not exist")
+            finish(
+                &status, outcome: ConditionType.failed, message: "plan \(migration.spec.plan.name ?? "") does not exist"
+            )
             try await persist(migration, status, before: before)
             try await release(migration)
             return true
@@ -151,8 +156,10 @@ public actor MigrationRunner {
         if status.started == nil {
             guard plan.status?.conditions?.isTrue(ConditionType.ready) == true else {
                 let blocking = (plan.status?.conditions ?? []).filter { $0.category == Condition.Category.critical }
-                finish(&status, outcome: ConditionType.failed, message: "plan \(plan.metadata.name ?? "") is not Ready: "
-                    + blocking.map { "\($0.type): \($0.message ?? "")" }.joined(separator: "; "))
+                finish(
+                    &status, outcome: ConditionType.failed,
+                    message: "plan \(plan.metadata.name ?? "") is not Ready: "
+                        + blocking.map { "\($0.type): \($0.message ?? "")" }.joined(separator: "; "))
                 try await persist(migration, status, before: before)
                 return true
             }
@@ -168,22 +175,28 @@ public actor MigrationRunner {
         // Cancellations, archiving and deleting the plan or the migration stop VMs that have not completed.
         let canceled = Set((migration.spec.cancel ?? []).flatMap { [$0.id, $0.name].compactMap { $0 } })
         let stopAll: String? =
-            deleted ? "the migration was deleted"
-            : plan.metadata.deletionTimestamp != nil ? "the plan was deleted"
-            : plan.spec.archived == true ? "the plan was archived" : nil
+            deleted
+            ? "the migration was deleted"
+            : plan.metadata.deletionTimestamp != nil
+                ? "the plan was deleted"
+                : plan.spec.archived == true ? "the plan was archived" : nil
         let migrator = VMMigrator(context: context)
         for index in vms.indices where vms[index].completed == nil {
             let vm = vms[index]
-            if let reason = stopAll ?? (canceled.contains(vm.id ?? "") || canceled.contains(vm.name ?? "") ? "canceled" : nil) {
+            if let reason = stopAll
+                ?? (canceled.contains(vm.id ?? "") || canceled.contains(vm.name ?? "") ? "canceled" : nil)
+            {
                 vms[index] = await migrator.cancel(vm, reason: reason)
             }
         }
 
         var observations = await context.observe(vms)
-        let admitted = Admission.select(vms.map { vm in
-            Admission.Candidate(phase: Phase(rawValue: vm.phase) ?? .started, disks: context.diskCount(of: vm),
-                snapshotsRequested: !context.snapshotIDs(of: vm).isEmpty, completed: vm.completed != nil)
-        }, maxInFlight: maxInFlight, pendingSnapshotLimit: MigrationContext.pendingSnapshotLimit)
+        let admitted = Admission.select(
+            vms.map { vm in
+                Admission.Candidate(
+                    phase: Phase(rawValue: vm.phase) ?? .started, disks: context.diskCount(of: vm),
+                    snapshotsRequested: !context.snapshotIDs(of: vm).isEmpty, completed: vm.completed != nil)
+            }, maxInFlight: maxInFlight, pendingSnapshotLimit: MigrationContext.pendingSnapshotLimit)
         // Snapshot requests are recorded before they are sent (one status write for all of this tick's), so a
         // crash after the call leaves a record that makes the next process look the snapshots up by tag.
         let now = Timestamp.now()
@@ -221,9 +234,14 @@ public actor MigrationRunner {
             await context.sweepSnapshots()
             let failed = vms.filter { $0.conditions?.isTrue(ConditionType.failed) == true }.count
             let canceledCount = vms.filter { $0.conditions?.isTrue(ConditionType.canceled) == true }.count
-            let outcome = failed > 0 ? ConditionType.failed : canceledCount == vms.count ? ConditionType.canceled : ConditionType.succeeded
-            finish(&status, outcome: outcome, message: "\(vms.count - failed - canceledCount) of \(vms.count) VMs migrated"
-                + (failed > 0 ? ", \(failed) failed" : "") + (canceledCount > 0 ? ", \(canceledCount) canceled" : ""))
+            let outcome =
+                failed > 0
+                ? ConditionType.failed : canceledCount == vms.count ? ConditionType.canceled : ConditionType.succeeded
+            finish(
+                &status, outcome: outcome,
+                message: "\(vms.count - failed - canceledCount) of \(vms.count) VMs migrated"
+                    + (failed > 0 ? ", \(failed) failed" : "")
+                    + (canceledCount > 0 ? ", \(canceledCount) canceled" : ""))
         }
         if status.completed != nil {
             try await persist(migration, status, before: before)
@@ -249,8 +267,11 @@ public actor MigrationRunner {
     /// Takes the finalizer off a migration that has ended and off its plan (either may be gone already).
     private func release(_ migration: Migration) async throws {
         let namespace = migration.metadata.namespace
-        try await setFinalizer(Plan.self, ObjectMeta(name: migration.spec.plan.name,
-            namespace: migration.spec.plan.namespace ?? namespace), present: false)
+        try await setFinalizer(
+            Plan.self,
+            ObjectMeta(
+                name: migration.spec.plan.name,
+                namespace: migration.spec.plan.namespace ?? namespace), present: false)
         try await setFinalizer(Migration.self, migration.metadata, present: false)
     }
 
@@ -270,7 +291,8 @@ public actor MigrationRunner {
         let names = try await context.targetNames()
         status.started = now
         status.vms = context.plan.spec.vms.map { vm in
-            var entry = VMStatus(id: vm.id, name: vm.name, phase: Phase.started.rawValue,
+            var entry = VMStatus(
+                id: vm.id, name: vm.name, phase: Phase.started.rawValue,
                 pipeline: context.itinerary.pipeline(diskMiB: context.diskMiB(ofInstance: vm.id ?? "")))
             entry.started = now
             entry.newName = names[vm.id ?? ""]
@@ -279,15 +301,21 @@ public actor MigrationRunner {
             return entry
         }
         var conditions = status.conditions ?? []
-        conditions.set(Condition(type: ConditionType.ready, category: Condition.Category.required, reason: "Started",
-            message: "The migration has started."), now: now)
-        conditions.set(Condition(type: ConditionType.running, category: Condition.Category.advisory, reason: "Started",
-            message: "Migrating \(context.plan.spec.vms.count) VM(s)."), now: now)
+        conditions.set(
+            Condition(
+                type: ConditionType.ready, category: Condition.Category.required, reason: "Started",
+                message: "The migration has started."), now: now)
+        conditions.set(
+            Condition(
+                type: ConditionType.running, category: Condition.Category.advisory, reason: "Started",
+                message: "Migrating \(context.plan.spec.vms.count) VM(s)."), now: now)
         status.conditions = conditions
-        logger.info("migration started", metadata: [
-            "plan": "\(context.plan.metadata.namespace ?? "")/\(context.plan.metadata.name ?? "")",
-            "vms": "\(context.plan.spec.vms.count)",
-        ])
+        logger.info(
+            "migration started",
+            metadata: [
+                "plan": "\(context.plan.metadata.namespace ?? "")/\(context.plan.metadata.name ?? "")",
+                "vms": "\(context.plan.spec.vms.count)",
+            ])
     }
 
     /// Ends a migration with `outcome` (Succeeded, Failed or Canceled).
@@ -295,8 +323,11 @@ public actor MigrationRunner {
         let now = Timestamp.now()
         var conditions = status.conditions ?? []
         conditions.remove(type: ConditionType.running)
-        conditions.set(Condition(type: outcome, category: outcome == ConditionType.failed ? Condition.Category.critical : Condition.Category.advisory,
-            reason: outcome, message: message), now: now)
+        conditions.set(
+            Condition(
+                type: outcome,
+                category: outcome == ConditionType.failed ? Condition.Category.critical : Condition.Category.advisory,
+                reason: outcome, message: message), now: now)
         status.conditions = conditions
         status.completed = now
         logger.info("migration finished", metadata: ["outcome": "\(outcome)", "summary": "\(message)"])
@@ -307,7 +338,8 @@ public actor MigrationRunner {
         // The runner is the status's one writer, so a plain merge patch is safe; it must land before the next tick.
         let patch = JSONValue.object(["status": try JSONValue(encoding: status)])
         _ = try await client.retrying(for: 60) { _ in
-            try await client.patch(.migrations, name: migration.metadata.name ?? "",
+            try await client.patch(
+                .migrations, name: migration.metadata.name ?? "",
                 namespace: migration.metadata.namespace, .merge(patch), subresource: "status")
         }
         if let uid = migration.metadata.uid { written[uid] = status }

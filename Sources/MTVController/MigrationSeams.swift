@@ -12,7 +12,8 @@ protocol MigrationEC2: Sendable {
         copyTagsFromSource: Bool
     ) async throws -> [SnapshotInfo]
     func describeSnapshots(ids: [String], filters: [EC2Filter], ownerIDs: [String]) async throws -> [Snapshot]
-    func modifySnapshotCreateVolumePermission(snapshotID: String, operation: PermissionOperation, accountIDs: [String])
+    func modifySnapshotCreateVolumePermission(
+        snapshotID: String, operation: PermissionOperation, accountIDs: [String])
         async throws
     func deleteSnapshot(id: String) async throws
     func createVolume(_ input: CreateVolumeInput) async throws -> Volume
@@ -34,10 +35,13 @@ extension MigrationEC2 {
     }
 
     /// One crash-consistent snapshot set of an instance's volumes, tagged.
-    func createSnapshots(instanceID: String, description: String, tagSpecifications: [TagSpecification])
+    func createSnapshots(
+        instanceID: String, description: String, tagSpecifications: [TagSpecification]
+    )
         async throws -> [SnapshotInfo]
     {
-        try await createSnapshots(instanceID: instanceID, excludeBootVolume: false, description: description,
+        try await createSnapshots(
+            instanceID: instanceID, excludeBootVolume: false, description: description,
             tagSpecifications: tagSpecifications, copyTagsFromSource: false)
     }
 
@@ -59,14 +63,20 @@ extension MigrationEC2 {
 
 /// The Kubernetes calls a migration makes: `KubernetesClient` in the controller, an in-memory cluster in unit tests.
 protocol MigrationCluster: Sendable {
-    func create(_ resource: ResourceType, _ object: JSONValue, namespace: String?, dryRun: Bool) async throws -> JSONValue
+    func create(
+        _ resource: ResourceType, _ object: JSONValue, namespace: String?, dryRun: Bool
+    ) async throws -> JSONValue
     func get(_ resource: ResourceType, name: String, namespace: String?, subresource: String?) async throws -> JSONValue
-    func patch(_ resource: ResourceType, name: String, namespace: String?, _ patch: Patch, subresource: String?)
+    func patch(
+        _ resource: ResourceType, name: String, namespace: String?, _ patch: Patch, subresource: String?
+    )
         async throws -> JSONValue
     func delete(
         _ resource: ResourceType, name: String, namespace: String?, options: DeleteOptions, ignoreNotFound: Bool
     ) async throws
-    func listAll(_ resource: ResourceType, namespace: String?, options: ListOptions) async throws -> ObjectList<JSONValue>
+    func listAll(
+        _ resource: ResourceType, namespace: String?, options: ListOptions
+    ) async throws -> ObjectList<JSONValue>
     func logs(pod: String, namespace: String, container: String?, tailLines: Int?) async throws -> String
 }
 
@@ -90,7 +100,8 @@ extension MigrationCluster {
 
     /// Deletes an object in the background; `ignoreNotFound` makes a missing one no error.
     func delete(_ resource: ResourceType, name: String, namespace: String?, ignoreNotFound: Bool) async throws {
-        try await delete(resource, name: name, namespace: namespace, options: DeleteOptions(),
+        try await delete(
+            resource, name: name, namespace: namespace, options: DeleteOptions(),
             ignoreNotFound: ignoreNotFound)
     }
 

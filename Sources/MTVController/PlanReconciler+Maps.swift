@@ -8,7 +8,8 @@ import MigrationCore
 extension PlanReconciler {
     /// A map's work-queue key: `networkmaps:namespace/name` or `storagemaps:…` (a colon is in no Kubernetes name).
     static func mapKey(of map: JSONValue) -> String {
-        let plural = map["kind"]?.stringValue == "NetworkMap" ? ResourceType.networkMaps.plural : ResourceType.storageMaps.plural
+        let plural =
+            map["kind"]?.stringValue == "NetworkMap" ? ResourceType.networkMaps.plural : ResourceType.storageMaps.plural
         return "\(plural):\(ProviderReconciler.key(of: map))"
     }
 
@@ -26,7 +27,9 @@ extension PlanReconciler {
         let resource = kind == ResourceType.networkMaps.plural ? ResourceType.networkMaps : ResourceType.storageMaps
         var cached: JSONValue?
         for informer in maps {
-            if let hit = await informer.get(name: parts[1], namespace: parts[0]), hit["kind"]?.stringValue == resource.kind {
+            if let hit = await informer.get(name: parts[1], namespace: parts[0]),
+                hit["kind"]?.stringValue == resource.kind
+            {
                 cached = hit
             }
         }
@@ -56,7 +59,8 @@ extension PlanReconciler {
     ) async throws -> [Condition] {
         func exists(_ reference: ObjectReference) async throws -> Provider? {
             do {
-                return try await client.get(Provider.self, name: reference.name ?? "", namespace: reference.namespace ?? namespace)
+                return try await client.get(
+                    Provider.self, name: reference.name ?? "", namespace: reference.namespace ?? namespace)
             } catch let error as KubernetesError where error.isNotFound {
                 return nil
             }
@@ -67,8 +71,10 @@ extension PlanReconciler {
         var collected = false
         if let entry { collected = try await store.passes(provider: entry.uid) > 0 }
         if let blocked = MapValidator.providers(
-            sourceExists: source != nil, sourceReady: source?.status?.conditions?.isTrue(ConditionType.ready) == true && collected,
-            destinationExists: try await exists(providers.destination) != nil, reference: providers, namespace: namespace)
+            sourceExists: source != nil,
+            sourceReady: source?.status?.conditions?.isTrue(ConditionType.ready) == true && collected,
+            destinationExists: try await exists(providers.destination) != nil, reference: providers,
+            namespace: namespace)
         {
             return blocked
         }
@@ -98,7 +104,9 @@ extension PlanReconciler {
         }
     }
 
-    func setMapConditions<T: KubernetesObject & MapObject>(_ type: T.Type, _ map: T, _ conditions: [Condition])
+    func setMapConditions<T: KubernetesObject & MapObject>(
+        _ type: T.Type, _ map: T, _ conditions: [Condition]
+    )
         async throws
     {
         let written = try await client.updateStatus(
@@ -112,10 +120,12 @@ extension PlanReconciler {
             current.status = status
         }
         guard written.status != map.status else { return }
-        logger.info("map validated", metadata: [
-            "map": "\(T.resourceType.plural)/\(map.metadata.namespace ?? "")/\(map.metadata.name ?? "")",
-            "ready": "\(conditions.isTrue(ConditionType.ready))",
-        ])
+        logger.info(
+            "map validated",
+            metadata: [
+                "map": "\(T.resourceType.plural)/\(map.metadata.namespace ?? "")/\(map.metadata.name ?? "")",
+                "ready": "\(conditions.isTrue(ConditionType.ready))",
+            ])
     }
 }
 

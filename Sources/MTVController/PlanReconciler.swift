@@ -120,7 +120,11 @@ public actor PlanReconciler {
                 if let migration: Migration = try? raw.decode() { found.append(migration) }
             }
         }
-        return found.max { ($0.metadata.creationTimestamp ?? "", $0.metadata.name ?? "") < ($1.metadata.creationTimestamp ?? "", $1.metadata.name ?? "") }
+        return found.max {
+            ($0.metadata.creationTimestamp ?? "", $0.metadata.name ?? "") < (
+                $1.metadata.creationTimestamp ?? "", $1.metadata.name ?? ""
+            )
+        }
     }
 
     /// The plans that reference a network or storage map.
@@ -133,7 +137,9 @@ public actor PlanReconciler {
             for plan in await informer.list() {
                 let reference = plan[path: ["spec", "map", kind]]
                 let planNamespace = plan[path: ["metadata", "namespace"]]?.stringValue
-                if reference?["name"]?.stringValue == name, (reference?["namespace"]?.stringValue ?? planNamespace) == namespace {
+                if reference?["name"]?.stringValue == name,
+                    (reference?["namespace"]?.stringValue ?? planNamespace) == namespace
+                {
                     found.append(plan)
                 }
             }
@@ -188,10 +194,13 @@ public actor PlanReconciler {
         let latest = await latestMigration(of: plan)
         var migrationStatus: Plan.MigrationStatus?
         if let latest, let status = latest.status, status.started != nil {
-            migrationStatus = Plan.MigrationStatus(started: status.started, completed: status.completed, vms: status.vms)
+            migrationStatus = Plan.MigrationStatus(
+                started: status.started, completed: status.completed, vms: status.vms)
             if status.completed == nil {
-                conditions.append(Condition(type: ConditionType.executing, category: Condition.Category.advisory, reason: "Running",
-                    message: "Migration \(latest.metadata.name ?? "") is running."))
+                conditions.append(
+                    Condition(
+                        type: ConditionType.executing, category: Condition.Category.advisory, reason: "Running",
+                        message: "Migration \(latest.metadata.name ?? "") is running."))
             } else if let outcome = ConditionType.outcomes.compactMap({ status.conditions?[type: $0] }).first {
                 conditions.append(outcome)
             }
@@ -208,27 +217,36 @@ public actor PlanReconciler {
         let namespace = plan.metadata.namespace ?? ""
         var conditions: [Condition] = []
         if plan.spec.archived == true {
-            conditions.append(Condition(type: ConditionType.archived, category: Condition.Category.advisory, reason: "Archived",
-                message: "The plan is archived."))
+            conditions.append(
+                Condition(
+                    type: ConditionType.archived, category: Condition.Category.advisory, reason: "Archived",
+                    message: "The plan is archived."))
         }
         func critical(_ type: String, _ reason: String, _ message: String) -> [Condition] {
-            conditions + [Condition(type: type, category: Condition.Category.critical, reason: reason, message: message)]
+            conditions + [
+                Condition(type: type, category: Condition.Category.critical, reason: reason, message: message)
+            ]
         }
 
         let sourceRef = plan.spec.provider.source
         let sourceKey = "\(sourceRef.namespace ?? namespace)/\(sourceRef.name ?? "")"
         let source: Provider
         do {
-            source = try await client.get(Provider.self, name: sourceRef.name ?? "", namespace: sourceRef.namespace ?? namespace)
+            source = try await client.get(
+                Provider.self, name: sourceRef.name ?? "", namespace: sourceRef.namespace ?? namespace)
         } catch let error as KubernetesError where error.isNotFound {
             return critical("SourceProviderNotValid", "NotFound", "source provider \(sourceKey) does not exist")
         }
         guard source.spec.type == "ec2" else {
-            return critical("SourceProviderNotValid", "TypeNotValid",
+            return critical(
+                "SourceProviderNotValid", "TypeNotValid",
                 "source provider \(sourceKey) is of type \(source.spec.type); plans here migrate from ec2 providers")
         }
-        guard source.status?.conditions?.isTrue(ConditionType.ready) == true, let entry = await registry.entry(key: sourceKey) else {
-            return critical("SourceProviderNotReady", "NotReady",
+        guard source.status?.conditions?.isTrue(ConditionType.ready) == true,
+            let entry = await registry.entry(key: sourceKey)
+        else {
+            return critical(
+                "SourceProviderNotReady", "NotReady",
                 "source provider \(sourceKey) is not ready (see kubectl mtv describe provider \(sourceRef.name ?? ""))")
         }
 
@@ -238,11 +256,14 @@ public actor PlanReconciler {
             let destination = try await client.get(
                 Provider.self, name: destinationRef.name ?? "", namespace: destinationRef.namespace ?? namespace)
             guard destination.spec.type == "openshift" else {
-                return critical("DestinationProviderNotValid", "TypeNotValid",
-                    "destination provider \(destinationKey) is of type \(destination.spec.type); it must be an openshift provider (such as host)")
+                return critical(
+                    "DestinationProviderNotValid", "TypeNotValid",
+                    "destination provider \(destinationKey) is of type \(destination.spec.type); it must be an openshift provider (such as host)"
+                )
             }
         } catch let error as KubernetesError where error.isNotFound {
-            return critical("DestinationProviderNotValid", "NotFound", "destination provider \(destinationKey) does not exist")
+            return critical(
+                "DestinationProviderNotValid", "NotFound", "destination provider \(destinationKey) does not exist")
         }
 
         let networkMap: NetworkMap
@@ -250,18 +271,23 @@ public actor PlanReconciler {
         do {
             networkMap = try await map(NetworkMap.self, plan.spec.map.network, namespace: namespace)
         } catch let error as KubernetesError where error.isNotFound {
-            return critical("NetworkMapNotValid", "NotFound",
-                "network map \(plan.spec.map.network.namespace ?? namespace)/\(plan.spec.map.network.name ?? "") does not exist")
+            return critical(
+                "NetworkMapNotValid", "NotFound",
+                "network map \(plan.spec.map.network.namespace ?? namespace)/\(plan.spec.map.network.name ?? "") does not exist"
+            )
         }
         do {
             storageMap = try await map(StorageMap.self, plan.spec.map.storage, namespace: namespace)
         } catch let error as KubernetesError where error.isNotFound {
-            return critical("StorageMapNotValid", "NotFound",
-                "storage map \(plan.spec.map.storage.namespace ?? namespace)/\(plan.spec.map.storage.name ?? "") does not exist")
+            return critical(
+                "StorageMapNotValid", "NotFound",
+                "storage map \(plan.spec.map.storage.namespace ?? namespace)/\(plan.spec.map.storage.name ?? "") does not exist"
+            )
         }
 
         guard try await store.passes(provider: entry.uid) > 0 else {
-            return critical("SourceInventoryNotReady", "NotReady",
+            return critical(
+                "SourceInventoryNotReady", "NotReady",
                 "the inventory of \(sourceKey) has not been collected yet; the plan is checked again when it is")
         }
         let inventory = try await store.list(provider: entry.uid, kind: .vm).map(\.object)
@@ -273,7 +299,8 @@ public actor PlanReconciler {
         }
         var validator = PlanValidator(
             plan: plan, inventory: inventory, networkMap: networkMap, storageMap: storageMap, storageClasses: classes,
-            workers: workers, targetZone: entry.config.targetAZ, crossAccount: entry.accounts.source != entry.accounts.target,
+            workers: workers, targetZone: entry.config.targetAZ,
+            crossAccount: entry.accounts.source != entry.accounts.target,
             takenNames: try await takenNames(plan))
         validator.rawSpec = rawSpec
         if entry.config.targetRegion != entry.config.region {
@@ -281,13 +308,17 @@ public actor PlanReconciler {
         }
         conditions += validator.conditions()
         if !conditions.contains(where: { $0.category == Condition.Category.critical }) {
-            conditions.append(Condition(type: ConditionType.ready, category: Condition.Category.required, reason: "Ready",
-                message: "The migration plan is ready."))
+            conditions.append(
+                Condition(
+                    type: ConditionType.ready, category: Condition.Category.required, reason: "Ready",
+                    message: "The migration plan is ready."))
         }
         return conditions
     }
 
-    private func map<T: KubernetesObject>(_ type: T.Type, _ reference: ObjectReference, namespace: String) async throws -> T {
+    private func map<T: KubernetesObject>(
+        _ type: T.Type, _ reference: ObjectReference, namespace: String
+    ) async throws -> T {
         try await client.get(T.self, name: reference.name ?? "", namespace: reference.namespace ?? namespace)
     }
 
@@ -295,10 +326,11 @@ public actor PlanReconciler {
     private func takenNames(_ plan: Plan) async throws -> Set<String> {
         do {
             let vms = try await client.listAll(.virtualMachines, namespace: plan.spec.targetNamespace).items
-            return Set(vms.compactMap { vm in
-                vm[path: ["metadata", "labels", MigrationLabels.planUID]]?.stringValue == plan.metadata.uid
-                    ? nil : vm[path: ["metadata", "name"]]?.stringValue
-            })
+            return Set(
+                vms.compactMap { vm in
+                    vm[path: ["metadata", "labels", MigrationLabels.planUID]]?.stringValue == plan.metadata.uid
+                        ? nil : vm[path: ["metadata", "name"]]?.stringValue
+                })
         } catch let error as KubernetesError where error.isNotFound {
             return []
         }
@@ -328,9 +360,12 @@ public actor PlanReconciler {
         }
         guard written.status != plan.status else { return }
         let merged = written.status?.conditions ?? []
-        logger.info("plan validated", metadata: [
-            "plan": "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")", "ready": "\(merged.isTrue(ConditionType.ready))",
-            "blocking": "\(merged.filter { $0.category == Condition.Category.critical }.map(\.type))",
-        ])
+        logger.info(
+            "plan validated",
+            metadata: [
+                "plan": "\(plan.metadata.namespace ?? "")/\(plan.metadata.name ?? "")",
+                "ready": "\(merged.isTrue(ConditionType.ready))",
+                "blocking": "\(merged.filter { $0.category == Condition.Category.critical }.map(\.type))",
+            ])
     }
 }

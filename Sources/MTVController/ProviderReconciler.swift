@@ -1,6 +1,6 @@
 import AWSClient
-import EC2Provider
 import AWSSigV4
+import EC2Provider
 import Foundation
 import KubernetesClient
 import Logging
@@ -42,7 +42,8 @@ public actor ProviderReconciler {
     ]).union(InventorySupervisor.conditionTypes)
 
     /// Says the provider's spec and Secret passed validation (upstream shows it as an Advisory condition).
-    static let validated = Condition(type: ProviderCondition.validated, category: Condition.Category.advisory,
+    static let validated = Condition(
+        type: ProviderCondition.validated, category: Condition.Category.advisory,
         reason: "Completed", message: "The provider's spec and Secret are valid.")
 
     /// Creates a reconciler over shared Provider and Secret caches (one informer per watched namespace).
@@ -110,7 +111,8 @@ public actor ProviderReconciler {
         for informer in providers {
             for provider in await informer.list()
             where provider[path: ["spec", "secret", "name"]]?.stringValue == name
-                && (provider[path: ["spec", "secret", "namespace"]]?.stringValue ?? provider[path: ["metadata", "namespace"]]?.stringValue) == namespace
+                && (provider[path: ["spec", "secret", "namespace"]]?.stringValue
+                    ?? provider[path: ["metadata", "namespace"]]?.stringValue) == namespace
             {
                 await queue.add(Self.key(of: provider))
             }
@@ -134,21 +136,28 @@ public actor ProviderReconciler {
         switch provider.spec.type {
         case "openshift":
             // Its inventory is the cluster's own objects, which every replica's caches serve (ClusterInventory).
-            try await setStatus(provider, phase: "Ready", conditions: [
-                Condition(type: ProviderCondition.connectionTestSucceeded, category: Condition.Category.required,
-                    reason: "Tested", message: "The local cluster is the migration target."),
-                Condition(type: ProviderCondition.inventoryCreated, category: Condition.Category.required,
-                    reason: "Completed", message: "The inventory is the cluster's own storage classes, networks, "
-                        + "namespaces and VMs."),
-                Self.validated,
-                Condition(type: ProviderCondition.ready, category: Condition.Category.required, reason: "Ready",
-                    message: "The provider is ready."),
-            ])
+            try await setStatus(
+                provider, phase: "Ready",
+                conditions: [
+                    Condition(
+                        type: ProviderCondition.connectionTestSucceeded, category: Condition.Category.required,
+                        reason: "Tested", message: "The local cluster is the migration target."),
+                    Condition(
+                        type: ProviderCondition.inventoryCreated, category: Condition.Category.required,
+                        reason: "Completed",
+                        message: "The inventory is the cluster's own storage classes, networks, "
+                            + "namespaces and VMs."),
+                    Self.validated,
+                    Condition(
+                        type: ProviderCondition.ready, category: Condition.Category.required, reason: "Ready",
+                        message: "The provider is ready."),
+                ])
             return nil
         case "ec2":
             return try await reconcileEC2(provider, key: key)
         default:
-            try await fail(provider, reason: "TypeNotSupported",
+            try await fail(
+                provider, reason: "TypeNotSupported",
                 message: "provider type '\(provider.spec.type)' is not handled by this controller (ec2, openshift)")
             return nil
         }
@@ -158,12 +167,14 @@ public actor ProviderReconciler {
         let secretNamespace = provider.spec.secret.namespace ?? provider.metadata.namespace ?? ""
         guard let secretName = provider.spec.secret.name, !secretName.isEmpty else {
             await registry.remove(key: key)
-            try await fail(provider, reason: "SecretNotSet", message: "spec.secret names no Secret; set spec.secret.name")
+            try await fail(
+                provider, reason: "SecretNotSet", message: "spec.secret names no Secret; set spec.secret.name")
             return nil
         }
         guard let secret = try await secret(name: secretName, namespace: secretNamespace) else {
             await registry.remove(key: key)
-            try await fail(provider, reason: "SecretNotFound",
+            try await fail(
+                provider, reason: "SecretNotFound",
                 message: "secret \(secretNamespace)/\(secretName) does not exist; create it or fix spec.secret")
             return nil
         }
@@ -181,41 +192,58 @@ public actor ProviderReconciler {
         if let last = tests[key], last.fingerprint == fingerprint, Date().timeIntervalSince(last.at) < retestInterval {
             test = last
         } else {
-            test = ConnectionTest(fingerprint: fingerprint, at: Date(),
+            test = ConnectionTest(
+                fingerprint: fingerprint, at: Date(),
                 outcome: await ConnectionTester(config: config, logger: logger).test())
             tests[key] = test
         }
         let retest = max(0.1, retestInterval - Date().timeIntervalSince(test.at))
         switch test.outcome {
         case .success(let accounts):
-            await registry.set(key: key, uid: provider.metadata.uid ?? "", config: config, accounts: accounts,
-                secret: .init(namespace: secretNamespace, name: secretName, resourceVersion: secret.metadata.resourceVersion))
+            await registry.set(
+                key: key, uid: provider.metadata.uid ?? "", config: config, accounts: accounts,
+                secret: .init(
+                    namespace: secretNamespace, name: secretName, resourceVersion: secret.metadata.resourceVersion))
             if provider.metadata.annotations?[Self.sourceAccountAnnotation] != accounts.source
                 || provider.metadata.annotations?[Self.targetAccountAnnotation] != accounts.target
             {
-                _ = try await client.patch(.providers, name: provider.metadata.name ?? "", namespace: provider.metadata.namespace,
-                    .merge(["metadata": ["annotations": [
-                        Self.sourceAccountAnnotation: .string(accounts.source),
-                        Self.targetAccountAnnotation: .string(accounts.target),
-                    ]]]))
+                _ = try await client.patch(
+                    .providers, name: provider.metadata.name ?? "", namespace: provider.metadata.namespace,
+                    .merge([
+                        "metadata": [
+                            "annotations": [
+                                Self.sourceAccountAnnotation: .string(accounts.source),
+                                Self.targetAccountAnnotation: .string(accounts.target),
+                            ]
+                        ]
+                    ]))
             }
             let mode = accounts.source == accounts.target ? "same account" : "cross-account: snapshots are shared"
-            try await setStatus(provider, phase: "Ready", conditions: [
-                Condition(type: ProviderCondition.connectionTestSucceeded, category: Condition.Category.required,
-                    reason: "Tested",
-                    message: "Connected to \(config.endpoint.host ?? "EC2") as account \(accounts.source) (target account \(accounts.target), \(mode))."),
-                Self.validated,
-                Condition(type: ProviderCondition.ready, category: Condition.Category.required, reason: "Ready",
-                    message: "The provider is ready."),
-            ], secretResourceVersion: secret.metadata.resourceVersion)
+            try await setStatus(
+                provider, phase: "Ready",
+                conditions: [
+                    Condition(
+                        type: ProviderCondition.connectionTestSucceeded, category: Condition.Category.required,
+                        reason: "Tested",
+                        message:
+                            "Connected to \(config.endpoint.host ?? "EC2") as account \(accounts.source) (target account \(accounts.target), \(mode))."
+                    ),
+                    Self.validated,
+                    Condition(
+                        type: ProviderCondition.ready, category: Condition.Category.required, reason: "Ready",
+                        message: "The provider is ready."),
+                ], secretResourceVersion: secret.metadata.resourceVersion)
             return retest
         case .failure(let failure):
             await registry.remove(key: key)
-            try await setStatus(provider, phase: "ConnectionFailed", conditions: [
-                Condition(type: ProviderCondition.connectionTestFailed, category: Condition.Category.critical,
-                    reason: failure.code, message: failure.message, suggestion: failure.suggestion),
-                Self.validated,
-            ], secretResourceVersion: secret.metadata.resourceVersion)
+            try await setStatus(
+                provider, phase: "ConnectionFailed",
+                conditions: [
+                    Condition(
+                        type: ProviderCondition.connectionTestFailed, category: Condition.Category.critical,
+                        reason: failure.code, message: failure.message, suggestion: failure.suggestion),
+                    Self.validated,
+                ], secretResourceVersion: secret.metadata.resourceVersion)
             return failure.transient ? min(30, retest) : retest
         }
     }
@@ -234,10 +262,13 @@ public actor ProviderReconciler {
     }
 
     private func fail(_ provider: Provider, reason: String, message: String) async throws {
-        try await setStatus(provider, phase: "ValidationFailed", conditions: [
-            Condition(type: ProviderCondition.validationFailed, category: Condition.Category.critical, reason: reason,
-                message: message)
-        ])
+        try await setStatus(
+            provider, phase: "ValidationFailed",
+            conditions: [
+                Condition(
+                    type: ProviderCondition.validationFailed, category: Condition.Category.critical, reason: reason,
+                    message: message)
+            ])
     }
 
     /// Makes the provider's status say `phase` with `conditions` and the inventory's view, replacing only the

@@ -48,8 +48,9 @@ public final class ServingCertificate: Sendable {
     }
 
     /// Accepts any client certificate at the TLS layer (see `tlsConfiguration`).
-    public static let acceptPresentedCertificates: @Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResult>)
-        -> Void = { _, promise in promise.succeed(.certificateVerified) }
+    public static let acceptPresentedCertificates:
+        @Sendable ([NIOSSLCertificate], EventLoopPromise<NIOSSLVerificationResult>)
+            -> Void = { _, promise in promise.succeed(.certificateVerified) }
 
     /// Reads the files again; true when a new pair is now served. A pair that does not load (a renewal half
     /// written, a key of another certificate) keeps the old one and throws.
@@ -68,12 +69,15 @@ public final class ServingCertificate: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             do {
-                if try reload() { logger.info("serving a renewed certificate", metadata: ["file": "\(certificatePath)"]) }
+                if try reload() {
+                    logger.info("serving a renewed certificate", metadata: ["file": "\(certificatePath)"])
+                }
                 lastProblem = nil
             } catch {
                 let problem = "\(error)"
                 if problem != lastProblem {
-                    logger.warning("the serving certificate did not reload; the previous one is still served",
+                    logger.warning(
+                        "the serving certificate did not reload; the previous one is still served",
                         metadata: ["reason": "\(problem)"])
                 }
                 lastProblem = problem
@@ -110,8 +114,11 @@ public final class ServingCertificate: Sendable {
         // A key in a form swift-certificates does not read (rare: several PEM blocks) is served unchecked.
         let certificate = try Certificate(derEncoded: leaf.toDERBytes())
         let keyText = String(decoding: try Data(contentsOf: URL(fileURLWithPath: keyPath)), as: UTF8.self)
-        if let privateKey = try? Certificate.PrivateKey(pemEncoded: keyText), certificate.publicKey != privateKey.publicKey {
-            throw ServingCertificateError("the private key \(keyPath) is not the key of the certificate \(certificatePath)")
+        if let privateKey = try? Certificate.PrivateKey(pemEncoded: keyText),
+            certificate.publicKey != privateKey.publicKey
+        {
+            throw ServingCertificateError(
+                "the private key \(keyPath) is not the key of the certificate \(certificatePath)")
         }
         return Pair(chain: chain, key: key, contents: contents)
     }

@@ -15,11 +15,16 @@ extension VMMigrator {
         vm.error = VMError(phase: phase.rawValue, reasons: [message] + problems)
         vm.markFailed(phase, message: message)
         var conditions = vm.conditions ?? []
-        conditions.set(Condition(type: ConditionType.failed, category: Condition.Category.critical, reason: "Error", message: message), now: now)
+        conditions.set(
+            Condition(
+                type: ConditionType.failed, category: Condition.Category.critical, reason: "Error", message: message),
+            now: now)
         vm.conditions = conditions
         vm.phase = Phase.completed.rawValue
         vm.completed = now
-        context.logger.error("VM migration failed", metadata: ["vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "error": "\(message)"])
+        context.logger.error(
+            "VM migration failed",
+            metadata: ["vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "error": "\(message)"])
         return vm
     }
 
@@ -29,8 +34,11 @@ extension VMMigrator {
         let problems = await cleanup(vm)
         let now = Timestamp.now()
         var conditions = vm.conditions ?? []
-        conditions.set(Condition(type: ConditionType.canceled, category: Condition.Category.advisory, reason: "UserRequested",
-            message: "Migration \(reason)" + (problems.isEmpty ? "." : "; cleanup: " + problems.joined(separator: "; "))), now: now)
+        conditions.set(
+            Condition(
+                type: ConditionType.canceled, category: Condition.Category.advisory, reason: "UserRequested",
+                message: "Migration \(reason)"
+                    + (problems.isEmpty ? "." : "; cleanup: " + problems.joined(separator: "; "))), now: now)
         vm.conditions = conditions
         vm.phase = Phase.completed.rawValue
         vm.completed = now
@@ -43,16 +51,21 @@ extension VMMigrator {
         var problems: [String] = []
         let id = vm.id ?? ""
         let namespace = context.plan.spec.targetNamespace
-        let selector = ListOptions(labelSelector: "\(MigrationLabels.migrationUID)=\(context.migrationUID),\(MigrationLabels.vmID)=\(id)")
+        let selector = ListOptions(
+            labelSelector: "\(MigrationLabels.migrationUID)=\(context.migrationUID),\(MigrationLabels.vmID)=\(id)")
         let settings = context.plan.spec.vms.first { $0.id == id }
         let deleteTargets = (settings?.deleteVmOnFailMigration ?? context.plan.spec.deleteVmOnFailMigration) != false
         if deleteTargets {
-            for (resource, scoped) in [(ResourceType.virtualMachines, true), (.pods, true), (.persistentVolumeClaims, true),
-                (.persistentVolumes, false)]
-            {
+            for (resource, scoped) in [
+                (ResourceType.virtualMachines, true), (.pods, true), (.persistentVolumeClaims, true),
+                (.persistentVolumes, false),
+            ] {
                 do {
-                    for item in try await context.client.listAll(resource, namespace: scoped ? namespace : nil, options: selector).items {
-                        try await context.client.delete(resource, name: item[path: ["metadata", "name"]]?.stringValue ?? "",
+                    for item in try await context.client.listAll(
+                        resource, namespace: scoped ? namespace : nil, options: selector
+                    ).items {
+                        try await context.client.delete(
+                            resource, name: item[path: ["metadata", "name"]]?.stringValue ?? "",
                             namespace: scoped ? namespace : nil, ignoreNotFound: true)
                     }
                 } catch let error as KubernetesError where error.isNotFound {
@@ -61,18 +74,23 @@ extension VMMigrator {
                 }
             }
             for volumeID in context.newVolumeIDs(of: vm).values where !volumeID.isEmpty {
-                do { try await context.target.deleteVolume(id: volumeID) } catch let error as AWSError where error.isNotFound {
+                do { try await context.target.deleteVolume(id: volumeID) } catch let error as AWSError
+                    where error.isNotFound
+                {
                 } catch { problems.append("volume \(volumeID) not deleted: \(error)") }
             }
         }
         var snapshots = Array(context.snapshotIDs(of: vm).values)
         let requested = vm.pipeline.first { $0.name == Step.createSnapshots.rawValue }?.annotations?["requested"] != nil
         if snapshots.isEmpty, requested {
-            snapshots = (try? await context.source.describeSnapshots(filters: context.snapshotFilters(instance: id))
-                .map(\.snapshotID)) ?? []
+            snapshots =
+                (try? await context.source.describeSnapshots(filters: context.snapshotFilters(instance: id))
+                    .map(\.snapshotID)) ?? []
         }
         for snapshotID in snapshots {
-            do { try await context.deleteSnapshot(snapshotID) } catch { problems.append("snapshot \(snapshotID) not deleted: \(error)") }
+            do { try await context.deleteSnapshot(snapshotID) } catch {
+                problems.append("snapshot \(snapshotID) not deleted: \(error)")
+            }
         }
         if vm.restorePowerState == "On" {
             do { _ = try await context.source.startInstances(ids: [id]) } catch {

@@ -31,7 +31,8 @@ struct VMMigrator: Sendable {
                     let now = context.memory.clock()
                     let stepStarted = vm.pipeline.first { $0.name == Itinerary.step(of: phase).rawValue }?.started
                         .flatMap { ISO8601DateFormatter().date(from: $0) }
-                    if let overdue = Itinerary.overdue(phase, phaseElapsed: now.timeIntervalSince(since),
+                    if let overdue = Itinerary.overdue(
+                        phase, phaseElapsed: now.timeIntervalSince(since),
                         stepElapsed: stepStarted.map { now.timeIntervalSince($0) })
                     {
                         return await fail(vm, phase: phase, message: overdue)
@@ -46,9 +47,11 @@ struct VMMigrator: Sendable {
                     return vm
                 }
                 if Self.isTransient(error), await context.memory.countFailure(key) < Self.transientLimit {
-                    context.logger.warning("transient failure; retrying next tick", metadata: [
-                        "vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "error": "\(error)",
-                    ])
+                    context.logger.warning(
+                        "transient failure; retrying next tick",
+                        metadata: [
+                            "vm": "\(vm.id ?? "")", "phase": "\(phase.rawValue)", "error": "\(error)",
+                        ])
                     return vm
                 }
                 return await fail(vm, phase: phase, message: "\(error)")
@@ -62,8 +65,10 @@ struct VMMigrator: Sendable {
     static func isTransient(_ error: any Error) -> Bool {
         switch error {
         case let error as AWSError:
-            return error.isRetryable || [AWSError.retryBudgetExhaustedCode, AWSError.deadlineExceededCode].contains(error.code)
-        case let error as KubernetesError: return error.code == 0 || error.code == 409 || error.code == 429 || error.code >= 500
+            return error.isRetryable
+                || [AWSError.retryBudgetExhaustedCode, AWSError.deadlineExceededCode].contains(error.code)
+        case let error as KubernetesError:
+            return error.code == 0 || error.code == 409 || error.code == 429 || error.code >= 500
         case is MigrationContext.NotReady: return true
         default: return false
         }

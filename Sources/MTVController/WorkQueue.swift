@@ -100,9 +100,12 @@ extension WorkQueue {
                         } catch {
                             await metrics.increment("mtv_\(kind)_reconciles_total", labels: ["result": "error"])
                             let delay = await self.failed(key, backoff: retryBackoff)
-                            logger.warning("\(kind) reconcile failed; retrying", metadata: [
-                                "key": "\(key)", "error": "\(error)", "retryIn": "\(String(format: "%.1f", delay))s",
-                            ])
+                            logger.warning(
+                                "\(kind) reconcile failed; retrying",
+                                metadata: [
+                                    "key": "\(key)", "error": "\(error)",
+                                    "retryIn": "\(String(format: "%.1f", delay))s",
+                                ])
                             self.add(key, after: delay)
                         }
                         await self.done(key)

@@ -21,7 +21,8 @@ public enum AutomaticMapping {
         var destination: NetworkMap.Destination {
             switch self {
             case .pod: NetworkMap.Destination(type: "pod")
-            case .multus(let namespace, let name): NetworkMap.Destination(type: "multus", name: name, namespace: namespace)
+            case .multus(let namespace, let name):
+                NetworkMap.Destination(type: "multus", name: name, namespace: namespace)
             }
         }
     }
@@ -33,7 +34,8 @@ public enum AutomaticMapping {
         var seen = Set<String>()
         let ordered = subnets.filter { seen.insert($0).inserted }
         return ordered.enumerated().map { index, subnet in
-            let destination = index == 0 ? first.destination : others[subnet]?.destination ?? NetworkMap.Destination(type: "ignored")
+            let destination =
+                index == 0 ? first.destination : others[subnet]?.destination ?? NetworkMap.Destination(type: "ignored")
             return .init(source: SourceReference(id: subnet), destination: destination)
         }
     }
@@ -70,8 +72,9 @@ public enum AutomaticMapping {
                 throw StorageError(message: "storage class '\(defaultClass)' does not exist")
             }
             guard chosen.provisioner == StorageClass.ebsProvisioner else {
-                throw StorageError(message: "storage class '\(defaultClass)' uses provisioner \(chosen.provisioner); "
-                    + "EC2 disks move as EBS volumes, so the class must use \(StorageClass.ebsProvisioner)")
+                throw StorageError(
+                    message: "storage class '\(defaultClass)' uses provisioner \(chosen.provisioner); "
+                        + "EC2 disks move as EBS volumes, so the class must use \(StorageClass.ebsProvisioner)")
             }
         }
         var seen = Set<String>()
@@ -83,9 +86,11 @@ public enum AutomaticMapping {
                 name = match
             } else {
                 let available = ebs.map(\.name).sorted().joined(separator: ", ")
-                throw StorageError(message: "no EBS CSI storage class matches volume type \(type) "
-                    + (available.isEmpty ? "(the cluster has none; install the EBS CSI driver)" : "(EBS classes: \(available))")
-                    + "; pass --default-target-storage-class or --storage-pairs \(type):<class>")
+                throw StorageError(
+                    message: "no EBS CSI storage class matches volume type \(type) "
+                        + (available.isEmpty
+                            ? "(the cluster has none; install the EBS CSI driver)" : "(EBS classes: \(available))")
+                        + "; pass --default-target-storage-class or --storage-pairs \(type):<class>")
             }
             return .init(source: SourceReference(name: type), destination: StorageMap.Destination(storageClass: name))
         }

@@ -103,7 +103,8 @@ public struct Itinerary: Sendable, Equatable {
             if !steps.contains(step) { steps.append(step) }
         }
         return steps.map { step in
-            var entry = PipelineStep(name: step.rawValue, description: step.summary,
+            var entry = PipelineStep(
+                name: step.rawValue, description: step.summary,
                 progress: .init(total: step == .diskTransfer ? max(diskMiB, 1) : 1, completed: 0))
             if step == .diskTransfer { entry.annotations = ["unit": "MB"] }
             entry.phase = "Pending"

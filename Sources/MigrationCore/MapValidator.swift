@@ -21,7 +21,8 @@ public enum MapValidator {
         var unqualified: [String] = []
         for destination in map.spec.map.map(\.destination) where destination.type == "multus" {
             let parts = (destination.name ?? "").split(separator: "/", maxSplits: 1).map(String.init)
-            let (nadNamespace, name) = parts.count == 2 ? (parts[0], parts[1]) : (destination.namespace ?? namespace, parts.first ?? "")
+            let (nadNamespace, name) =
+                parts.count == 2 ? (parts[0], parts[1]) : (destination.namespace ?? namespace, parts.first ?? "")
             if name.isEmpty {
                 unqualified.append("multus destination without a name")
             } else if !attachments.contains("\(nadNamespace)/\(name)") {
@@ -29,12 +30,16 @@ public enum MapValidator {
             }
         }
         if !missing.isEmpty {
-            conditions.append(critical("DestinationNetworkNotValid", "NotFound",
-                "NetworkAttachmentDefinitions the map sends networks to do not exist", items: missing))
+            conditions.append(
+                critical(
+                    "DestinationNetworkNotValid", "NotFound",
+                    "NetworkAttachmentDefinitions the map sends networks to do not exist", items: missing))
         }
         if !unqualified.isEmpty {
-            conditions.append(critical("DestinationNetworkNotValid", "NotSet",
-                "multus destinations need the name of a NetworkAttachmentDefinition", items: unqualified))
+            conditions.append(
+                critical(
+                    "DestinationNetworkNotValid", "NotSet",
+                    "multus destinations need the name of a NetworkAttachmentDefinition", items: unqualified))
         }
         return ready(conditions, "The network map is ready.")
     }
@@ -43,22 +48,32 @@ public enum MapValidator {
     /// `storageClasses`.
     public static func storage(_ map: StorageMap, storages: [JSONValue], storageClasses: Set<String>) -> [Condition] {
         var conditions = sources(map.spec.map.map(\.source), among: storages, what: "storage")
-        let missing = map.spec.map.map(\.destination.storageClass).filter { !$0.isEmpty && !storageClasses.contains($0) }
+        let missing = map.spec.map.map(\.destination.storageClass).filter {
+            !$0.isEmpty && !storageClasses.contains($0)
+        }
         if !missing.isEmpty {
-            conditions.append(critical("DestinationStorageNotValid", "NotFound",
-                "storage classes the map sends disks to do not exist", items: Array(Set(missing)).sorted()))
+            conditions.append(
+                critical(
+                    "DestinationStorageNotValid", "NotFound",
+                    "storage classes the map sends disks to do not exist", items: Array(Set(missing)).sorted()))
         }
         let unsupported = map.spec.map.compactMap { pair in
-            unsupportedModes(pair.destination).map { "\(describe(pair.source)) -> \(pair.destination.storageClass): \($0)" }
+            unsupportedModes(pair.destination).map {
+                "\(describe(pair.source)) -> \(pair.destination.storageClass): \($0)"
+            }
         }
         if !unsupported.isEmpty {
-            conditions.append(Condition(type: modesConditionType, category: Condition.Category.warn, reason: "NotHonoured",
-                message: "\(modesMessage): \(unsupported.joined(separator: "; "))", items: unsupported))
+            conditions.append(
+                Condition(
+                    type: modesConditionType, category: Condition.Category.warn, reason: "NotHonoured",
+                    message: "\(modesMessage): \(unsupported.joined(separator: "; "))", items: unsupported))
         }
         let unset = map.spec.map.filter { $0.destination.storageClass.isEmpty && $0.source.type != "default" }
         if !unset.isEmpty {
-            conditions.append(critical("DestinationStorageNotValid", "NotSet",
-                "pairs without a destination storage class", items: unset.map { describe($0.source) }))
+            conditions.append(
+                critical(
+                    "DestinationStorageNotValid", "NotSet",
+                    "pairs without a destination storage class", items: unset.map { describe($0.source) }))
         }
         return ready(conditions, "The storage map is ready.")
     }
@@ -69,13 +84,16 @@ public enum MapValidator {
     public static func unsupportedModes(_ destination: StorageMap.Destination) -> String? {
         var problems: [String] = []
         if let mode = destination.volumeMode, !mode.isEmpty, mode != "Block" { problems.append("volumeMode \(mode)") }
-        if let mode = destination.accessMode, !mode.isEmpty, mode != "ReadWriteOnce" { problems.append("accessMode \(mode)") }
+        if let mode = destination.accessMode, !mode.isEmpty, mode != "ReadWriteOnce" {
+            problems.append("accessMode \(mode)")
+        }
         return problems.isEmpty ? nil : problems.joined(separator: ", ")
     }
 
     /// What happens to modes `unsupportedModes` reports, and what to do. They warn rather than block: upstream's
     /// CLI writes Filesystem for st1, sc1 and standard, and upstream's controller binds them as Block too.
-    public static let modesMessage = "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes, so other volume "
+    public static let modesMessage =
+        "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes, so other volume "
         + "or access modes are not honoured (leave them unset, or set Block and ReadWriteOnce)"
 
     /// The Warn condition that names destinations whose modes are not honoured (on maps and on plans).
@@ -85,25 +103,35 @@ public enum MapValidator {
     public static func providers(
         sourceExists: Bool, sourceReady: Bool, destinationExists: Bool, reference: ProviderPair, namespace: String
     ) -> [Condition]? {
-        func key(_ reference: ObjectReference) -> String { "\(reference.namespace ?? namespace)/\(reference.name ?? "")" }
+        func key(_ reference: ObjectReference) -> String {
+            "\(reference.namespace ?? namespace)/\(reference.name ?? "")"
+        }
         var conditions: [Condition] = []
         if !sourceExists {
-            conditions.append(critical("SourceProviderNotValid", "NotFound",
-                "the source provider \(key(reference.source)) does not exist", items: []))
+            conditions.append(
+                critical(
+                    "SourceProviderNotValid", "NotFound",
+                    "the source provider \(key(reference.source)) does not exist", items: []))
         } else if !sourceReady {
-            conditions.append(critical("SourceProviderNotReady", "NotReady",
-                "the source provider \(key(reference.source)) is not Ready; the map is checked again when it is",
-                items: []))
+            conditions.append(
+                critical(
+                    "SourceProviderNotReady", "NotReady",
+                    "the source provider \(key(reference.source)) is not Ready; the map is checked again when it is",
+                    items: []))
         }
         if !destinationExists {
-            conditions.append(critical("DestinationProviderNotValid", "NotFound",
-                "the destination provider \(key(reference.destination)) does not exist", items: []))
+            conditions.append(
+                critical(
+                    "DestinationProviderNotValid", "NotFound",
+                    "the destination provider \(key(reference.destination)) does not exist", items: []))
         }
         return conditions.isEmpty ? nil : conditions
     }
 
     /// Sources must name something (by ID or name), exactly one thing of the inventory.
-    private static func sources(_ references: [SourceReference], among records: [JSONValue], what: String) -> [Condition] {
+    private static func sources(
+        _ references: [SourceReference], among records: [JSONValue], what: String
+    ) -> [Condition] {
         var notSet: [String] = []
         var notFound: [String] = []
         var ambiguous: [String] = []
@@ -127,12 +155,16 @@ public enum MapValidator {
             conditions.append(critical(type, "NotSet", "source \(what)s need an id or a name", items: notSet))
         }
         if !notFound.isEmpty {
-            conditions.append(critical(type, "NotFound",
-                "source \(what)s that are not in the source provider's inventory", items: notFound))
+            conditions.append(
+                critical(
+                    type, "NotFound",
+                    "source \(what)s that are not in the source provider's inventory", items: notFound))
         }
         if !ambiguous.isEmpty {
-            conditions.append(critical(type, "Ambiguous",
-                "source \(what) names that match more than one \(what); use the id", items: ambiguous))
+            conditions.append(
+                critical(
+                    type, "Ambiguous",
+                    "source \(what) names that match more than one \(what); use the id", items: ambiguous))
         }
         return conditions
     }
@@ -142,12 +174,17 @@ public enum MapValidator {
     }
 
     private static func critical(_ type: String, _ reason: String, _ message: String, items: [String]) -> Condition {
-        Condition(type: type, category: Condition.Category.critical, reason: reason,
-            message: items.isEmpty ? message : "\(message): \(items.joined(separator: ", "))", items: items.isEmpty ? nil : items)
+        Condition(
+            type: type, category: Condition.Category.critical, reason: reason,
+            message: items.isEmpty ? message : "\(message): \(items.joined(separator: ", "))",
+            items: items.isEmpty ? nil : items)
     }
 
     private static func ready(_ conditions: [Condition], _ message: String) -> [Condition] {
         guard !conditions.contains(where: { $0.category == Condition.Category.critical }) else { return conditions }
-        return conditions + [Condition(type: ConditionType.ready, category: Condition.Category.required, reason: "Ready", message: message)]
+        return conditions + [
+            Condition(
+                type: ConditionType.ready, category: Condition.Category.required, reason: "Ready", message: message)
+        ]
     }
 }

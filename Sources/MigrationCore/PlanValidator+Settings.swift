@@ -16,8 +16,10 @@ extension PlanValidator {
     /// Fields the upstream CLI sets by default that have nothing to act on for an EC2 instance: accepted, and named
     /// in a warning with the reason.
     static let notApplicableFields: [String: String] = [
-        "preserveStaticIPs": "EC2 guests take their addresses from the VPC's DHCP, so there is no static address to keep",
-        "runPreflightInspection": "the plan's preflight checks run on the inventory; virt-v2v inspects the guest when it converts it",
+        "preserveStaticIPs":
+            "EC2 guests take their addresses from the VPC's DHCP, so there is no static address to keep",
+        "runPreflightInspection":
+            "the plan's preflight checks run on the inventory; virt-v2v inspects the guest when it converts it",
     ]
     /// Per-VM fields this controller carries out.
     static let supportedVMFields: Set<String> = [
@@ -27,23 +29,27 @@ extension PlanValidator {
 
     func checkSettings(_ found: inout Findings) {
         for field in unsupportedFields() {
-            found.critical("SettingNotSupported", "NotSupported",
+            found.critical(
+                "SettingNotSupported", "NotSupported",
                 "settings this controller does not carry out yet for EC2 (remove them or set them to false)",
                 item: field)
         }
         if case .object(let spec) = rawSpec ?? .null {
             for (field, reason) in Self.notApplicableFields.sorted(by: { $0.key < $1.key })
             where spec[field].map(Self.isSet) == true {
-                found.warn("SettingNotApplicable", "NotApplicable", "settings that do not apply to EC2 instances",
+                found.warn(
+                    "SettingNotApplicable", "NotApplicable", "settings that do not apply to EC2 instances",
                     item: "\(field): \(reason)")
             }
         }
         if let size = plan.spec.conversionTempStorageSize, !size.isEmpty, !Self.isQuantity(size) {
-            found.critical("SettingNotValid", "NotValid", "settings with values that cannot be used",
+            found.critical(
+                "SettingNotValid", "NotValid", "settings with values that cannot be used",
                 item: "conversionTempStorageSize '\(size)' is not a storage quantity such as 10Gi")
         }
         if let region = crossRegion {
-            found.critical("CrossRegionNotSupported", "NotSupported",
+            found.critical(
+                "CrossRegionNotSupported", "NotSupported",
                 "the provider's target-region \(region.target) differs from its region \(region.source): migrating "
                     + "across regions is not supported yet; set target-region to \(region.source)", item: nil)
         }
@@ -54,7 +60,8 @@ extension PlanValidator {
         let disks = TargetBuilder.disks(of: record)
         guard !disks.contains(where: { $0.matches(rootDisk: rootDisk) }) else { return }
         let names = disks.map(\.deviceName).joined(separator: ", ")
-        found.critical("VMRootDiskNotFound", "NotFound", "VMs whose rootDisk names none of their disks",
+        found.critical(
+            "VMRootDiskNotFound", "NotFound", "VMs whose rootDisk names none of their disks",
             item: "\(Self.item(record)): '\(rootDisk)' (disks: \(names.isEmpty ? "none" : names))")
     }
 

@@ -53,7 +53,8 @@ public struct PlanValidator: Sendable {
     /// The condition types these checks own (the reconciler replaces exactly these).
     public static let conditionTypes: Set<String> = [
         "MigrationTypeNotValid", "VMNotFound", "DuplicateVM", "VMHasNoEBSVolumes", "VMNetworksNotMapped",
-        "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", MapValidator.modesConditionType, "VMArchitectureNotSupported",
+        "VMStorageNotMapped", "StorageClassNotFound", "StorageClassNotEBS", MapValidator.modesConditionType,
+        "VMArchitectureNotSupported",
         "TargetZoneHasNoNodes", "VMMultiplePodNetworks", "TargetNameNotValid", "VMInstanceStore",
         "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid", "SettingNotSupported", "SettingNotValid",
         "SettingNotApplicable", "CrossRegionNotSupported", "VMRootDiskNotFound",
@@ -63,15 +64,19 @@ public struct PlanValidator: Sendable {
     public func conditions() -> [Condition] {
         var found = Findings()
         if let type = plan.spec.type, !type.isEmpty, type != "cold" {
-            found.critical("MigrationTypeNotValid", "NotSupported",
+            found.critical(
+                "MigrationTypeNotValid", "NotSupported",
                 "migration type '\(type)' is not supported for EC2; only cold migration is", item: nil)
         }
         if plan.spec.warm == true {
-            found.critical("MigrationTypeNotValid", "NotSupported", "warm migration is not supported for EC2 yet", item: nil)
+            found.critical(
+                "MigrationTypeNotValid", "NotSupported", "warm migration is not supported for EC2 yet", item: nil)
         }
         if !TargetName.isValid(plan.spec.targetNamespace) {
-            found.critical("TargetNamespaceNotValid", "NotValid",
-                "target namespace '\(plan.spec.targetNamespace)' is not a valid namespace name (a DNS-1123 label)", item: nil)
+            found.critical(
+                "TargetNamespaceNotValid", "NotValid",
+                "target namespace '\(plan.spec.targetNamespace)' is not a valid namespace name (a DNS-1123 label)",
+                item: nil)
         }
         checkStorageClasses(&found)
         checkZone(&found)
@@ -81,18 +86,23 @@ public struct PlanValidator: Sendable {
         var resolved: [(vm: Plan.VM, record: JSONValue)] = []
         for vm in plan.spec.vms {
             guard let record = lookup(vm) else {
-                found.critical("VMNotFound", "NotFound", "VMs not found in the source provider's inventory (or terminated)",
+                found.critical(
+                    "VMNotFound", "NotFound", "VMs not found in the source provider's inventory (or terminated)",
                     item: Self.item(id: vm.id, name: vm.name))
                 continue
             }
-            if let state = record[path: ["State", "Name"]]?.stringValue, ["terminated", "shutting-down"].contains(state) {
-                found.critical("VMNotFound", "NotFound", "VMs not found in the source provider's inventory (or terminated)",
+            if let state = record[path: ["State", "Name"]]?.stringValue,
+                ["terminated", "shutting-down"].contains(state)
+            {
+                found.critical(
+                    "VMNotFound", "NotFound", "VMs not found in the source provider's inventory (or terminated)",
                     item: "\(Self.item(record)): \(state)")
                 continue
             }
             let id = record["id"]?.stringValue ?? ""
             guard seen.insert(id).inserted else {
-                found.critical("DuplicateVM", "Duplicate", "VMs listed more than once in the plan", item: Self.item(record))
+                found.critical(
+                    "DuplicateVM", "Duplicate", "VMs listed more than once in the plan", item: Self.item(record))
                 continue
             }
             resolved.append((vm, record))
@@ -115,12 +125,14 @@ public struct PlanValidator: Sendable {
         for pair in storageMap.spec.map {
             let name = pair.destination.storageClass
             guard let info = storageClasses.first(where: { $0.name == name }) else {
-                found.critical("StorageClassNotFound", "NotFound", "storage classes of the storage map do not exist",
+                found.critical(
+                    "StorageClassNotFound", "NotFound", "storage classes of the storage map do not exist",
                     item: name)
                 continue
             }
             if info.provisioner != StorageClass.ebsProvisioner {
-                found.critical("StorageClassNotEBS", "NotSupported",
+                found.critical(
+                    "StorageClassNotEBS", "NotSupported",
                     "storage classes that are not EBS CSI (\(StorageClass.ebsProvisioner)): EC2 disks move as EBS "
                         + "volumes bound through the EBS CSI driver", item: "\(name) (\(info.provisioner))")
             }
@@ -132,7 +144,8 @@ public struct PlanValidator: Sendable {
         let types = Set((record["disks"]?.arrayValue ?? []).compactMap { $0["volumeType"]?.stringValue?.lowercased() })
         for pair in storageMap.spec.map where types.contains((pair.source.name ?? pair.source.id ?? "").lowercased()) {
             if let modes = MapValidator.unsupportedModes(pair.destination) {
-                found.warn(MapValidator.modesConditionType, "NotHonoured", MapValidator.modesMessage,
+                found.warn(
+                    MapValidator.modesConditionType, "NotHonoured", MapValidator.modesMessage,
                     item: "\(pair.source.name ?? pair.source.id ?? "") -> \(pair.destination.storageClass): \(modes)")
             }
         }
@@ -142,7 +155,8 @@ public struct PlanValidator: Sendable {
         guard let zone = targetZone else { return }
         if !workers.contains(where: { $0.zone == zone }) {
             let zones = Set(workers.compactMap(\.zone)).sorted().joined(separator: ", ")
-            found.critical("TargetZoneHasNoNodes", "NotFound",
+            found.critical(
+                "TargetZoneHasNoNodes", "NotFound",
                 "target-az \(zone) has no worker node (worker zones: \(zones.isEmpty ? "none" : zones)); the new "
                     + "volumes live in \(zone) and can attach only there: set the provider's target-az to a worker zone",
                 item: nil)
@@ -153,15 +167,18 @@ public struct PlanValidator: Sendable {
         let item = Self.item(record)
         let disks = record["disks"]?.arrayValue ?? []
         if disks.isEmpty {
-            found.critical("VMHasNoEBSVolumes", "NotSupported", "VMs without EBS volumes (nothing to migrate)", item: item)
+            found.critical(
+                "VMHasNoEBSVolumes", "NotSupported", "VMs without EBS volumes (nothing to migrate)", item: item)
         }
         let types = Set(disks.compactMap { $0["volumeType"]?.stringValue })
-        let mappedTypes = Set(storageMap.spec.map.compactMap { pair in
-            pair.destination.storageClass.isEmpty ? nil : (pair.source.name ?? pair.source.id)?.lowercased()
-        })
+        let mappedTypes = Set(
+            storageMap.spec.map.compactMap { pair in
+                pair.destination.storageClass.isEmpty ? nil : (pair.source.name ?? pair.source.id)?.lowercased()
+            })
         let unmappedTypes = types.filter { !mappedTypes.contains($0.lowercased()) }.sorted()
         if !unmappedTypes.isEmpty {
-            found.critical("VMStorageNotMapped", "NotMapped", "VMs with EBS volume types the storage map does not map",
+            found.critical(
+                "VMStorageNotMapped", "NotMapped", "VMs with EBS volume types the storage map does not map",
                 item: "\(item): \(unmappedTypes.joined(separator: ", "))")
         }
 
@@ -169,18 +186,21 @@ public struct PlanValidator: Sendable {
         var unmapped: [String] = []
         for nic in record["nics"]?.arrayValue ?? [] {
             guard let subnet = nic["subnetId"]?.stringValue else { continue }
-            guard let pair = networkMap.spec.map.first(where: { $0.source.id == subnet || $0.source.name == subnet }) else {
+            guard let pair = networkMap.spec.map.first(where: { $0.source.id == subnet || $0.source.name == subnet })
+            else {
                 unmapped.append(subnet)
                 continue
             }
             if pair.destination.type == "pod" { podNICs += 1 }
         }
         if !unmapped.isEmpty {
-            found.critical("VMNetworksNotMapped", "NotMapped", "VMs with subnets the network map does not map",
+            found.critical(
+                "VMNetworksNotMapped", "NotMapped", "VMs with subnets the network map does not map",
                 item: "\(item): \(unmapped.joined(separator: ", "))")
         }
         if podNICs > 1 {
-            found.critical("VMMultiplePodNetworks", "NotSupported",
+            found.critical(
+                "VMMultiplePodNetworks", "NotSupported",
                 "VMs with more than one NIC on the pod network (a VM can have one); map the other subnets to a "
                     + "NetworkAttachmentDefinition or to ignored", item: item)
         }
@@ -188,22 +208,26 @@ public struct PlanValidator: Sendable {
         let architecture = record["Architecture"]?.stringValue ?? "x86_64"
         let nodeArchitecture = architecture == "x86_64" ? "amd64" : architecture
         if !workers.contains(where: { $0.architecture == nodeArchitecture }) {
-            found.critical("VMArchitectureNotSupported", "NotSupported",
+            found.critical(
+                "VMArchitectureNotSupported", "NotSupported",
                 "VMs whose architecture no worker node has (add nodes with kubernetes.io/arch=\(nodeArchitecture))",
                 item: "\(item): \(architecture)")
         }
         if (record["concerns"]?.arrayValue ?? []).contains(where: { $0["label"]?.stringValue == "Instance store" }) {
-            found.warn("VMInstanceStore", "DataNotMigrated",
+            found.warn(
+                "VMInstanceStore", "DataNotMigrated",
                 "VMs with instance-store volumes: their data is not migrated (only EBS volumes are)", item: item)
         }
         if crossAccount, disks.contains(where: { $0["encrypted"]?.boolValue == true }) {
-            found.warn("EncryptedVolumeKey", "KeyMustBeShared",
+            found.warn(
+                "EncryptedVolumeKey", "KeyMustBeShared",
                 "VMs with encrypted volumes while the target is another account: the snapshots' KMS key must be a "
                     + "customer-managed key shared with the target account (AWS-managed keys cannot be shared)",
                 item: item)
         }
         if record["powerState"]?.stringValue == "On" {
-            found.warn("VMPoweredOn", "WillBeStopped",
+            found.warn(
+                "VMPoweredOn", "WillBeStopped",
                 "running VMs are stopped for the migration (their VM starts on the cluster afterwards)", item: item)
         }
     }
@@ -211,10 +235,16 @@ public struct PlanValidator: Sendable {
     private func checkNames(_ resolved: [(vm: Plan.VM, record: JSONValue)], _ found: inout Findings) {
         do {
             _ = try TargetName.assign(
-                resolved.map { (id: $0.record["id"]?.stringValue ?? "", name: $0.record["name"]?.stringValue, targetName: $0.vm.targetName) },
+                resolved.map {
+                    (
+                        id: $0.record["id"]?.stringValue ?? "", name: $0.record["name"]?.stringValue,
+                        targetName: $0.vm.targetName
+                    )
+                },
                 taken: takenNames)
         } catch {
-            found.critical("TargetNameNotValid", "NotValid", "VMs whose target name cannot be used", item: error.description)
+            found.critical(
+                "TargetNameNotValid", "NotValid", "VMs whose target name cannot be used", item: error.description)
         }
     }
 
@@ -245,11 +275,15 @@ struct Findings {
         add(type, Condition.Category.warn, reason, message, item)
     }
 
-    private mutating func add(_ type: String, _ category: String, _ reason: String, _ message: String, _ item: String?) {
+    private mutating func add(_ type: String, _ category: String, _ reason: String, _ message: String, _ item: String?)
+    {
         if let index = conditions.firstIndex(where: { $0.type == type }) {
-            if let item, !(conditions[index].items ?? []).contains(item) { conditions[index].items = (conditions[index].items ?? []) + [item] }
+            if let item, !(conditions[index].items ?? []).contains(item) {
+                conditions[index].items = (conditions[index].items ?? []) + [item]
+            }
             return
         }
-        conditions.append(Condition(type: type, category: category, reason: reason, message: message, items: item.map { [$0] }))
+        conditions.append(
+            Condition(type: type, category: category, reason: reason, message: message, items: item.map { [$0] }))
     }
 }

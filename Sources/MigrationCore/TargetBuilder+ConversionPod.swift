@@ -24,11 +24,15 @@ extension TargetBuilder {
         var container: [String: JSONValue] = [
             "name": "virt-v2v", "image": .string(plan.spec.virtV2vImage ?? Self.defaultConversionImage),
             "env": .array(environment),
-            "volumeDevices": .array(disks.map {
-                ["name": .string("disk-\($0.index)"), "devicePath": .string("/dev/block\($0.index)")]
-            }),
+            "volumeDevices": .array(
+                disks.map {
+                    ["name": .string("disk-\($0.index)"), "devicePath": .string("/dev/block\($0.index)")]
+                }),
             "resources": requestKVM
-                ? ["requests": ["cpu": "1", "memory": "1Gi"], "limits": ["memory": "4Gi", "devices.kubevirt.io/kvm": "1"]]
+                ? [
+                    "requests": ["cpu": "1", "memory": "1Gi"],
+                    "limits": ["memory": "4Gi", "devices.kubevirt.io/kvm": "1"],
+                ]
                 : ["requests": ["cpu": "1", "memory": "1Gi"], "limits": ["memory": "4Gi"]],
         ]
         var volumes: [JSONValue] = disks.map {
@@ -43,9 +47,13 @@ extension TargetBuilder {
         ]
         if let selector = nodeSelector(plan.spec.convertorNodeSelector) { spec["nodeSelector"] = selector }
         if let affinity = plan.spec.convertorAffinity { spec["affinity"] = affinity }
-        return ["apiVersion": "v1", "kind": "Pod",
-            "metadata": ["name": .string(conversionPodName), "namespace": .string(namespace), "labels": .object(labels)],
-            "spec": .object(spec)]
+        return [
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": [
+                "name": .string(conversionPodName), "namespace": .string(namespace), "labels": .object(labels),
+            ],
+            "spec": .object(spec),
+        ]
     }
 
     /// The claim spec of the conversion's scratch space, when the plan sets a class or a size for it.

@@ -16,9 +16,11 @@ extension TargetBuilder {
     /// order with the root device booting first, one NIC per mapped ENI with its MAC, Windows features when
     /// the guest is Windows, and the plan's labels and node selector.
     public func virtualMachine(_ disks: [Disk]) throws(BuildError) -> JSONValue {
-        guard let vcpus = record["cpuCount"]?.intValue, vcpus > 0, let memory = record["memoryMB"]?.intValue, memory > 0 else {
-            throw BuildError(description: "the instance type's vCPUs and memory are unknown (DescribeInstanceTypes "
-                + "returned nothing for \(record["InstanceType"]?.stringValue ?? "its type"))")
+        guard let vcpus = record["cpuCount"]?.intValue, vcpus > 0, let memory = record["memoryMB"]?.intValue, memory > 0
+        else {
+            throw BuildError(
+                description: "the instance type's vCPUs and memory are unknown (DescribeInstanceTypes "
+                    + "returned nothing for \(record["InstanceType"]?.stringValue ?? "its type"))")
         }
         let threads = record[path: ["CpuOptions", "ThreadsPerCore"]]?.intValue ?? 1
         let cores = vcpus % threads == 0 ? vcpus / threads : vcpus
@@ -31,7 +33,8 @@ extension TargetBuilder {
             features["apic"] = [:]
             features["hyperv"] = [
                 "relaxed": [:], "vapic": [:], "spinlocks": ["spinlocks": 8191], "vpindex": [:], "runtime": [:],
-                "synic": [:], "synictimer": ["enabled": true], "reset": [:], "frequencies": [:], "reenlightenment": [:], "tlbflush": [:],
+                "synic": [:], "synictimer": ["enabled": true], "reset": [:], "frequencies": [:], "reenlightenment": [:],
+                "tlbflush": [:],
                 "ipi": [:],
             ]
         }
@@ -46,7 +49,9 @@ extension TargetBuilder {
         var networks: [JSONValue] = []
         for nic in record["nics"]?.arrayValue ?? [] {
             let subnet = nic["subnetId"]?.stringValue
-            let pair = networkMap.spec.map.first { $0.source.id == subnet || ($0.source.name != nil && $0.source.name == subnet) }
+            let pair = networkMap.spec.map.first {
+                $0.source.id == subnet || ($0.source.name != nil && $0.source.name == subnet)
+            }
             let destination = pair?.destination ?? NetworkMap.Destination(type: "pod")
             guard destination.type != "ignored" else { continue }
             let name = JSONValue.string("net-\(networks.count)")
@@ -86,9 +91,13 @@ extension TargetBuilder {
             ],
         ]
         if windows {
-            domain["clock"] = ["utc": [:], "timer": [
-                "hpet": ["present": false], "hyperv": [:], "pit": ["tickPolicy": "delay"], "rtc": ["tickPolicy": "catchup"],
-            ]]
+            domain["clock"] = [
+                "utc": [:],
+                "timer": [
+                    "hpet": ["present": false], "hyperv": [:], "pit": ["tickPolicy": "delay"],
+                    "rtc": ["tickPolicy": "catchup"],
+                ],
+            ]
         }
         var templateLabels: [String: JSONValue] = ["kubevirt.io/domain": .string(targetName)]
         var vmLabels = labels
@@ -99,9 +108,10 @@ extension TargetBuilder {
         vmLabels["forklift.konveyor.io/guest-converted"] = plan.spec.skipGuestConversion == true ? "false" : "true"
         var templateSpec: [String: JSONValue] = [
             "domain": .object(domain), "networks": .array(networks),
-            "volumes": .array(disks.map {
-                ["name": .string("disk-\($0.index)"), "persistentVolumeClaim": ["claimName": .string(pvcName($0))]]
-            }),
+            "volumes": .array(
+                disks.map {
+                    ["name": .string("disk-\($0.index)"), "persistentVolumeClaim": ["claimName": .string(pvcName($0))]]
+                }),
         ]
         if let selector = nodeSelector(plan.spec.targetNodeSelector) { templateSpec["nodeSelector"] = selector }
         if let affinity = plan.spec.targetAffinity { templateSpec["affinity"] = affinity }

@@ -20,11 +20,14 @@ public struct TargetBuilder: Sendable {
         public func matches(rootDisk: String) -> Bool {
             let wanted = rootDisk.hasPrefix("/dev/") ? rootDisk : "/dev/" + rootDisk
             guard !deviceName.isEmpty else { return false }
-            return deviceName == wanted || (deviceName.hasPrefix(wanted) && deviceName.dropFirst(wanted.count).allSatisfy(\.isNumber))
+            return deviceName == wanted
+                || (deviceName.hasPrefix(wanted) && deviceName.dropFirst(wanted.count).allSatisfy(\.isNumber))
         }
 
         /// Creates a disk description.
-        public init(index: Int, sourceVolumeID: String, deviceName: String, sizeGiB: Int, volumeType: String, isRoot: Bool) {
+        public init(
+            index: Int, sourceVolumeID: String, deviceName: String, sizeGiB: Int, volumeType: String, isRoot: Bool
+        ) {
             self.index = index
             self.sourceVolumeID = sourceVolumeID
             self.deviceName = deviceName
@@ -93,7 +96,8 @@ public struct TargetBuilder: Sendable {
     /// Labels every object of this VM carries.
     public var labels: [String: JSONValue] {
         [
-            MigrationLabels.plan: .string(plan.metadata.name ?? ""), MigrationLabels.planUID: .string(plan.metadata.uid ?? ""),
+            MigrationLabels.plan: .string(plan.metadata.name ?? ""),
+            MigrationLabels.planUID: .string(plan.metadata.uid ?? ""),
             MigrationLabels.migrationUID: .string(migrationUID), MigrationLabels.vmID: .string(instanceID),
         ]
     }
@@ -112,7 +116,8 @@ public struct TargetBuilder: Sendable {
             "DiskIndex": "\(disk.index)", "VmId": instanceID, "VolumeID": disk.sourceVolumeID,
             "SnapshotID": disk.snapshotID ?? "",
         ]
-        let rendered = template.map { NameTemplate.render($0, values: values) }
+        let rendered =
+            template.map { NameTemplate.render($0, values: values) }
             ?? "\(String((plan.metadata.name ?? "").prefix(15)))-\(String(targetName.prefix(15)))-disk-\(disk.index)"
         return TargetName.sanitize(rendered) ?? "disk-\(disk.index)"
     }
@@ -146,8 +151,10 @@ public struct TargetBuilder: Sendable {
         var annotations = annotations(disk)
         annotations["pv.kubernetes.io/provisioned-by"] = .string(StorageClass.ebsProvisioner)
         var spec: [String: JSONValue] = [
-            "capacity": ["storage": .string("\(disk.sizeGiB)Gi")], "accessModes": ["ReadWriteOnce"], "volumeMode": "Block",
-            "persistentVolumeReclaimPolicy": "Delete", "storageClassName": .string(storageClass(for: disk.volumeType) ?? ""),
+            "capacity": ["storage": .string("\(disk.sizeGiB)Gi")], "accessModes": ["ReadWriteOnce"],
+            "volumeMode": "Block",
+            "persistentVolumeReclaimPolicy": "Delete",
+            "storageClassName": .string(storageClass(for: disk.volumeType) ?? ""),
             "csi": ["driver": .string(StorageClass.ebsProvisioner), "volumeHandle": .string(disk.newVolumeID ?? "")],
             "claimRef": [
                 "apiVersion": "v1", "kind": "PersistentVolumeClaim", "namespace": .string(namespace),
@@ -155,13 +162,27 @@ public struct TargetBuilder: Sendable {
             ],
         ]
         if let zone {
-            spec["nodeAffinity"] = ["required": ["nodeSelectorTerms": [["matchExpressions": [[
-                "key": "topology.kubernetes.io/zone", "operator": "In", "values": [.string(zone)],
-            ]]]]]]
+            spec["nodeAffinity"] = [
+                "required": [
+                    "nodeSelectorTerms": [
+                        [
+                            "matchExpressions": [
+                                [
+                                    "key": "topology.kubernetes.io/zone", "operator": "In", "values": [.string(zone)],
+                                ]
+                            ]
+                        ]
+                    ]
+                ]
+            ]
         }
-        return ["apiVersion": "v1", "kind": "PersistentVolume",
-            "metadata": ["name": .string(pvName(disk)), "labels": .object(labels), "annotations": .object(annotations)],
-            "spec": .object(spec)]
+        return [
+            "apiVersion": "v1", "kind": "PersistentVolume",
+            "metadata": [
+                "name": .string(pvName(disk)), "labels": .object(labels), "annotations": .object(annotations),
+            ],
+            "spec": .object(spec),
+        ]
     }
 
     private func annotations(_ disk: Disk) -> [String: JSONValue] {

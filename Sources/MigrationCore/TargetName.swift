@@ -31,7 +31,9 @@ public enum TargetName {
 
     /// One name per VM, in order: the requested `targetName` when given (it must be valid), else the sanitized
     /// Name tag, else the instance ID; clashes with `taken` or with each other get `-2`, `-3`, … suffixes.
-    public static func assign(_ vms: [(id: String, name: String?, targetName: String?)], taken: Set<String>) throws(NamingError)
+    public static func assign(
+        _ vms: [(id: String, name: String?, targetName: String?)], taken: Set<String>
+    ) throws(NamingError)
         -> [String: String]
     {
         var used = taken
@@ -39,11 +41,14 @@ public enum TargetName {
         for vm in vms {
             if let requested = vm.targetName {
                 guard isValid(requested) else {
-                    throw NamingError(vmID: vm.id, message: "targetName '\(requested)' is not a valid DNS-1123 label "
-                        + "(lower-case letters, digits and '-', at most 63 characters)")
+                    throw NamingError(
+                        vmID: vm.id,
+                        message: "targetName '\(requested)' is not a valid DNS-1123 label "
+                            + "(lower-case letters, digits and '-', at most 63 characters)")
                 }
                 guard !used.contains(requested) else {
-                    throw NamingError(vmID: vm.id, message: "targetName '\(requested)' is already taken in the target namespace")
+                    throw NamingError(
+                        vmID: vm.id, message: "targetName '\(requested)' is already taken in the target namespace")
                 }
                 used.insert(requested)
                 result[vm.id] = requested

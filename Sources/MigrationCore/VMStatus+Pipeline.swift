@@ -63,28 +63,36 @@ extension VMStatus {
 
     /// Records how far one task of `step` is (`percent` of its `totalMiB`): it is Running from the first report and
     /// Completed at 100; progress never goes back. The task is added when new, with `annotations` merged in.
-    public mutating func report(_ step: Step, task name: String, totalMiB: Int64, percent: Int, now: String,
-        annotations: [String: String] = [:])
-    {
+    public mutating func report(
+        _ step: Step, task name: String, totalMiB: Int64, percent: Int, now: String,
+        annotations: [String: String] = [:]
+    ) {
         guard let index = pipeline.firstIndex(where: { $0.name == step.rawValue }) else { return }
         var tasks = pipeline[index].tasks ?? []
-        let position = tasks.firstIndex { $0.name == name } ?? {
-            tasks.append(PipelineStep.Task(name: name, progress: .init(total: totalMiB, completed: 0)))
-            return tasks.count - 1
-        }()
+        let position =
+            tasks.firstIndex { $0.name == name }
+            ?? {
+                tasks.append(PipelineStep.Task(name: name, progress: .init(total: totalMiB, completed: 0)))
+                return tasks.count - 1
+            }()
         var task = tasks[position]
-        task.annotations = (task.annotations ?? [:]).merging(annotations.merging(["unit": "MB"]) { old, _ in old }) { _, new in new }
+        task.annotations = (task.annotations ?? [:]).merging(annotations.merging(["unit": "MB"]) { old, _ in old }) {
+            _, new in new
+        }
         task.progress.total = totalMiB
         let clamped = Int64(min(max(percent, 0), 100))
         task.progress.completed = min(totalMiB, max(task.progress.completed, totalMiB * clamped / 100))
         if task.started == nil { task.started = now }
-        if clamped == 100 { task.finish(now: now) } else if task.phase != StepPhase.completed.rawValue {
+        if clamped == 100 {
+            task.finish(now: now)
+        } else if task.phase != StepPhase.completed.rawValue {
             task.phase = StepPhase.running.rawValue
         }
         tasks[position] = task
         pipeline[index].tasks = tasks
         pipeline[index].annotations = (pipeline[index].annotations ?? [:]).merging(["unit": "MB"]) { old, _ in old }
-        pipeline[index].progress = .init(total: tasks.reduce(0) { $0 + $1.progress.total },
+        pipeline[index].progress = .init(
+            total: tasks.reduce(0) { $0 + $1.progress.total },
             completed: tasks.reduce(0) { $0 + $1.progress.completed })
     }
 

@@ -52,8 +52,10 @@ for text in queries {
         timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
     timings.sort()
-    results.append(["query": text, "matched": matched, "median_ms": (timings[3] * 100).rounded() / 100,
-        "min_ms": (timings[0] * 100).rounded() / 100])
+    results.append([
+        "query": text, "matched": matched, "median_ms": (timings[3] * 100).rounded() / 100,
+        "min_ms": (timings[0] * 100).rounded() / 100,
+    ])
 }
 /// Patterns that take a backtracking engine seconds to minutes, each against 1 KiB of text it does not match.
 let kibibyte = String(repeating: "a", count: 1024)
@@ -73,8 +75,10 @@ for (pattern, text) in patterns {
         timings.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
     }
     timings.sort()
-    regexResults.append(["pattern": pattern, "input_bytes": text.utf8.count, "matched": matched,
-        "median_ms": (timings[3] * 1000).rounded() / 1000])
+    regexResults.append([
+        "pattern": pattern, "input_bytes": text.utf8.count, "matched": matched,
+        "median_ms": (timings[3] * 1000).rounded() / 1000,
+    ])
 }
 let output: [String: Any] = ["records": count, "queries": results, "regex": regexResults]
 let data = try JSONSerialization.data(withJSONObject: output, options: [.prettyPrinted, .sortedKeys])

@@ -89,13 +89,16 @@ struct ControllerCommand: AsyncParsableCommand {
         case (.some, nil, _), (nil, .some, _):
             throw ValidationError("--tls-cert-file and --tls-private-key-file go together")
         case (nil, nil, false):
-            throw ValidationError("the controller serves HTTPS: give --tls-cert-file and --tls-private-key-file "
-                + "(a Secret from the OpenShift service CA or cert-manager, see deploy/), or --insecure-http for "
-                + "local development")
+            throw ValidationError(
+                "the controller serves HTTPS: give --tls-cert-file and --tls-private-key-file "
+                    + "(a Secret from the OpenShift service CA or cert-manager, see deploy/), or --insecure-http for "
+                    + "local development")
         }
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
         guard maxVmsInFlight >= 1 else { throw ValidationError("--max-vms-in-flight must be at least 1") }
-        guard inventoryInterval >= 0.2 else { throw ValidationError("--inventory-interval must be at least 0.2 seconds") }
+        guard inventoryInterval >= 0.2 else {
+            throw ValidationError("--inventory-interval must be at least 0.2 seconds")
+        }
         guard queryTimeLimit > 0, queryTimeLimit <= 600 else {
             throw ValidationError("--query-time-limit must be between 0 and 600 seconds")
         }
@@ -115,7 +118,8 @@ struct ControllerCommand: AsyncParsableCommand {
         configuration.namespaces = namespaces
         configuration.controllerNamespace = controllerNamespace
         configuration.leaderElect = leaderElect
-        configuration.identity = identity ?? ProcessInfo.processInfo.environment["POD_NAME"]
+        configuration.identity =
+            identity ?? ProcessInfo.processInfo.environment["POD_NAME"]
             ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         configuration.leaseDuration = leaseDuration
         configuration.leaseRetryPeriod = leaseRetryPeriod
@@ -162,13 +166,16 @@ struct ControllerCommand: AsyncParsableCommand {
         let server = try ControllerServer.make(
             configuration: configuration, health: health, metrics: metrics, inventory: inventory,
             certificate: certificate, logger: logger)
-        let follower = certificate.map { ServiceGroupConfiguration.ServiceConfiguration(
-            service: ServingCertificateFollower(certificate: $0, logger: logger)) }
+        let follower = certificate.map {
+            ServiceGroupConfiguration.ServiceConfiguration(
+                service: ServingCertificateFollower(certificate: $0, logger: logger))
+        }
         let group = ServiceGroup(
             configuration: .init(
                 services: (follower.map { [$0] } ?? []) + [
                     .init(service: server),
-                    .init(service: controller, successTerminationBehavior: .gracefullyShutdownGroup,
+                    .init(
+                        service: controller, successTerminationBehavior: .gracefullyShutdownGroup,
                         failureTerminationBehavior: .gracefullyShutdownGroup),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

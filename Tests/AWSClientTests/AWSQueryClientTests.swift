@@ -7,7 +7,9 @@ import Testing
 private let credentials = StaticCredentialProvider(
     AWSCredentials(accessKeyID: "AKIDSTUB", secretAccessKey: "stub-secret-value"))
 
-private func ec2(_ url: URL, policy: RetryPolicy = RetryPolicy(), time: any TimeSource = VirtualTimeSource())
+private func ec2(
+    _ url: URL, policy: RetryPolicy = RetryPolicy(), time: any TimeSource = VirtualTimeSource()
+)
     throws -> EC2Client
 {
     EC2Client(region: try AWSRegion("us-east-1"), credentials: credentials, endpoint: url, policy: policy, time: time)
@@ -137,7 +139,8 @@ struct AWSQueryClientTests {
 
     @Test("a non-XML error body becomes an error with the status and an excerpt")
     func nonXMLErrorBody() async throws {
-        try await StubServer.with({ _, _, _ in .init(status: 404, body: "<!doctype html><p>Not Found</p>") }) { _, url in
+        try await StubServer.with({ _, _, _ in .init(status: 404, body: "<!doctype html><p>Not Found</p>") }) {
+            _, url in
             let error = await #expect(throws: AWSError.self) { try await ec2(url).describeVpcs() }
             #expect(error?.code == "HTTP404")
             #expect(error?.httpStatus == 404)

@@ -6,12 +6,16 @@ import Testing
 
 @Suite("Regions, endpoints and credentials")
 struct ConfigurationTests {
-    @Test("well-formed region names are accepted", arguments: ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1"])
+    @Test(
+        "well-formed region names are accepted",
+        arguments: ["us-east-1", "eu-central-2", "us-gov-west-1", "cn-north-1"])
     func goodRegions(name: String) throws {
         #expect(try AWSRegion(name).name == name)
     }
 
-    @Test("malformed region names are refused with a hint", arguments: ["", "us-east", "US-EAST-1", "useast1", "us-east-1a"])
+    @Test(
+        "malformed region names are refused with a hint",
+        arguments: ["", "us-east", "US-EAST-1", "useast1", "us-east-1a"])
     func badRegions(name: String) {
         let error = #expect(throws: AWSConfigurationError.self) { try AWSRegion(name) }
         #expect(error?.message.contains("like us-east-1") == true)
@@ -19,10 +23,12 @@ struct ConfigurationTests {
 
     @Test("endpoints follow the region, China included")
     func defaultEndpoints() throws {
-        #expect(try AWSEndpoint.resolve(service: "ec2", region: AWSRegion("eu-west-1")).absoluteString
-            == "https://ec2.eu-west-1.amazonaws.com")
-        #expect(try AWSEndpoint.resolve(service: "ec2", region: AWSRegion("cn-north-1")).absoluteString
-            == "https://ec2.cn-north-1.amazonaws.com.cn")
+        #expect(
+            try AWSEndpoint.resolve(service: "ec2", region: AWSRegion("eu-west-1")).absoluteString
+                == "https://ec2.eu-west-1.amazonaws.com")
+        #expect(
+            try AWSEndpoint.resolve(service: "ec2", region: AWSRegion("cn-north-1")).absoluteString
+                == "https://ec2.cn-north-1.amazonaws.com.cn")
     }
 
     @Test("an explicit URL beats the service variable, which beats AWS_ENDPOINT_URL")
@@ -53,7 +59,8 @@ struct ConfigurationTests {
             "AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": "tok",
         ])
         let credentials = try await provider.credentials()
-        #expect(credentials == AWSCredentials(accessKeyID: "AKIDENV", secretAccessKey: "env-secret", sessionToken: "tok"))
+        #expect(
+            credentials == AWSCredentials(accessKeyID: "AKIDENV", secretAccessKey: "env-secret", sessionToken: "tok"))
     }
 
     @Test("half a key pair in the environment is an error that names the missing variable")
@@ -68,31 +75,37 @@ struct ConfigurationTests {
     func profiles() async throws {
         let directory = try temporaryDirectory()
         try """
-            [default]
-            aws_access_key_id = AKIDDEFAULT
-            aws_secret_access_key = default-secret
-            # a comment
-            [work]
-            aws_access_key_id=AKIDWORK
-            aws_secret_access_key=work-secret
-            aws_session_token = work-token
-            """.write(toFile: "\(directory)/credentials", atomically: true, encoding: .utf8)
+        [default]
+        aws_access_key_id = AKIDDEFAULT
+        aws_secret_access_key = default-secret
+        # a comment
+        [work]
+        aws_access_key_id=AKIDWORK
+        aws_secret_access_key=work-secret
+        aws_session_token = work-token
+        """.write(toFile: "\(directory)/credentials", atomically: true, encoding: .utf8)
         try """
-            [profile other]
-            aws_access_key_id = AKIDOTHER
-            aws_secret_access_key = other-secret
-            region = eu-west-1
-            """.write(toFile: "\(directory)/config", atomically: true, encoding: .utf8)
-        let base = ["AWS_SHARED_CREDENTIALS_FILE": "\(directory)/credentials", "AWS_CONFIG_FILE": "\(directory)/config"]
+        [profile other]
+        aws_access_key_id = AKIDOTHER
+        aws_secret_access_key = other-secret
+        region = eu-west-1
+        """.write(toFile: "\(directory)/config", atomically: true, encoding: .utf8)
+        let base = [
+            "AWS_SHARED_CREDENTIALS_FILE": "\(directory)/credentials", "AWS_CONFIG_FILE": "\(directory)/config",
+        ]
         let region = try AWSRegion("us-east-1")
 
         let byDefault = try await ProfileCredentialProvider(environment: base, region: region).credentials()
         #expect(byDefault.accessKeyID == "AKIDDEFAULT")
-        let work = try await ProfileCredentialProvider(environment: base.merging(["AWS_PROFILE": "work"]) { $1 },
-            region: region).credentials()
+        let work = try await ProfileCredentialProvider(
+            environment: base.merging(["AWS_PROFILE": "work"]) { $1 },
+            region: region
+        ).credentials()
         #expect(work.sessionToken == "work-token")
-        let other = try await ProfileCredentialProvider(environment: base.merging(["AWS_PROFILE": "other"]) { $1 },
-            region: region).credentials()
+        let other = try await ProfileCredentialProvider(
+            environment: base.merging(["AWS_PROFILE": "other"]) { $1 },
+            region: region
+        ).credentials()
         #expect(other.accessKeyID == "AKIDOTHER")
     }
 
@@ -102,8 +115,10 @@ struct ConfigurationTests {
         try "[default]\naws_access_key_id = A\naws_secret_access_key = s\n"
             .write(toFile: "\(directory)/credentials", atomically: true, encoding: .utf8)
         let provider = ProfileCredentialProvider(
-            environment: ["AWS_SHARED_CREDENTIALS_FILE": "\(directory)/credentials", "AWS_PROFILE": "nope",
-                "HOME": directory],
+            environment: [
+                "AWS_SHARED_CREDENTIALS_FILE": "\(directory)/credentials", "AWS_PROFILE": "nope",
+                "HOME": directory,
+            ],
             region: try AWSRegion("us-east-1"))
         let error = await #expect(throws: AWSConfigurationError.self) { try await provider.credentials() }
         #expect(error?.message.contains("'nope'") == true)
@@ -119,7 +134,8 @@ struct ConfigurationTests {
         #expect(missingError?.message.contains("\(directory)/absent") == true)
 
         try "[default\naws_access_key_id = A\n".write(toFile: "\(directory)/bad", atomically: true, encoding: .utf8)
-        let malformed = ProfileCredentialProvider(environment: ["AWS_SHARED_CREDENTIALS_FILE": "\(directory)/bad"],
+        let malformed = ProfileCredentialProvider(
+            environment: ["AWS_SHARED_CREDENTIALS_FILE": "\(directory)/bad"],
             region: region)
         let malformedError = await #expect(throws: AWSConfigurationError.self) { try await malformed.credentials() }
         #expect(malformedError?.message.contains("line 1") == true)
@@ -142,7 +158,9 @@ struct ConfigurationTests {
             let time: VirtualTimeSource
             init(time: VirtualTimeSource) { self.time = time }
             func credentials() async throws -> AWSCredentials {
-                let call = lock.withLock { calls += 1; return calls }
+                let call = lock.withLock {
+                    calls += 1; return calls
+                }
                 return AWSCredentials(
                     accessKeyID: "AKID\(call)", secretAccessKey: "s", expiration: time.date().addingTimeInterval(3600))
             }

@@ -13,13 +13,14 @@ struct DecodingTests {
         parameters.set(tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: [Tag("k", "v")])])
         parameters.set("Encrypted", true)
         parameters.set("Iops", nil as Int?)
-        #expect(parameters.pairs.map { "\($0)=\($1)" } == [
-            "InstanceId.1=i-1", "InstanceId.2=i-2",
-            "Filter.1.Name=tag:tier", "Filter.1.Value.1=web", "Filter.1.Value.2=db",
-            "Filter.2.Name=owner-id", "Filter.2.Value.1=123",
-            "TagSpecification.1.ResourceType=snapshot", "TagSpecification.1.Tag.1.Key=k",
-            "TagSpecification.1.Tag.1.Value=v", "Encrypted=true",
-        ])
+        #expect(
+            parameters.pairs.map { "\($0)=\($1)" } == [
+                "InstanceId.1=i-1", "InstanceId.2=i-2",
+                "Filter.1.Name=tag:tier", "Filter.1.Value.1=web", "Filter.1.Value.2=db",
+                "Filter.2.Name=owner-id", "Filter.2.Value.1=123",
+                "TagSpecification.1.ResourceType=snapshot", "TagSpecification.1.Tag.1.Key=k",
+                "TagSpecification.1.Tag.1.Value=v", "Encrypted=true",
+            ])
     }
 
     @Test("an instance decodes with its devices, interfaces and tags, and encodes with AWS's names")
@@ -80,12 +81,14 @@ struct DecodingTests {
         #expect(sts.isPermanent)
     }
 
-    @Test("retry classification follows codes first, then status", arguments: [
-        ("RequestLimitExceeded", 503, true), ("Throttling", 400, true), ("InternalError", 500, true),
-        ("HTTP502", 502, true), ("UnauthorizedOperation", 403, false), ("AuthFailure", 401, false),
-        ("InvalidParameterValue", 400, false), ("InvalidSnapshot.NotFound", 400, false),
-        ("ConnectionError", 0, true), ("RequestTimeout", 0, true),
-    ])
+    @Test(
+        "retry classification follows codes first, then status",
+        arguments: [
+            ("RequestLimitExceeded", 503, true), ("Throttling", 400, true), ("InternalError", 500, true),
+            ("HTTP502", 502, true), ("UnauthorizedOperation", 403, false), ("AuthFailure", 401, false),
+            ("InvalidParameterValue", 400, false), ("InvalidSnapshot.NotFound", 400, false),
+            ("ConnectionError", 0, true), ("RequestTimeout", 0, true),
+        ])
     func classification(code: String, status: Int, retryable: Bool) {
         let error = AWSError(code: code, message: "", operation: "ec2:X", httpStatus: status == 0 ? nil : status)
         #expect(error.isRetryable == retryable)
@@ -147,5 +150,9 @@ final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
 
-    func next() -> Int { lock.withLock { value += 1; return value } }
+    func next() -> Int {
+        lock.withLock {
+            value += 1; return value
+        }
+    }
 }

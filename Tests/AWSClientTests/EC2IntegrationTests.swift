@@ -7,7 +7,8 @@ import Testing
 
 /// Every EC2 and STS operation against moto through the EC2 proxy, on the fixture fleet in an account of its own.
 /// Serialized: the waiter tests change the proxy's state timings, which are global.
-@Suite("EC2 operations on the fixture fleet", .serialized,
+@Suite(
+    "EC2 operations on the fixture fleet", .serialized,
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct EC2IntegrationTests {
     let environment = LocalEnvironment.current!
@@ -146,12 +147,15 @@ struct EC2IntegrationTests {
 
     @Test("CreateVolume from a snapshot keeps type and size; the same ClientToken never makes a second volume")
     func createVolumeIdempotent() async throws {
-        let source = try #require(try await ec2.describeVolumes(ids: fleet["db-1"].volumeIDs).first { $0.volumeType == "io1" })
+        let source = try #require(
+            try await ec2.describeVolumes(ids: fleet["db-1"].volumeIDs).first { $0.volumeType == "io1" })
         let snapshot = try await ec2.createSnapshot(volumeID: source.volumeID, tags: [Tag("purpose", "test")])
         let input = CreateVolumeInput(
             availabilityZone: "us-east-1c", snapshotID: snapshot.snapshotID, size: source.size,
             volumeType: source.volumeType, iops: source.iops, clientToken: "mig-uid-\(source.volumeID)",
-            tagSpecifications: [TagSpecification(resourceType: "volume", tags: [Tag("forklift.konveyor.io/volume", source.volumeID)])])
+            tagSpecifications: [
+                TagSpecification(resourceType: "volume", tags: [Tag("forklift.konveyor.io/volume", source.volumeID)])
+            ])
         let first = try await ec2.createVolume(input)
         let second = try await ec2.createVolume(input)
         #expect(first.volumeID == second.volumeID)
@@ -173,11 +177,13 @@ struct EC2IntegrationTests {
         let snapshot = try await ec2.createSnapshot(volumeID: fleet["web-2"].volumeIDs[0])
         try await ec2.modifySnapshotCreateVolumePermission(
             snapshotID: snapshot.snapshotID, operation: .add, accountIDs: ["444455556666"])
-        #expect(try await ec2.describeSnapshotCreateVolumePermissions(snapshotID: snapshot.snapshotID) == ["444455556666"])
+        #expect(
+            try await ec2.describeSnapshotCreateVolumePermissions(snapshotID: snapshot.snapshotID) == ["444455556666"])
         try await ec2.modifySnapshotCreateVolumePermission(
             snapshotID: snapshot.snapshotID, operation: .remove, accountIDs: ["444455556666"])
         #expect(try await ec2.describeSnapshotCreateVolumePermissions(snapshotID: snapshot.snapshotID).isEmpty)
-        let copy = try await ec2.copySnapshot(sourceRegion: "us-east-1", sourceSnapshotID: snapshot.snapshotID,
+        let copy = try await ec2.copySnapshot(
+            sourceRegion: "us-east-1", sourceSnapshotID: snapshot.snapshotID,
             tags: [Tag("copied", "yes")])
         try await ec2.createTags(resourceIDs: [copy], tags: [Tag("extra", "1")])
         let copied = try #require(try await ec2.describeSnapshots(ids: [copy]).first)
@@ -197,10 +203,14 @@ struct EC2IntegrationTests {
     func transientFaultsRetried() async throws {
         let client = try environment.ec2(account: fleet.account, time: VirtualTimeSource())
         let before = try await proxy.calls(account: fleet.account)["DescribeVpcs"] ?? 0
-        try await proxy.armFault(["action": "DescribeVpcs", "account": fleet.account, "code": "RequestLimitExceeded",
-            "status": 503, "count": 2])
-        try await proxy.armFault(["action": "DescribeVpcs", "account": fleet.account, "code": "InternalError",
-            "status": 500, "count": 1])
+        try await proxy.armFault([
+            "action": "DescribeVpcs", "account": fleet.account, "code": "RequestLimitExceeded",
+            "status": 503, "count": 2,
+        ])
+        try await proxy.armFault([
+            "action": "DescribeVpcs", "account": fleet.account, "code": "InternalError",
+            "status": 500, "count": 1,
+        ])
         try await proxy.armFault(["action": "DescribeVpcs", "account": fleet.account, "kind": "reset", "count": 1])
         let vpcs = try await client.describeVpcs(ids: [fleet.vpc])
         #expect(vpcs.count == 1)
@@ -211,8 +221,10 @@ struct EC2IntegrationTests {
     @Test("UnauthorizedOperation is not retried")
     func permanentNotRetried() async throws {
         let before = try await proxy.calls(account: fleet.account)["StopInstances"] ?? 0
-        try await proxy.armFault(["action": "StopInstances", "account": fleet.account, "code": "UnauthorizedOperation",
-            "status": 403, "count": 1])
+        try await proxy.armFault([
+            "action": "StopInstances", "account": fleet.account, "code": "UnauthorizedOperation",
+            "status": 403, "count": 1,
+        ])
         let error = await #expect(throws: AWSError.self) { try await ec2.stopInstances(ids: [fleet["db-1"].id]) }
         #expect(error?.code == "UnauthorizedOperation")
         #expect((try await proxy.calls(account: fleet.account)["StopInstances"] ?? 0) - before == 1)
@@ -222,12 +234,16 @@ struct EC2IntegrationTests {
     func lostAnswerStillOneVolume() async throws {
         let client = try environment.ec2(account: fleet.account, time: VirtualTimeSource())
         let snapshot = try await ec2.createSnapshot(volumeID: fleet["win-1"].volumeIDs[0])
-        try await proxy.armFault(["action": "CreateVolume", "account": fleet.account, "code": "InternalError",
-            "status": 500, "count": 1, "after": true])
-        let volume = try await client.createVolume(CreateVolumeInput(
-            availabilityZone: "us-east-1c", snapshotID: snapshot.snapshotID, volumeType: "gp3",
-            clientToken: "lost-answer-\(snapshot.snapshotID)",
-            tagSpecifications: [TagSpecification(resourceType: "volume", tags: [Tag("lost", snapshot.snapshotID)])]))
+        try await proxy.armFault([
+            "action": "CreateVolume", "account": fleet.account, "code": "InternalError",
+            "status": 500, "count": 1, "after": true,
+        ])
+        let volume = try await client.createVolume(
+            CreateVolumeInput(
+                availabilityZone: "us-east-1c", snapshotID: snapshot.snapshotID, volumeType: "gp3",
+                clientToken: "lost-answer-\(snapshot.snapshotID)",
+                tagSpecifications: [TagSpecification(resourceType: "volume", tags: [Tag("lost", snapshot.snapshotID)])])
+        )
         let tagged = try await ec2.describeVolumes(filters: [.tag("lost", snapshot.snapshotID)])
         #expect(tagged.map(\.volumeID) == [volume.volumeID])
     }

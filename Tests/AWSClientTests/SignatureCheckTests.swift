@@ -14,7 +14,8 @@ struct SignatureCheckTests {
         defer { moto.stop() }
         let region = try AWSRegion("us-east-1")
         let good = EC2Client(
-            region: region, credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: keyID, secretAccessKey: secret)),
+            region: region,
+            credentials: StaticCredentialProvider(AWSCredentials(accessKeyID: keyID, secretAccessKey: secret)),
             endpoint: moto.url)
         let vpcs = try await good.describeVpcs()
         #expect(!vpcs.isEmpty)

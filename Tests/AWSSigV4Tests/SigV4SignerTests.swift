@@ -74,8 +74,9 @@ struct SigV4SignerTests {
         #expect(URIEncoding.encode("a b+c=*~/:é") == "a%20b%2Bc%3D%2A~%2F%3A%C3%A9")
         #expect(URIEncoding.encode("/a b/c", keepSlash: true) == "/a%20b/c")
         // Form bodies as botocore writes them: a space is '+', a literal '+' is escaped.
-        #expect(URIEncoding.formBody([("Tag.1.Value", "a b+c"), ("Description", "x~y/z")])
-            == "Tag.1.Value=a+b%2Bc&Description=x~y%2Fz")
+        #expect(
+            URIEncoding.formBody([("Tag.1.Value", "a b+c"), ("Description", "x~y/z")])
+                == "Tag.1.Value=a+b%2Bc&Description=x~y%2Fz")
     }
 
     @Test("credentials never print their secret")

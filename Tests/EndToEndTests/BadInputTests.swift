@@ -7,7 +7,8 @@ import Testing
 /// Bad input end to end: wrong flags, values, names and queries on the command line, and malformed objects
 /// applied with kubectl. Each invocation exits non-zero with a message that names the problem and changes
 /// nothing; the controller marks bad objects with conditions and keeps running.
-@Suite("Bad input", .serialized,
+@Suite(
+    "Bad input", .serialized,
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct BadInputTests {
     /// Every object of the kinds the CLI writes, in the scenario's namespace, with its resourceVersion.
@@ -19,7 +20,9 @@ struct BadInputTests {
         for resource in [ResourceType.providers, .plans, .migrations, .networkMaps, .storageMaps, .secrets] {
             for item in try await scenario.client.listAll(resource, namespace: scenario.namespace).items {
                 let metadata = item["metadata"] ?? .null
-                let version = resource == .secrets ? metadata["resourceVersion"]?.stringValue
+                let version =
+                    resource == .secrets
+                    ? metadata["resourceVersion"]?.stringValue
                     : metadata["generation"].map { "\($0)" }
                 let marks = ["labels", "annotations", "finalizers"].map {
                     String(decoding: (metadata[$0] ?? .null).serialized(), as: UTF8.self)
@@ -39,16 +42,36 @@ struct BadInputTests {
             try "name: [unclosed".write(toFile: badFile, atomically: true, encoding: .utf8)
             let keys = ["-u", "AKIAEXAMPLE", "-p", "not-a-real-secret"]
             let cases: [([String], String)] = [
-                (["create", "provider", "x", "--type", "vsphere", "--ec2-region", "us-east-1"] + keys, "not supported"),
+                (
+                    ["create", "provider", "x", "--type", "vsphere", "--ec2-region", "us-east-1"] + keys,
+                    "not supported"
+                ),
                 (["create", "provider", "--type", "ec2", "--ec2-region", "us-east-1"] + keys, "name"),
                 (["create", "provider", "Bad_Name", "--type", "ec2", "--ec2-region", "us-east-1"] + keys, "not valid"),
                 (["create", "provider", "x", "--type", "ec2"] + keys, "--ec2-region is required"),
                 (["create", "provider", "x", "--type", "ec2", "--ec2-region", "mars-north-9"] + keys, "region"),
-                (["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "-u", "AKIAEXAMPLE"], "password"),
-                (["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--secret", "s"] + keys, "cannot be combined"),
-                (["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--target-az", "eu-west-1a"] + keys, "not in"),
-                (["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "-o", "table"] + keys, "yaml or json"),
-                (["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--wait-timeout=-1"] + keys, "negative"),
+                (
+                    ["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "-u", "AKIAEXAMPLE"],
+                    "password"
+                ),
+                (
+                    ["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--secret", "s"] + keys,
+                    "cannot be combined"
+                ),
+                (
+                    [
+                        "create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--target-az",
+                        "eu-west-1a",
+                    ] + keys, "not in"
+                ),
+                (
+                    ["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "-o", "table"] + keys,
+                    "yaml or json"
+                ),
+                (
+                    ["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--wait-timeout=-1"]
+                        + keys, "negative"
+                ),
                 (["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1"] + keys, "exists"),
                 (["get", "provider", "nope"], "not found"),
                 (["get", "provider", "-o", "xml"], "xml"),
@@ -67,17 +90,53 @@ struct BadInputTests {
                 (["get", "inventory", "ec2-instance", "my-ec2", "-q", "where name in ('a')"], "["),
                 (["get", "inventory", "ec2-instance", "my-ec2", "-o", "csv"], "csv"),
                 (["create", "mapping", "network", "m", "--source", "my-ec2"], "--network-pairs"),
-                (["create", "mapping", "storage", "m", "--source", "my-ec2", "--network-pairs", "a:b"], "--storage-pairs"),
-                (["create", "mapping", "network", "m", "--source", "my-ec2", "--network-pairs", "subnet-none:default"], "not in the provider's inventory"),
-                (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:no-such-class"], "does not exist"),
-                (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:gp3-csi;volumeMode=Weird"], "volumeMode"),
-                (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:gp3-csi;volumeMode=Filesystem"],
-                    "asks for volumeMode Filesystem, which cannot be honoured"),
-                (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:gp3-csi;accessMode=ReadWriteMany"],
-                    "accessMode ReadWriteMany"),
-                (["create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs", "gp3:gp3-csi,gp3:gp2-csi"], "twice"),
+                (
+                    ["create", "mapping", "storage", "m", "--source", "my-ec2", "--network-pairs", "a:b"],
+                    "--storage-pairs"
+                ),
+                (
+                    [
+                        "create", "mapping", "network", "m", "--source", "my-ec2", "--network-pairs",
+                        "subnet-none:default",
+                    ], "not in the provider's inventory"
+                ),
+                (
+                    [
+                        "create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs",
+                        "gp3:no-such-class",
+                    ], "does not exist"
+                ),
+                (
+                    [
+                        "create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs",
+                        "gp3:gp3-csi;volumeMode=Weird",
+                    ], "volumeMode"
+                ),
+                (
+                    [
+                        "create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs",
+                        "gp3:gp3-csi;volumeMode=Filesystem",
+                    ],
+                    "asks for volumeMode Filesystem, which cannot be honoured"
+                ),
+                (
+                    [
+                        "create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs",
+                        "gp3:gp3-csi;accessMode=ReadWriteMany",
+                    ],
+                    "accessMode ReadWriteMany"
+                ),
+                (
+                    [
+                        "create", "mapping", "storage", "m", "--source", "my-ec2", "--storage-pairs",
+                        "gp3:gp3-csi,gp3:gp2-csi",
+                    ], "twice"
+                ),
                 (["create", "mapping", "bogus", "m", "--source", "my-ec2"], "bogus"),
-                (["create", "mapping", "network", "m", "--source", "nope", "--network-pairs", "a:default"], "not found"),
+                (
+                    ["create", "mapping", "network", "m", "--source", "nope", "--network-pairs", "a:default"],
+                    "not found"
+                ),
                 (["describe", "mapping", "network", "nope"], "not found"),
                 (["delete", "mapping", "storage", "nope"], "not found"),
                 (["delete", "mapping", "storage", "existing-storage-map"], "used by plan existing"),
@@ -86,14 +145,39 @@ struct BadInputTests {
                 (["create", "plan", "p", "q", "--source", "my-ec2", "--vms", "web-2"], "q"),
                 (["create", "plan", "p", "--source", "my-ec2", "--vms", " "], "--vms is empty"),
                 (["create", "plan", "existing", "--source", "my-ec2", "--vms", "web-2"], "already exists"),
-                (["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--target-labels", "novalue"], "key=value"),
-                (["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--target-node-selector", "=x"], "key=value"),
-                (["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--storage-mapping", "nope"], "not found"),
-                (["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--network-mapping", "nope"], "not found"),
-                (["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--default-target-network", "a/b/c"], "default-target-network"),
+                (
+                    ["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--target-labels", "novalue"],
+                    "key=value"
+                ),
+                (
+                    ["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--target-node-selector", "=x"],
+                    "key=value"
+                ),
+                (
+                    ["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--storage-mapping", "nope"],
+                    "not found"
+                ),
+                (
+                    ["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--network-mapping", "nope"],
+                    "not found"
+                ),
+                (
+                    [
+                        "create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--default-target-network",
+                        "a/b/c",
+                    ], "default-target-network"
+                ),
                 (["create", "plan", "p", "--source", "my-ec2", "--vms", "@\(badFile)"], "not a YAML or JSON list"),
-                (["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--target-namespace", ""], "namespace"),
-                (["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--storage-mapping", "m", "--default-target-storage-class", "gp3-csi"], "no effect"),
+                (
+                    ["create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--target-namespace", ""],
+                    "namespace"
+                ),
+                (
+                    [
+                        "create", "plan", "p", "--source", "my-ec2", "--vms", "web-2", "--storage-mapping", "m",
+                        "--default-target-storage-class", "gp3-csi",
+                    ], "no effect"
+                ),
                 (["get", "plan", "nope"], "not found"),
                 (["get", "plan", "--vms"], "exactly one plan"),
                 (["get", "plan", "nope", "--disk"], "not found"),
@@ -125,7 +209,9 @@ struct BadInputTests {
             let unknown = try await MTVCLI.run(["frobnicate"], environment: scenario.environment)
             #expect(unknown.status != 0 && unknown.stderr.contains("frobnicate"), "\(unknown.stderr)")
             let after = try await Self.state(scenario)
-            #expect(after == before, "nothing changed: before \(Set(before).subtracting(after)), after \(Set(after).subtracting(before))")
+            #expect(
+                after == before,
+                "nothing changed: before \(Set(before).subtracting(after)), after \(Set(after).subtracting(before))")
         }
     }
 
@@ -134,8 +220,10 @@ struct BadInputTests {
         try await InventoryEndToEndTests.withInventory { scenario, ids in
             let web2 = try #require(ids["web-2"])
             let ns = scenario.namespace
-            func plan(_ name: String, source: String = "my-ec2", vm: String = web2, targetNamespace: String = "vms",
-                extra: String = "") -> String {
+            func plan(
+                _ name: String, source: String = "my-ec2", vm: String = web2, targetNamespace: String = "vms",
+                extra: String = ""
+            ) -> String {
                 """
                 apiVersion: forklift.konveyor.io/v1beta1
                 kind: Plan
@@ -177,20 +265,27 @@ struct BadInputTests {
                 metadata: {name: no-secret, namespace: \(ns)}
                 spec: {type: ec2, url: "", secret: {name: missing-secret, namespace: \(ns)}}
                 """,
-            ].map { $0.replacingOccurrences(of: "nets", with: "base-network-map").replacingOccurrences(of: "disks", with: "base-storage-map") }
+            ].map {
+                $0.replacingOccurrences(of: "nets", with: "base-network-map").replacingOccurrences(
+                    of: "disks", with: "base-storage-map")
+            }
             var noMaps = manifests
             noMaps[4] = manifests[4].replacingOccurrences(of: "base-network-map", with: "missing-map")
             for manifest in noMaps {
-                let applied = try await ProcessRunner.run(["kubectl", "apply", "-f", "-"], environment: scenario.environment.variables,
+                let applied = try await ProcessRunner.run(
+                    ["kubectl", "apply", "-f", "-"], environment: scenario.environment.variables,
                     input: manifest)
                 #expect(applied.status == 0, "\(applied.stderr)")
             }
             let expected: [(String, String)] = [
                 ("no-provider", "SourceProviderNotValid"), ("no-vm", "VMNotFound"),
-                ("bad-namespace", "TargetNamespaceNotValid"), ("warm", "MigrationTypeNotValid"), ("no-maps", "NetworkMapNotValid"),
+                ("bad-namespace", "TargetNamespaceNotValid"), ("warm", "MigrationTypeNotValid"),
+                ("no-maps", "NetworkMapNotValid"),
             ]
             for (name, condition) in expected {
-                let validated = try await PlanEndToEndTests.validated(scenario, name) { $0.status?.conditions?[type: condition] != nil }
+                let validated = try await PlanEndToEndTests.validated(scenario, name) {
+                    $0.status?.conditions?[type: condition] != nil
+                }
                 #expect(validated.status?.conditions?.isTrue("Ready") == false, "\(name)")
             }
             let orphan = try await MigrationEndToEndTests.finished(scenario, plan: "never-created", seconds: 20)

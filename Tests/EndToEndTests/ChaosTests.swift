@@ -6,7 +6,8 @@ import Testing
 
 /// Chaos: migrations that must succeed (or fail cleanly) while the controller is killed, AWS misbehaves and the
 /// Kubernetes API answers with errors. `make test` runs a short form; `make chaos` (MTV_CHAOS=full) the long one.
-@Suite("Chaos", .serialized,
+@Suite(
+    "Chaos", .serialized,
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .timeLimit(.minutes(10)))
 struct ChaosTests {
     static let full = ProcessInfo.processInfo.environment["MTV_CHAOS"] == "full"
@@ -16,50 +17,68 @@ struct ChaosTests {
         _ scenario: Scenario, _ sandbox: AWSSandbox, inventoryURL: URL, plan: String
     ) async throws {
         let env = ["MTV_INVENTORY_URL": inventoryURL.absoluteString]
-        let provider = try await scenario.mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
-            "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url", sandbox.url.absoluteString,
-            "--auto-target-credentials"], extraEnvironment: env)
+        let provider = try await scenario.mtv(
+            [
+                "create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
+                "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url",
+                sandbox.url.absoluteString,
+                "--auto-target-credentials",
+            ], extraEnvironment: env)
         #expect(provider.status == 0, "\(provider.stderr)")
         _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated", seconds: 60)
         try await sandbox.control.resetCalls()  // count the migration alone
-        let created = try await scenario.mtv(["create", "plan", plan, "--source", "my-ec2", "--vms", "where label.fleet = 'bench'",
-            "--target-namespace", "\(scenario.namespace)-\(plan)"], extraEnvironment: env)
+        let created = try await scenario.mtv(
+            [
+                "create", "plan", plan, "--source", "my-ec2", "--vms", "where label.fleet = 'bench'",
+                "--target-namespace", "\(scenario.namespace)-\(plan)",
+            ], extraEnvironment: env)
         #expect(created.stdout.contains("The plan is Ready."), "\(created.stdout)\(created.stderr)")
         #expect(try await scenario.mtv(["start", "plan", plan], extraEnvironment: env).status == 0)
     }
 
     /// Everything a finished migration of `count` two-disk VMs must leave, and nothing more.
     static func verify(_ scenario: Scenario, _ sandbox: AWSSandbox, plan: String, count: Int) async throws {
-        let migration = try #require(try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
-            .first { $0.spec.plan.name == plan })
+        let migration = try #require(
+            try await scenario.client.list(Migration.self, namespace: scenario.namespace).items
+                .first { $0.spec.plan.name == plan })
         let vms = migration.status?.vms ?? []
         #expect(vms.count == count)
-        #expect(vms.allSatisfy { $0.conditions?.isTrue("Succeeded") == true },
+        #expect(
+            vms.allSatisfy { $0.conditions?.isTrue("Succeeded") == true },
             "failed: \(vms.filter { $0.error != nil }.map { "\($0.name ?? ""): \($0.error?.reasons ?? [])" })")
         let uid = try #require(migration.metadata.uid)
         let filter = "Name=tag:forklift.konveyor.io/migration-uid,Values=\(uid)"
-        let result = try await sandbox.aws(["describe-volumes", "--filters", filter, "--output", "json"],
+        let result = try await sandbox.aws(
+            ["describe-volumes", "--filters", filter, "--output", "json"],
             environment: scenario.environment.variables)
         let volumes = (try JSONValue(parsing: Data(result.stdout.utf8)))["Volumes"]?.arrayValue ?? []
         let sources = volumes.compactMap { volume in
-            (volume["Tags"]?.arrayValue ?? []).first { $0["Key"] == "forklift.konveyor.io/volume" }?["Value"]?.stringValue
+            (volume["Tags"]?.arrayValue ?? []).first { $0["Key"] == "forklift.konveyor.io/volume" }?["Value"]?
+                .stringValue
         }
         #expect(volumes.count == 2 * count, "one new volume per source volume: \(volumes.count)")
         #expect(Set(sources).count == sources.count, "no source volume has two new volumes")
-        let snapshots = try await sandbox.aws(["describe-snapshots", "--filters", filter, "--output", "json"],
+        let snapshots = try await sandbox.aws(
+            ["describe-snapshots", "--filters", filter, "--output", "json"],
             environment: scenario.environment.variables)
-        #expect((try JSONValue(parsing: Data(snapshots.stdout.utf8)))["Snapshots"]?.arrayValue?.isEmpty == true,
+        #expect(
+            (try JSONValue(parsing: Data(snapshots.stdout.utf8)))["Snapshots"]?.arrayValue?.isEmpty == true,
             "no migration snapshot remains")
         let namespace = "\(scenario.namespace)-\(plan)"
         let claims = try await scenario.client.listAll(.persistentVolumeClaims, namespace: namespace).items
         let machines = try await scenario.client.listAll(.virtualMachines, namespace: namespace).items
-        let pvs = try await scenario.client.listAll(.persistentVolumes,
-            options: ListOptions(labelSelector: "forklift.konveyor.io/migration-uid=\(uid)")).items
-        #expect(claims.count == 2 * count && pvs.count == 2 * count && machines.count == count,
+        let pvs = try await scenario.client.listAll(
+            .persistentVolumes,
+            options: ListOptions(labelSelector: "forklift.konveyor.io/migration-uid=\(uid)")
+        ).items
+        #expect(
+            claims.count == 2 * count && pvs.count == 2 * count && machines.count == count,
             "PVCs \(claims.count), PVs \(pvs.count), VMs \(machines.count)")
     }
 
-    static func waitFinished(_ scenario: Scenario, plan: String, seconds: Double, while tick: () async throws -> Void)
+    static func waitFinished(
+        _ scenario: Scenario, plan: String, seconds: Double, while tick: () async throws -> Void
+    )
         async throws
     {
         let deadline = Date().addingTimeInterval(seconds)
@@ -78,12 +97,14 @@ struct ChaosTests {
     func randomKills() async throws {
         let count = Self.full ? 20 : 5
         let kills = Self.full ? 10 : 4
-        let sandbox = try await AWSSandbox(stateDelays: Self.full ? "stop=2,snapshot=8,volume=3" : "stop=1,snapshot=3,volume=1",
+        let sandbox = try await AWSSandbox(
+            stateDelays: Self.full ? "stop=2,snapshot=8,volume=3" : "stop=1,snapshot=3,volume=1",
             extra: count)
         defer { sandbox.stop() }
         try await Scenario.with(controller: false) { scenario in
             let start = {
-                try await ControllerProcess(environment: scenario.environment, namespace: scenario.namespace,
+                try await ControllerProcess(
+                    environment: scenario.environment, namespace: scenario.namespace,
                     extraArguments: ["--inventory-interval", "2"])
             }
             var controller = try await start()
@@ -94,8 +115,11 @@ struct ChaosTests {
             var phasesHit = Set<String>()
             // Kills land at random moments, but only while some VM is between its first AWS call and its VM: a
             // restarted controller that has not moved yet is not killed again before it has.
-            let midPipeline: Set<String> = ["PowerOffSource", "WaitForPowerOff", "CreateSnapshots", "WaitForSnapshots",
-                "CreateVolumes", "WaitForVolumes", "CreatePVsAndPVCs", "CreateGuestConversionPod", "ConvertGuest", "CreateVM"]
+            let midPipeline: Set<String> = [
+                "PowerOffSource", "WaitForPowerOff", "CreateSnapshots", "WaitForSnapshots",
+                "CreateVolumes", "WaitForVolumes", "CreatePVsAndPVCs", "CreateGuestConversionPod", "ConvertGuest",
+                "CreateVM",
+            ]
             var nextKill = Date().addingTimeInterval(Double.random(in: 0.5...2, using: &generator))
             try await Self.waitFinished(scenario, plan: "kills", seconds: Self.full ? 400 : 180) {
                 guard killed < kills, Date() > nextKill else { return }
@@ -137,12 +161,14 @@ struct ChaosTests {
             let calls = try await sandbox.control.calls()
             let total = calls.values.reduce(0, +)
             let injected = try await sandbox.control.injectedFaults().values.reduce(0, +)
-            print("chaos: \(total) AWS calls, \(injected) answered with an injected fault, for \(count) VMs: "
-                + calls.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print(
+                "chaos: \(total) AWS calls, \(injected) answered with an injected fault, for \(count) VMs: "
+                    + calls.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             try await Self.verify(scenario, sandbox, plan: "flaky", count: count)
             // Fault-free, a 2-disk VM takes about 8 calls (6 of them creates, deletes and the stop; the rest batched
             // polls, more of them on a loaded machine); retried polls add a few, a retry storm many more.
-            #expect(Double(total - injected) / Double(count) <= 12, "successful calls per VM stay near the fault-free 8")
+            #expect(
+                Double(total - injected) / Double(count) <= 12, "successful calls per VM stay near the fault-free 8")
             #expect(Double(injected) <= Double(total) * probability * 1.6, "every fault costs one retry, no storm")
         }
     }
@@ -159,7 +185,10 @@ struct ChaosTests {
             let faults: [[String: Any]] = [
                 ["resource": "migrations/status", "namespace": scenario.namespace, "status": 409, "count": 3],
                 ["resource": "migrations/status", "namespace": scenario.namespace, "status": 500, "count": 2],
-                ["method": "POST", "resource": "persistentvolumeclaims", "namespace": namespace, "status": 500, "count": 2],
+                [
+                    "method": "POST", "resource": "persistentvolumeclaims", "namespace": namespace, "status": 500,
+                    "count": 2,
+                ],
                 ["method": "POST", "resource": "virtualmachines", "namespace": namespace, "status": 503, "count": 1],
                 ["resource": "plans/status", "namespace": scenario.namespace, "status": 409, "count": 2],
             ]

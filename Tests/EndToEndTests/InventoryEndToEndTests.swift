@@ -7,7 +7,8 @@ import Testing
 
 /// The acceptance cases of `shared/acceptance/query-cases.md`, end to end: the fixture fleet in moto, a provider,
 /// the controller's collector and inventory service, and `kubectl mtv get inventory`.
-@Suite("Inventory end to end", .serialized,
+@Suite(
+    "Inventory end to end", .serialized,
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct InventoryEndToEndTests {
     /// A ready provider over the fleet in moto's default account, with a collecting controller.
@@ -64,9 +65,13 @@ struct InventoryEndToEndTests {
                 #expect(Set(try await names(scenario, query)) == expected, "\(query)")
             }
             #expect(try await names(scenario, "where powerState = 'On' order by name") == ["arm-1", "db-1", "web-1"])
-            let projected = try await scenario.inventory("ec2-instance", "my-ec2", "-q",
-                "select name, InstanceType where label.Environment in ['production', 'staging'] order by name desc limit 2")
-            let lines = projected.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            let projected = try await scenario.inventory(
+                "ec2-instance", "my-ec2", "-q",
+                "select name, InstanceType where label.Environment in ['production', 'staging'] order by name desc limit 2"
+            )
+            let lines = projected.stdout.split(separator: "\n").map {
+                $0.split(separator: " ", omittingEmptySubsequences: true)
+            }
             #expect(lines.first == ["NAME", "INSTANCETYPE"])
             #expect(lines.dropFirst().map { $0.first.map(String.init) } == ["win-1", "web-2"])
         }
@@ -100,11 +105,14 @@ struct InventoryEndToEndTests {
             let types = try await scenario.inventory("ec2-volume-type", "my-ec2")
             #expect(types.stdout.contains("gp3") && types.stdout.contains("MAX-IOPS"))
             let networks = try await scenario.inventory("ec2-network", "my-ec2", "-o", "json")
-            let kinds = try JSONValue(parsing: Data(networks.stdout.utf8)).arrayValue?.compactMap { $0["networkType"]?.stringValue }
+            let kinds = try JSONValue(parsing: Data(networks.stdout.utf8)).arrayValue?.compactMap {
+                $0["networkType"]?.stringValue
+            }
             #expect(Set(kinds ?? []) == ["vpc", "subnet"])
             let none = try await scenario.inventory("ec2-instance", "my-ec2", "-q", "where name = 'nope'")
             #expect(none.stdout.contains("No EC2 instances found"))
-            let markdown = try await scenario.inventory("ec2-instance", "my-ec2", "-o", "markdown", "-q", "where name = 'web-1'")
+            let markdown = try await scenario.inventory(
+                "ec2-instance", "my-ec2", "-o", "markdown", "-q", "where name = 'web-1'")
             #expect(markdown.stdout.hasPrefix("| NAME |"))
         }
     }
@@ -113,11 +121,18 @@ struct InventoryEndToEndTests {
     func deletionsArePropagated() async throws {
         try await Self.withInventory { scenario, _ in
             let ec2 = try scenario.environment.ec2(account: "123456789012")
-            let volume = try await ec2.createVolume(CreateVolumeInput(availabilityZone: "us-east-1a", size: 1,
-                volumeType: "gp3", tagSpecifications: [TagSpecification(resourceType: "volume", tags: [Tag("Name", "short-lived")])]))
-            try await waitUntil { try await scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID) }
+            let volume = try await ec2.createVolume(
+                CreateVolumeInput(
+                    availabilityZone: "us-east-1a", size: 1,
+                    volumeType: "gp3",
+                    tagSpecifications: [TagSpecification(resourceType: "volume", tags: [Tag("Name", "short-lived")])]))
+            try await waitUntil {
+                try await scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID)
+            }
             try await ec2.deleteVolume(id: volume.volumeID)
-            try await waitUntil { !(try await scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID)) }
+            try await waitUntil {
+                !(try await scenario.inventory("ec2-volume", "my-ec2").stdout.contains(volume.volumeID))
+            }
         }
     }
 
@@ -125,7 +140,8 @@ struct InventoryEndToEndTests {
     func serviceAuthorization() async throws {
         try await Self.withInventory { scenario, _ in
             let provider = try await scenario.client.get(Provider.self, name: "my-ec2", namespace: scenario.namespace)
-            let url = try #require(scenario.controller?.url).appending(path: "providers/ec2/\(provider.metadata.uid ?? "")/vms")
+            let url = try #require(scenario.controller?.url).appending(
+                path: "providers/ec2/\(provider.metadata.uid ?? "")/vms")
             #expect(try await status(url, token: nil) == 401)
             #expect(try await status(url, token: "not-a-token") == 401)
             #expect(try await status(url, token: scenario.environment.variables["FAKE_KUBE_NOBODY_TOKEN"]) == 403)
@@ -134,7 +150,8 @@ struct InventoryEndToEndTests {
             #expect(try await status(zones, token: scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"]) == 200)
             // Form encoding, as curl --data-urlencode and Go clients send it: '+' is a space.
             let form = try #require(URL(string: url.absoluteString + "?query=where+name+%3D+%27web-1%27"))
-            let answer = try await ControlAPI.text(form, bearer: scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"])
+            let answer = try await ControlAPI.text(
+                form, bearer: scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"])
             let names = try JSONValue(parsing: Data(answer.utf8)).arrayValue?.compactMap { $0["name"]?.stringValue }
             #expect(names == ["web-1"], "\(answer.prefix(300))")
         }
@@ -144,18 +161,25 @@ struct InventoryEndToEndTests {
     func reviewsSurviveLostConnections() async throws {
         try await Self.withInventory { scenario, _ in
             let provider = try await scenario.client.get(Provider.self, name: "my-ec2", namespace: scenario.namespace)
-            let url = try #require(scenario.controller?.url).appending(path: "providers/ec2/\(provider.metadata.uid ?? "")/vms")
+            let url = try #require(scenario.controller?.url).appending(
+                path: "providers/ec2/\(provider.metadata.uid ?? "")/vms")
             let faults = scenario.environment.fakeKubeControl.appending(path: "faults")
             // Tokens of this test only, so the faults touch no other test's reviews on the shared API server.
             let lost = "probe-lost-\(UUID().uuidString)", down = "probe-down-\(UUID().uuidString)"
-            _ = try await ControlAPI.call("POST", faults, [
-                "method": "POST", "resource": "tokenreviews", "bodyContains": lost, "reset": true, "count": 1])
+            _ = try await ControlAPI.call(
+                "POST", faults,
+                [
+                    "method": "POST", "resource": "tokenreviews", "bodyContains": lost, "reset": true, "count": 1,
+                ])
             #expect(try await status(url, token: lost) == 401, "the review was asked again and answered")
             let armed = try await ControlAPI.call("GET", faults)
             #expect(!"\(armed ?? "")".contains(lost), "the connection was lost once (the fault is used up)")
-            let broken = try #require(try await ControlAPI.call("POST", faults, [
-                "method": "POST", "resource": "tokenreviews", "bodyContains": down, "status": 500, "count": -1,
-            ]) as? [String: Any])
+            let broken = try #require(
+                try await ControlAPI.call(
+                    "POST", faults,
+                    [
+                        "method": "POST", "resource": "tokenreviews", "bodyContains": down, "status": 500, "count": -1,
+                    ]) as? [String: Any])
             let answer = try await ControlAPI.answer(url, bearer: down)
             #expect(answer.status == 503 && answer.body.contains("try again"), "\(answer)")
             _ = try await ControlAPI.call("DELETE", faults.appending(path: "\(broken["id"] ?? 0)"))
@@ -196,13 +220,17 @@ struct InventoryEndToEndTests {
             #expect(health.status == 200)
             let plain = try await get("where+name+%3D+%27web-1%27")
             #expect(plain.status == 200 && plain.body.contains("web-1"))
-            for answer in try await [slow1, slow2, slow3] { #expect(answer.status == 200, "\(answer.body.prefix(200))") }
+            for answer in try await [slow1, slow2, slow3] {
+                #expect(answer.status == 200, "\(answer.body.prefix(200))")
+            }
             // The fields the service adds can be queried like the others.
-            let revision = try await get("where+revision+%3E%3D+1+and+provider+%3D+%27\(provider.metadata.uid ?? "")%27")
+            let revision = try await get(
+                "where+revision+%3E%3D+1+and+provider+%3D+%27\(provider.metadata.uid ?? "")%27")
             #expect(revision.status == 200 && revision.body.contains("web-1"), "\(revision.body.prefix(200))")
 
             // The CLI parses locally and says the same, with a non-zero exit.
-            let cli = try await scenario.inventory("ec2-instance", "my-ec2", "-q",
+            let cli = try await scenario.inventory(
+                "ec2-instance", "my-ec2", "-q",
                 "where " + String(repeating: "(", count: 100) + "name" + String(repeating: ")", count: 100))
             #expect(cli.status != 0 && cli.stderr.contains("64 levels"), "\(cli.stderr)")
         }
@@ -213,17 +241,21 @@ struct InventoryEndToEndTests {
         try await Self.withInventory { scenario, _ in
             let controller = try #require(scenario.controller)
             var environment = scenario.environment.variables
-            environment["PATH"] = ProcessRunner.repositoryRoot.appending(path: ".build/debug").path + ":"
+            environment["PATH"] =
+                ProcessRunner.repositoryRoot.appending(path: ".build/debug").path + ":"
                 + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
             environment["MTV_INVENTORY_URL"] = controller.url.absoluteString
             let command = "kubectl mtv get inventory ec2-instance my-ec2 -n \(scenario.namespace)"
             // `script` gives the command a terminal, as a person at a shell has.
-            let coloured = try await ProcessRunner.run(["env", "-u", "NO_COLOR", "script", "-qec", command, "/dev/null"],
+            let coloured = try await ProcessRunner.run(
+                ["env", "-u", "NO_COLOR", "script", "-qec", command, "/dev/null"],
                 environment: environment)
             #expect(coloured.stdout.contains("\u{1B}[32mrunning\u{1B}[0m"), "\(coloured.stdout.prefix(400))")
             let plain = try await ProcessRunner.run(
-                ["env", "-u", "NO_COLOR", "script", "-qec", command + " --no-color", "/dev/null"], environment: environment)
-            #expect(plain.stdout.contains("running") && !plain.stdout.contains("\u{1B}["), "\(plain.stdout.prefix(400))")
+                ["env", "-u", "NO_COLOR", "script", "-qec", command + " --no-color", "/dev/null"],
+                environment: environment)
+            #expect(
+                plain.stdout.contains("running") && !plain.stdout.contains("\u{1B}["), "\(plain.stdout.prefix(400))")
         }
     }
 
@@ -231,7 +263,8 @@ struct InventoryEndToEndTests {
     func standbyReplica() async throws {
         try await Self.withInventory(controllerArguments: ["--leader-elect", "--identity", "leader"]) { scenario, _ in
             let leader = try #require(scenario.controller)
-            let standby = try await ControllerProcess(environment: scenario.environment, namespace: scenario.namespace,
+            let standby = try await ControllerProcess(
+                environment: scenario.environment, namespace: scenario.namespace,
                 extraArguments: ["--leader-elect", "--identity", "standby", "--inventory-interval", "1"])
             defer { standby.process.stop() }
             #expect(try await ControlAPI.text(standby.url.appending(path: "leader")) == "standby")
@@ -239,7 +272,8 @@ struct InventoryEndToEndTests {
             let token = scenario.environment.variables["FAKE_KUBE_VIEWER_TOKEN"]
             let path = "providers/ec2/\(provider.metadata.uid ?? "")/vms?query=where+name+like+%27web%25%27"
             func names(_ controller: ControllerProcess) async throws -> [String]? {
-                let answer = try await ControlAPI.answer(try #require(URL(string: controller.url.absoluteString + "/" + path)),
+                let answer = try await ControlAPI.answer(
+                    try #require(URL(string: controller.url.absoluteString + "/" + path)),
                     bearer: token)
                 guard answer.status == 200 else { return nil }
                 return try JSONValue(parsing: Data(answer.body.utf8)).arrayValue?.compactMap { $0["name"]?.stringValue }
@@ -264,7 +298,8 @@ struct InventoryEndToEndTests {
         try await Scenario.with(controller: false) { scenario in
             let missing = try await scenario.inventory("ec2-instance", "nope")
             #expect(missing.status != 0 && missing.stderr.contains("not found"))
-            _ = try await scenario.mtv("create", "provider", "idle", "--type", "ec2", "--ec2-region", "us-east-1",
+            _ = try await scenario.mtv(
+                "create", "provider", "idle", "--type", "ec2", "--ec2-region", "us-east-1",
                 "--username", "a", "--password", "b", "--target-az", "us-east-1c", "--wait-timeout", "0")
             let unready = try await scenario.inventory("ec2-instance", "idle")
             #expect(unready.status != 0 && unready.stderr.contains("not ready"))

@@ -47,7 +47,8 @@ struct Scenario {
     /// `kubectl mtv arguments…` with the arguments as an array.
     func mtv(_ arguments: [String], extraEnvironment: [String: String] = [:]) async throws -> ProcessRunner.Result {
         let inventory = controller.map { ["MTV_INVENTORY_URL": $0.url.absoluteString] } ?? [:]
-        return try await MTVCLI.run(arguments, namespace: namespace, environment: environment,
+        return try await MTVCLI.run(
+            arguments, namespace: namespace, environment: environment,
             extraEnvironment: inventory.merging(extraEnvironment) { _, given in given })
     }
 
@@ -73,7 +74,8 @@ struct Scenario {
     var sourceSecret: String { environment.variables["AWS_SECRET_ACCESS_KEY"]! }
 }
 
-@Suite("EC2 providers end to end (kubectl mtv + mtv-controller)",
+@Suite(
+    "EC2 providers end to end (kubectl mtv + mtv-controller)",
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct ProviderEndToEndTests {
     @Test("slide 12: the provider becomes Ready within seconds; the target comes from the cluster")
@@ -95,8 +97,9 @@ struct ProviderEndToEndTests {
 
             let secret = try await scenario.client.get(
                 Secret.self, name: try #require(provider.spec.secret.name), namespace: scenario.namespace)
-            #expect(secret.value("targetAccessKeyId") == scenario.environment.variables["FAKE_KUBE_TARGET_KEY_ID"]
-                || secret.value("targetAccessKeyId")?.hasPrefix("AKIA") == true)
+            #expect(
+                secret.value("targetAccessKeyId") == scenario.environment.variables["FAKE_KUBE_TARGET_KEY_ID"]
+                    || secret.value("targetAccessKeyId")?.hasPrefix("AKIA") == true)
             #expect(secret.value("region") == "us-east-1")
             #expect(secret.metadata.ownerReferences?.first?.uid == provider.metadata.uid)
 
@@ -146,18 +149,24 @@ struct ProviderEndToEndTests {
     @Test("a Secret without a region gives ValidationFailed; fixing the Secret makes the provider Ready")
     func secretChangesAreRetested() async throws {
         try await Scenario.with { scenario in
-            _ = try await scenario.client.create(Secret(
-                metadata: ObjectMeta(name: "manual", namespace: scenario.namespace),
-                stringData: ["accessKeyId": scenario.sourceKey, "secretAccessKey": scenario.sourceSecret,
-                    "url": scenario.environment.awsEndpoint.absoluteString]))
-            _ = try await scenario.client.create(Provider(
-                metadata: ObjectMeta(name: "manual", namespace: scenario.namespace),
-                spec: Provider.Spec(type: "ec2", url: scenario.environment.awsEndpoint.absoluteString,
-                    secret: ObjectReference(name: "manual", namespace: scenario.namespace))))
+            _ = try await scenario.client.create(
+                Secret(
+                    metadata: ObjectMeta(name: "manual", namespace: scenario.namespace),
+                    stringData: [
+                        "accessKeyId": scenario.sourceKey, "secretAccessKey": scenario.sourceSecret,
+                        "url": scenario.environment.awsEndpoint.absoluteString,
+                    ]))
+            _ = try await scenario.client.create(
+                Provider(
+                    metadata: ObjectMeta(name: "manual", namespace: scenario.namespace),
+                    spec: Provider.Spec(
+                        type: "ec2", url: scenario.environment.awsEndpoint.absoluteString,
+                        secret: ObjectReference(name: "manual", namespace: scenario.namespace))))
             let invalid = try await scenario.waitFor(provider: "manual", condition: "ValidationFailed")
             #expect(invalid.status?.conditions?[type: "ValidationFailed"]?.reason == "MissingRegion")
 
-            _ = try await scenario.client.patch(.secrets, name: "manual", namespace: scenario.namespace,
+            _ = try await scenario.client.patch(
+                .secrets, name: "manual", namespace: scenario.namespace,
                 .merge(["stringData": ["region": "us-east-1"]]))
             let ready = try await scenario.waitFor(provider: "manual", condition: "Ready")
             #expect(ready.status?.conditions?[type: "ValidationFailed"] == nil)
@@ -172,7 +181,8 @@ struct ProviderEndToEndTests {
                 "--password", "old-secret", "--url", "https://ec2.us-east-1.amazonaws.com", "--target-az", "us-east-1c",
                 "--wait-timeout", "0")
             #expect(created.status == 0, "\(created.stderr)")
-            let patched = try await scenario.mtv("patch", "provider", "moving", "--ec2-region", "eu-west-1", "--username",
+            let patched = try await scenario.mtv(
+                "patch", "provider", "moving", "--ec2-region", "eu-west-1", "--username",
                 "AKIANEW", "--password", "new-secret")
             #expect(patched.status == 0, "\(patched.stderr)")
             let provider = try await scenario.client.get(Provider.self, name: "moving", namespace: scenario.namespace)
@@ -205,15 +215,18 @@ struct ProviderEndToEndTests {
         try await Scenario.with(controller: false) { scenario in
             let log = FileManager.default.temporaryDirectory.appending(path: "watch-\(UUID().uuidString)").path
             var environment = scenario.environment.variables
-            environment["PATH"] = ProcessRunner.repositoryRoot.appending(path: ".build/debug").path + ":"
+            environment["PATH"] =
+                ProcessRunner.repositoryRoot.appending(path: ".build/debug").path + ":"
                 + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
             let watcher = try ManagedProcess(
-                ["kubectl", "mtv", "get", "provider", "-w", "-n", scenario.namespace], environment: environment, log: log)
+                ["kubectl", "mtv", "get", "provider", "-w", "-n", scenario.namespace], environment: environment,
+                log: log)
             // The empty listing is printed once the watch is open; only then is the provider created.
             try await waitUntil(seconds: 15) {
                 ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("No providers found")
             }
-            _ = try await scenario.mtv("create", "provider", "watched", "--type", "ec2", "--ec2-region", "us-east-1",
+            _ = try await scenario.mtv(
+                "create", "provider", "watched", "--type", "ec2", "--ec2-region", "us-east-1",
                 "--username", "A", "--password", "B", "--target-az", "us-east-1c", "--wait-timeout", "0")
             var text = ""
             for _ in 0..<50 {
@@ -230,8 +243,11 @@ struct ProviderEndToEndTests {
     @Test("version and shell completion")
     func versionAndCompletion() async throws {
         try await Scenario.with(controller: false) { scenario in
-            #expect(try await MTVCLI.run(["version"], environment: scenario.environment).stdout.contains("kubectl-mtv 0.1.0"))
-            let completion = try await MTVCLI.run(["--generate-completion-script", "bash"], environment: scenario.environment)
+            #expect(
+                try await MTVCLI.run(["version"], environment: scenario.environment).stdout.contains(
+                    "kubectl-mtv 0.1.0"))
+            let completion = try await MTVCLI.run(
+                ["--generate-completion-script", "bash"], environment: scenario.environment)
             #expect(completion.status == 0)
             #expect(completion.stdout.contains("provider"))
         }
@@ -241,7 +257,8 @@ struct ProviderEndToEndTests {
     func dryRun() async throws {
         try await Scenario.with(controller: false) { scenario in
             let result = try await scenario.mtv(
-                "create", "provider", "preview", "--type", "ec2", "--ec2-region", "eu-west-1", "--username", "AKIAPREVIEW",
+                "create", "provider", "preview", "--type", "ec2", "--ec2-region", "eu-west-1", "--username",
+                "AKIAPREVIEW",
                 "--password", "preview-secret-value", "--target-az", "eu-west-1b", "--dry-run", "-o", "json")
             #expect(result.status == 0, "\(result.stderr)")
             let list = try JSONValue(parsing: Data(result.stdout.utf8))
@@ -255,29 +272,67 @@ struct ProviderEndToEndTests {
         }
     }
 
-    @Test("bad input exits non-zero with a pointed message and leaves nothing behind", arguments: [
-        (["create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a"], "--password"),
-        (["create", "provider", "p", "--type", "ec2", "--username", "a", "--password", "b"], "--ec2-region"),
-        (["create", "provider", "p", "--type", "ec2", "--ec2-region", "mars-1", "--username", "a", "--password", "b"],
-            "not an AWS region"),
-        (["create", "provider", "p", "--type", "vsphere", "--ec2-region", "us-east-1", "--username", "a", "--password", "b"],
-            "not supported"),
-        (["create", "provider", "P_1", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a", "--password", "b"],
-            "not valid"),
-        (["create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a", "--password", "b",
-            "--target-az", "eu-west-1a"], "not in the target region"),
-        (["create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a", "--password", "b",
-            "--url", "ftp://nowhere"], "not an http(s) URL"),
-        (["create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--secret", "absent"],
-            "does not exist"),
-        (["create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a", "--password", "b",
-            "--target-zone", "us-east-1c"], "Unknown option '--target-zone'"),
-        (["describe", "provider", "nope"], "not found"),
-        (["delete", "provider"], "Missing expected argument"),
-    ])
+    @Test(
+        "bad input exits non-zero with a pointed message and leaves nothing behind",
+        arguments: [
+            (
+                ["create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a"],
+                "--password"
+            ),
+            (["create", "provider", "p", "--type", "ec2", "--username", "a", "--password", "b"], "--ec2-region"),
+            (
+                [
+                    "create", "provider", "p", "--type", "ec2", "--ec2-region", "mars-1", "--username", "a",
+                    "--password", "b",
+                ],
+                "not an AWS region"
+            ),
+            (
+                [
+                    "create", "provider", "p", "--type", "vsphere", "--ec2-region", "us-east-1", "--username", "a",
+                    "--password", "b",
+                ],
+                "not supported"
+            ),
+            (
+                [
+                    "create", "provider", "P_1", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a",
+                    "--password", "b",
+                ],
+                "not valid"
+            ),
+            (
+                [
+                    "create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a",
+                    "--password", "b",
+                    "--target-az", "eu-west-1a",
+                ], "not in the target region"
+            ),
+            (
+                [
+                    "create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a",
+                    "--password", "b",
+                    "--url", "ftp://nowhere",
+                ], "not an http(s) URL"
+            ),
+            (
+                ["create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--secret", "absent"],
+                "does not exist"
+            ),
+            (
+                [
+                    "create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a",
+                    "--password", "b",
+                    "--target-zone", "us-east-1c",
+                ], "Unknown option '--target-zone'"
+            ),
+            (["describe", "provider", "nope"], "not found"),
+            (["delete", "provider"], "Missing expected argument"),
+        ])
     func badInput(arguments: [String], message: String) async throws {
         try await Scenario.with(controller: false) { scenario in
-            let result = try await MTVCLI.run(arguments, namespace: scenario.namespace, environment: scenario.environment)
+            let result = try await MTVCLI.run(
+                arguments, namespace: scenario.namespace, environment: scenario.environment)
             #expect(result.status != 0)
             #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
             #expect(result.stdout.isEmpty)
@@ -289,10 +344,13 @@ struct ProviderEndToEndTests {
     @Test("if the Provider cannot be created, the Secret made for it is removed")
     func noHalfCreatedObjects() async throws {
         try await Scenario.with(controller: false) { scenario in
-            try await ControlAPI.call("POST", scenario.environment.fakeKubeControl.appending(path: "faults"), [
-                "method": "POST", "path": "/apis/forklift.konveyor.io/v1beta1/namespaces/\(scenario.namespace)/providers",
-                "status": 422, "count": 1, "message": "injected",
-            ])
+            try await ControlAPI.call(
+                "POST", scenario.environment.fakeKubeControl.appending(path: "faults"),
+                [
+                    "method": "POST",
+                    "path": "/apis/forklift.konveyor.io/v1beta1/namespaces/\(scenario.namespace)/providers",
+                    "status": 422, "count": 1, "message": "injected",
+                ])
             let result = try await scenario.mtv(
                 "create", "provider", "half", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a",
                 "--password", "b", "--target-az", "us-east-1c")
@@ -303,7 +361,8 @@ struct ProviderEndToEndTests {
     }
 }
 
-@Suite("Leader election", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
+@Suite(
+    "Leader election", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
     .integrationTimeLimit)
 struct LeaderElectionTests {
     @Test("of two controllers one leads; when it is killed the other takes over")
@@ -314,17 +373,23 @@ struct LeaderElectionTests {
             configuration: try KubernetesConfiguration.load(kubeconfig: environment.kubeconfig, environment: [:]))
         _ = try await client.create(Namespace(name: namespace))
         let flags = ["--leader-elect", "--lease-duration", "3", "--lease-retry-period", "0.3"]
-        let first = try await ControllerProcess(environment: environment, namespace: namespace,
+        let first = try await ControllerProcess(
+            environment: environment, namespace: namespace,
             extraArguments: flags + ["--identity", "first"])
         try await waitUntil { try await role(first) == "leader" }
-        let second = try await ControllerProcess(environment: environment, namespace: namespace,
+        let second = try await ControllerProcess(
+            environment: environment, namespace: namespace,
             extraArguments: flags + ["--identity", "second"])
         try await waitUntil { try await role(second) == "standby" }
-        #expect(try await client.get(Lease.self, name: "mtv-controller-leader", namespace: namespace).spec.holderIdentity == "first")
+        #expect(
+            try await client.get(Lease.self, name: "mtv-controller-leader", namespace: namespace).spec.holderIdentity
+                == "first")
 
         first.process.crash()
         try await waitUntil(seconds: 15) { try await role(second) == "leader" }
-        #expect(try await client.get(Lease.self, name: "mtv-controller-leader", namespace: namespace).spec.holderIdentity == "second")
+        #expect(
+            try await client.get(Lease.self, name: "mtv-controller-leader", namespace: namespace).spec.holderIdentity
+                == "second")
         second.process.stop()
         try await client.shutdown()
     }
@@ -337,10 +402,12 @@ struct LeaderElectionTests {
             configuration: try KubernetesConfiguration.load(kubeconfig: environment.kubeconfig, environment: [:]))
         _ = try await client.create(Namespace(name: namespace))
         let flags = ["--leader-elect", "--lease-duration", "3", "--lease-retry-period", "0.3"]
-        let first = try await ControllerProcess(environment: environment, namespace: namespace,
+        let first = try await ControllerProcess(
+            environment: environment, namespace: namespace,
             extraArguments: flags + ["--identity", "first"])
         try await waitUntil { try await role(first) == "leader" }
-        let second = try await ControllerProcess(environment: environment, namespace: namespace,
+        let second = try await ControllerProcess(
+            environment: environment, namespace: namespace,
             extraArguments: flags + ["--identity", "ahead"], extraEnvironment: ["MTV_TEST_CLOCK_SKEW": "3600"])
         // Three lease durations: a standby comparing renewTime with its clock would have taken the lease at once.
         var renewals = Set<String>()

@@ -7,7 +7,8 @@ import Testing
 
 /// Key rotation against a moto that checks every signature: a new key pair goes into the provider's Secret and the
 /// old one is deleted, between plans and in the middle of one.
-@Suite("Rotated credentials", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
+@Suite(
+    "Rotated credentials", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
     .integrationTimeLimit)
 struct RotationTests {
     @Test("a plan, a rotation, a second plan, and a rotation in the middle of a third: every VM migrates")
@@ -18,7 +19,8 @@ struct RotationTests {
             let iam = try IAMUsers(endpoint: sandbox.url, credentials: scenario.environment.credentials)
             try await iam.createUser("rotating")
             var key = try await iam.createKey(user: "rotating")
-            let created = try await scenario.mtv("create", "provider", "my-ec2", "--type", "ec2", "--ec2-region",
+            let created = try await scenario.mtv(
+                "create", "provider", "my-ec2", "--type", "ec2", "--ec2-region",
                 "us-east-1", "--username", key.accessKeyID, "--password", key.secretAccessKey, "--url",
                 sandbox.url.absoluteString, "--target-az", "us-east-1c")
             #expect(created.status == 0, "\(created.stderr)")
@@ -28,18 +30,21 @@ struct RotationTests {
             func rotate() async throws {
                 let old = key
                 key = try await iam.createKey(user: "rotating")
-                let patched = try await scenario.mtv("patch", "provider", "my-ec2", "--username", key.accessKeyID,
+                let patched = try await scenario.mtv(
+                    "patch", "provider", "my-ec2", "--username", key.accessKeyID,
                     "--password", key.secretAccessKey)
                 #expect(patched.status == 0, "\(patched.stderr)")
                 try await iam.deleteKey(user: "rotating", keyID: old.accessKeyID)
             }
 
-            let first = try await MigrationEndToEndTests.migrate(scenario, plan: "before",
+            let first = try await MigrationEndToEndTests.migrate(
+                scenario, plan: "before",
                 ["--vms", "web-2", "--target-namespace", "\(scenario.namespace)-before"])
             #expect(first.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: first.status?.vms))")
 
             try await rotate()
-            let second = try await MigrationEndToEndTests.migrate(scenario, plan: "after",
+            let second = try await MigrationEndToEndTests.migrate(
+                scenario, plan: "after",
                 ["--vms", "bench-0001", "--target-namespace", "\(scenario.namespace)-after"])
             #expect(second.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: second.status?.vms))")
 
@@ -48,7 +53,8 @@ struct RotationTests {
             // migration still signs with the deleted key: AWS refuses it, and the VM waits for the new keys instead of
             // failing.
             try await sandbox.control.setTimings(["snapshot": 20])
-            _ = try await MigrationEndToEndTests.startUntilSnapshotting(scenario, plan: "during", vm: "bench-0002",
+            _ = try await MigrationEndToEndTests.startUntilSnapshotting(
+                scenario, plan: "during", vm: "bench-0002",
                 namespace: "\(scenario.namespace)-during")
             try await sandbox.control.armFault([
                 "action": "sts:GetCallerIdentity", "kind": "latency", "ms": [4000, 4000], "count": 1,
@@ -59,7 +65,8 @@ struct RotationTests {
             /// were tried again rather than failed; the inventory's refusals do not count here.
             func refusedMigrationCalls() -> [Substring] {
                 controller.logText.split(separator: "\n").filter {
-                    ($0.contains("no longer holds") || $0.contains("batched describe failed")) && $0.contains("AuthFailure")
+                    ($0.contains("no longer holds") || $0.contains("batched describe failed"))
+                        && $0.contains("AuthFailure")
                 }
             }
             try await waitUntil(seconds: 20) { !refusedMigrationCalls().isEmpty }
@@ -79,7 +86,8 @@ struct RotationTests {
             try await iam.createUser("short-lived")
             let key = try await iam.createKey(user: "short-lived")
             try await iam.deleteKey(user: "short-lived", keyID: key.accessKeyID)
-            let created = try await scenario.mtv("create", "provider", "gone", "--type", "ec2", "--ec2-region",
+            let created = try await scenario.mtv(
+                "create", "provider", "gone", "--type", "ec2", "--ec2-region",
                 "us-east-1", "--username", key.accessKeyID, "--password", key.secretAccessKey, "--url",
                 sandbox.url.absoluteString, "--target-az", "us-east-1c", "--wait-timeout", "0")
             #expect(created.status == 0, "\(created.stderr)")

@@ -5,14 +5,16 @@ import TestSupport
 import Testing
 
 /// Secrets stay secret, TLS is verified, the inventory checks its callers (see also "Inventory end to end").
-@Suite("Security", .serialized,
+@Suite(
+    "Security", .serialized,
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct SecurityTests {
     @Test("the AWS keys and the cluster token never reach logs, events, statuses or CLI output")
     func secretsStaySecret() async throws {
         let sandbox = try await AWSSandbox()
         defer { sandbox.stop() }
-        try await Scenario.with(controllerArguments: ["--inventory-interval", "1", "--log-level", "debug"]) { scenario in
+        try await Scenario.with(controllerArguments: ["--inventory-interval", "1", "--log-level", "debug"]) {
+            scenario in
             // Keys of users of their own (moto checks every signature): their secrets are the canaries.
             let iam = try IAMUsers(endpoint: sandbox.url, credentials: scenario.environment.credentials)
             try await iam.createUser("canary-source")
@@ -26,15 +28,22 @@ struct SecurityTests {
                 outputs += [result.stdout, result.stderr]
                 return result
             }
-            let keys = ["--username", source.accessKeyID, "--password", canary, "--target-access-key-id", target.accessKeyID,
-                "--target-secret-access-key", targetCanary, "--url", sandbox.url.absoluteString, "--target-az", "us-east-1c"]
-            _ = try await mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--dry-run"] + keys)
-            let created = try await mtv(["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1"] + keys)
+            let keys = [
+                "--username", source.accessKeyID, "--password", canary, "--target-access-key-id", target.accessKeyID,
+                "--target-secret-access-key", targetCanary, "--url", sandbox.url.absoluteString, "--target-az",
+                "us-east-1c",
+            ]
+            _ = try await mtv(
+                ["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1", "--dry-run"] + keys)
+            let created = try await mtv(
+                ["create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1"] + keys)
             #expect(created.status == 0, "\(created.stderr)")
             _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated")
-            for arguments in [["get", "provider", "-o", "yaml"], ["describe", "provider", "my-ec2"], ["get", "provider", "-o", "wide"],
-                ["get", "inventory", "ec2-instance", "my-ec2", "-o", "json"]]
-            {
+            for arguments in [
+                ["get", "provider", "-o", "yaml"], ["describe", "provider", "my-ec2"],
+                ["get", "provider", "-o", "wide"],
+                ["get", "inventory", "ec2-instance", "my-ec2", "-o", "json"],
+            ] {
                 let result = try await scenario.mtv(arguments)
                 outputs += [result.stdout, result.stderr]
             }
@@ -61,7 +70,9 @@ struct SecurityTests {
                     #expect(!text.contains(secret), "a secret appears in \(place)")
                 }
             }
-            #expect(places.first { $0.0 == "controller log" }?.1.contains("AuthFailure") == true, "the error itself is logged")
+            #expect(
+                places.first { $0.0 == "controller log" }?.1.contains("AuthFailure") == true,
+                "the error itself is logged")
         }
     }
 
@@ -69,15 +80,20 @@ struct SecurityTests {
     func tlsVerified() async throws {
         let environment = try #require(LocalEnvironment.current)
         let original = try String(contentsOfFile: environment.kubeconfig, encoding: .utf8)
-        let untrusted = original.split(separator: "\n").filter { !$0.contains("certificate-authority") }.joined(separator: "\n")
+        let untrusted = original.split(separator: "\n").filter { !$0.contains("certificate-authority") }.joined(
+            separator: "\n")
         let path = FileManager.default.temporaryDirectory.appending(path: "untrusted-\(UUID().uuidString).yaml").path
         try untrusted.write(toFile: path, atomically: true, encoding: .utf8)
         let refused = try await MTVCLI.run(["get", "providers", "--kubeconfig", path], environment: environment)
         #expect(refused.status != 0)
         #expect(refused.stderr.lowercased().contains("certificate"), "\(refused.stderr)")
-        let insecure = untrusted.replacingOccurrences(of: "    server:", with: "    insecure-skip-tls-verify: true\n    server:")
+        let insecure = untrusted.replacingOccurrences(
+            of: "    server:", with: "    insecure-skip-tls-verify: true\n    server:")
         try insecure.write(toFile: path, atomically: true, encoding: .utf8)
-        let accepted = try await MTVCLI.run(["get", "providers", "-n", "openshift-mtv", "--kubeconfig", path], environment: environment)
-        #expect(accepted.status == 0 && accepted.stdout.contains("host"), "only when the kubeconfig says so: \(accepted.stderr)")
+        let accepted = try await MTVCLI.run(
+            ["get", "providers", "-n", "openshift-mtv", "--kubeconfig", path], environment: environment)
+        #expect(
+            accepted.status == 0 && accepted.stdout.contains("host"),
+            "only when the kubeconfig says so: \(accepted.stderr)")
     }
 }

@@ -20,8 +20,11 @@ struct QueryLimitTests {
 
     static let records: [JSONValue] = [
         [
-            "name": "web-1", "cpuCount": 2, "Tags": [["Key": "tier", "Value": "web"]], "LaunchTime": "2024-03-01T10:00:00Z",
-            "NetworkInterfaces": [["SecurityGroupIds": ["sg-1", "sg-2"], "PublicIp": "1.2.3.4"], ["SecurityGroupIds": ["sg-3"]]],
+            "name": "web-1", "cpuCount": 2, "Tags": [["Key": "tier", "Value": "web"]],
+            "LaunchTime": "2024-03-01T10:00:00Z",
+            "NetworkInterfaces": [
+                ["SecurityGroupIds": ["sg-1", "sg-2"], "PublicIp": "1.2.3.4"], ["SecurityGroupIds": ["sg-3"]],
+            ],
         ],
         ["name": "db-1", "cpuCount": 8, "Tags": [], "NetworkInterfaces": [["SecurityGroupIds": ["sg-9"]]]],
         ["name": .null, "cpuCount": "four"],
@@ -36,10 +39,12 @@ struct QueryLimitTests {
         }
     }
 
-    @Test("nesting of every recursive construct stops at 64 with a limit error that names it", arguments: [
-        ("(", ")", "a = 1"), ("[", "]", "1"), ("-", "", "1"), ("not ", "", "a"), ("len ", "", "a"),
-        ("any(", ")", "a"), ("+", "", "1"), ("5 in (", ")", "[1]"),
-    ])
+    @Test(
+        "nesting of every recursive construct stops at 64 with a limit error that names it",
+        arguments: [
+            ("(", ")", "a = 1"), ("[", "]", "1"), ("-", "", "1"), ("not ", "", "a"), ("len ", "", "a"),
+            ("any(", ")", "a"), ("+", "", "1"), ("5 in (", ")", "[1]"),
+        ])
     func nesting(open: String, close: String, inner: String) throws {
         let wrap = { (depth: Int) in
             "where " + String(repeating: open, count: depth) + inner + String(repeating: close, count: depth)
@@ -109,7 +114,9 @@ struct QueryLimitTests {
             "where LaunchTime between 2024-01-01 and 2024-12-31T00:00:00Z and not (name like 'test%')",
             "where all(NetworkInterfaces[*].PublicIp is not null) and len(BlockDeviceMappings) > 1",
         ]
-        let scalars: [Unicode.Scalar] = ["(", ")", "[", "]", "'", "\"", "\\", " ", "~", "=", "*", "{", "}", "é", "\u{0}"]
+        let scalars: [Unicode.Scalar] = [
+            "(", ")", "[", "]", "'", "\"", "\\", " ", "~", "=", "*", "{", "}", "é", "\u{0}",
+        ]
         var parsed = 0
         for round in 0..<100_000 {
             // Other tests share this process's few threads: let them run now and then.

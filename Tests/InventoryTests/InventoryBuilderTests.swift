@@ -1,8 +1,8 @@
-@testable import AWSClient
 import Foundation
 import MTVAPI
 import Testing
 
+@testable import AWSClient
 @testable import Inventory
 
 @Suite("Inventory records from EC2 objects")
@@ -13,10 +13,12 @@ struct InventoryBuilderTests {
         return Instance(xml: try #require(XMLNode.parse(Array(xml.utf8))), ownerID: "123")
     }
 
-    @Test("power state follows the instance state", arguments: [
-        ("running", "On"), ("pending", "On"), ("stopped", "Off"), ("stopping", "Off"), ("terminated", "Off"),
-        ("rebooting", "Unknown"),
-    ])
+    @Test(
+        "power state follows the instance state",
+        arguments: [
+            ("running", "On"), ("pending", "On"), ("stopped", "Off"), ("stopping", "Off"), ("terminated", "Off"),
+            ("rebooting", "Unknown"),
+        ])
     func powerStates(state: String, expected: String) {
         #expect(InventoryBuilder.powerState(state) == expected)
     }
@@ -24,20 +26,35 @@ struct InventoryBuilderTests {
     @Test("a VM record carries AWS fields and the derived ones")
     func vmRecord() throws {
         var pass = InventoryBuilder.Snapshot()
-        pass.instances = [try instance("""
-            <instanceType>c6g.large</instanceType><architecture>arm64</architecture>
-            <instanceState><code>16</code><name>running</name></instanceState>
-            <blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1</volumeId></ebs></item>
-            </blockDeviceMapping>
-            <networkInterfaceSet><item><networkInterfaceId>eni-2</networkInterfaceId><attachment><deviceIndex>1</deviceIndex></attachment></item>
-            <item><networkInterfaceId>eni-1</networkInterfaceId><macAddress>02:00</macAddress><attachment><deviceIndex>0</deviceIndex></attachment></item>
-            </networkInterfaceSet>
-            <tagSet><item><key>Environment</key><value>dev</value></item></tagSet>
-            """)]
-        pass.volumes = [Volume(xml: try #require(XMLNode.parse(Array(
-            "<item><volumeId>vol-1</volumeId><size>30</size><volumeType>gp3</volumeType><encrypted>true</encrypted></item>".utf8))))]
-        pass.instanceTypes = [InstanceTypeInfo(xml: try #require(XMLNode.parse(Array(
-            "<item><instanceType>c6g.large</instanceType><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>4096</sizeInMiB></memoryInfo></item>".utf8))))]
+        pass.instances = [
+            try instance(
+                """
+                <instanceType>c6g.large</instanceType><architecture>arm64</architecture>
+                <instanceState><code>16</code><name>running</name></instanceState>
+                <blockDeviceMapping><item><deviceName>/dev/xvda</deviceName><ebs><volumeId>vol-1</volumeId></ebs></item>
+                </blockDeviceMapping>
+                <networkInterfaceSet><item><networkInterfaceId>eni-2</networkInterfaceId><attachment><deviceIndex>1</deviceIndex></attachment></item>
+                <item><networkInterfaceId>eni-1</networkInterfaceId><macAddress>02:00</macAddress><attachment><deviceIndex>0</deviceIndex></attachment></item>
+                </networkInterfaceSet>
+                <tagSet><item><key>Environment</key><value>dev</value></item></tagSet>
+                """)
+        ]
+        pass.volumes = [
+            Volume(
+                xml: try #require(
+                    XMLNode.parse(
+                        Array(
+                            "<item><volumeId>vol-1</volumeId><size>30</size><volumeType>gp3</volumeType><encrypted>true</encrypted></item>"
+                                .utf8))))
+        ]
+        pass.instanceTypes = [
+            InstanceTypeInfo(
+                xml: try #require(
+                    XMLNode.parse(
+                        Array(
+                            "<item><instanceType>c6g.large</instanceType><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>4096</sizeInMiB></memoryInfo></item>"
+                                .utf8))))
+        ]
         let vm = try #require(try InventoryBuilder.records(from: pass)[.vm]?.first)
         #expect(vm.name == "i-1", "no Name tag: named by the instance ID")
         let object = vm.object
@@ -51,15 +68,26 @@ struct InventoryBuilderTests {
         #expect(object["disks"]?.arrayValue?.first?["root"] == true)
         #expect(object["nics"]?.arrayValue?.map { $0["networkInterfaceId"] } == ["eni-1", "eni-2"])
         let concerns = object["concerns"]?.arrayValue?.compactMap { $0["label"]?.stringValue } ?? []
-        #expect(concerns.contains("arm64") && concerns.contains("Encrypted volumes") && concerns.contains("Several NICs"))
+        #expect(
+            concerns.contains("arm64") && concerns.contains("Encrypted volumes") && concerns.contains("Several NICs"))
     }
 
     @Test("CpuOptions win over the instance type's default vCPUs")
     func cpuOptions() throws {
         var pass = InventoryBuilder.Snapshot()
-        pass.instances = [try instance("<instanceType>m5.xlarge</instanceType><cpuOptions><coreCount>1</coreCount><threadsPerCore>1</threadsPerCore></cpuOptions><platformDetails>Windows</platformDetails>")]
-        pass.instanceTypes = [InstanceTypeInfo(xml: try #require(XMLNode.parse(Array(
-            "<item><instanceType>m5.xlarge</instanceType><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo></item>".utf8))))]
+        pass.instances = [
+            try instance(
+                "<instanceType>m5.xlarge</instanceType><cpuOptions><coreCount>1</coreCount><threadsPerCore>1</threadsPerCore></cpuOptions><platformDetails>Windows</platformDetails>"
+            )
+        ]
+        pass.instanceTypes = [
+            InstanceTypeInfo(
+                xml: try #require(
+                    XMLNode.parse(
+                        Array(
+                            "<item><instanceType>m5.xlarge</instanceType><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo></item>"
+                                .utf8))))
+        ]
         let vm = try #require(try InventoryBuilder.records(from: pass)[.vm]?.first)
         #expect(vm.object["cpuCount"] == 1)
         #expect(vm.object["platform"] == "windows")
@@ -69,8 +97,14 @@ struct InventoryBuilderTests {
     func networksAndStorages() throws {
         var pass = InventoryBuilder.Snapshot()
         pass.vpcs = [Vpc(xml: try #require(XMLNode.parse(Array("<item><vpcId>vpc-1</vpcId></item>".utf8))))]
-        pass.subnets = [Subnet(xml: try #require(XMLNode.parse(Array(
-            "<item><subnetId>subnet-1</subnetId><vpcId>vpc-1</vpcId><tagSet><item><key>Name</key><value>web</value></item></tagSet></item>".utf8))))]
+        pass.subnets = [
+            Subnet(
+                xml: try #require(
+                    XMLNode.parse(
+                        Array(
+                            "<item><subnetId>subnet-1</subnetId><vpcId>vpc-1</vpcId><tagSet><item><key>Name</key><value>web</value></item></tagSet></item>"
+                                .utf8))))
+        ]
         let records = try InventoryBuilder.records(from: pass)
         #expect(records[.network]?.map(\.name) == ["vpc-1", "web"])
         #expect(records[.network]?.map { $0.object["networkType"] } == ["vpc", "subnet"])

@@ -7,7 +7,8 @@ import Testing
 @Suite("Inventory store")
 struct InventoryStoreTests {
     func record(_ id: String, _ name: String, _ extra: JSONValue = "x") -> InventoryRecord {
-        InventoryRecord(kind: .volume, id: id, name: name, object: ["id": .string(id), "name": .string(name), "extra": extra])
+        InventoryRecord(
+            kind: .volume, id: id, name: name, object: ["id": .string(id), "name": .string(name), "extra": extra])
     }
 
     @Test("a pass adds new records, bumps the revision of changed ones only, and removes vanished ones")
@@ -15,7 +16,8 @@ struct InventoryStoreTests {
         let store = try InventoryStore()
         let first = try await store.replace(provider: "p", records: [.volume: [record("v1", "a"), record("v2", "b")]])
         #expect(first == .init(added: 2, updated: 0, removed: 0, unchanged: 0))
-        let second = try await store.replace(provider: "p", records: [.volume: [record("v1", "a"), record("v2", "b", "changed"), record("v3", "c")]])
+        let second = try await store.replace(
+            provider: "p", records: [.volume: [record("v1", "a"), record("v2", "b", "changed"), record("v3", "c")]])
         #expect(second == .init(added: 1, updated: 1, removed: 0, unchanged: 1))
         #expect(try await store.get(provider: "p", kind: .volume, id: "v1")?.revision == 1)
         #expect(try await store.get(provider: "p", kind: .volume, id: "v2")?.revision == 2)

@@ -48,18 +48,20 @@ struct RequestHeaderTrustTests {
     @Test("the ConfigMap's CA, allowed names and header lists are read; without a CA there is no trust")
     func readsTheConfigMap() throws {
         let ca = try Authority("front-proxy-ca")
-        let trust = try #require(try RequestHeaderTrust(configMapData: [
-            "requestheader-client-ca-file": try ca.pem,
-            "requestheader-allowed-names": #"["front-proxy-client"]"#,
-            "requestheader-username-headers": #"["X-Remote-User"]"#,
-            "requestheader-group-headers": #"["X-Remote-Group"]"#,
-            "requestheader-extra-headers-prefix": #"["X-Remote-Extra-"]"#,
-        ]))
+        let trust = try #require(
+            try RequestHeaderTrust(configMapData: [
+                "requestheader-client-ca-file": try ca.pem,
+                "requestheader-allowed-names": #"["front-proxy-client"]"#,
+                "requestheader-username-headers": #"["X-Remote-User"]"#,
+                "requestheader-group-headers": #"["X-Remote-Group"]"#,
+                "requestheader-extra-headers-prefix": #"["X-Remote-Extra-"]"#,
+            ]))
         #expect(trust.authorities == [ca.certificate] && trust.allowedNames == ["front-proxy-client"])
         #expect(try RequestHeaderTrust(configMapData: ["client-ca-file": try ca.pem]) == nil)
         #expect(throws: RequestHeaderTrustError.self) {
             try RequestHeaderTrust(configMapData: [
-                "requestheader-client-ca-file": try ca.pem, "requestheader-allowed-names": "front-proxy-client"])
+                "requestheader-client-ca-file": try ca.pem, "requestheader-allowed-names": "front-proxy-client",
+            ])
         }
         #expect(throws: (any Error).self) {
             try RequestHeaderTrust(configMapData: ["requestheader-client-ca-file": "-----BEGIN CERTIFICATE-----\nxx"])

@@ -5,7 +5,8 @@ import TestSupport
 import Testing
 
 /// Each way of authenticating that the fake cluster supports, against its HTTPS endpoint and the devenv CA.
-@Suite("Authentication against the fake cluster",
+@Suite(
+    "Authentication against the fake cluster",
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct AuthenticationTests {
     let environment = LocalEnvironment.current!
@@ -29,7 +30,9 @@ struct AuthenticationTests {
     }
 
     func adminToken() throws -> String {
-        guard case .bearerToken(let token) = try base.authentication else { throw KubernetesConfigurationError("no token") }
+        guard case .bearerToken(let token) = try base.authentication else {
+            throw KubernetesConfigurationError("no token")
+        }
         return token
     }
 
@@ -68,10 +71,10 @@ struct AuthenticationTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let script = "\(directory)/plugin.sh"
         try """
-            #!/bin/sh
-            echo run >> "\(directory)/calls"
-            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"2099-01-01T00:00:00Z"}}' "$TOKEN"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        echo run >> "\(directory)/calls"
+        printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s","expirationTimestamp":"2099-01-01T00:00:00Z"}}' "$TOKEN"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         var configuration = try base
         configuration.authentication = .exec(
@@ -90,10 +93,10 @@ struct AuthenticationTests {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let script = "\(directory)/plugin.sh"
         try """
-            #!/bin/sh
-            head -c 1048576 /dev/zero | tr '\\0' 'x' >&2
-            printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$TOKEN"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        head -c 1048576 /dev/zero | tr '\\0' 'x' >&2
+        printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"}}' "$TOKEN"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         var configuration = try base
         configuration.authentication = .exec(

@@ -20,7 +20,8 @@ struct KubeConfigTests {
     @Test("KUBECONFIG files merge as kubectl merges them: the first definition and current-context win")
     func mergeOrder() throws {
         let first = try write(
-            "a", """
+            "a",
+            """
             current-context: one
             clusters:
             - name: c1
@@ -33,7 +34,8 @@ struct KubeConfigTests {
               context: {cluster: c1, user: u1, namespace: team-a}
             """)
         let second = try write(
-            "b", """
+            "b",
+            """
             current-context: two
             clusters:
             - name: c1
@@ -65,7 +67,8 @@ struct KubeConfigTests {
         _ = try write("ca.crt", "not really a certificate")
         _ = try write("token", "file-token\n")
         let path = try write(
-            "config", """
+            "config",
+            """
             current-context: c
             clusters: [{name: k, cluster: {server: "https://k:6443", certificate-authority: ca.crt}}]
             users: [{name: u, user: {tokenFile: token}}]
@@ -80,7 +83,8 @@ struct KubeConfigTests {
     @Test("client certificates come inline (base64) or from files")
     func clientCertificates() throws {
         let path = try write(
-            "config", """
+            "config",
+            """
             current-context: c
             clusters: [{name: k, cluster: {server: "https://k:6443"}}]
             users: [{name: u, user: {client-certificate-data: \(Data("CERT".utf8).base64EncodedString()), client-key-data: \(Data("KEY".utf8).base64EncodedString())}}]
@@ -94,16 +98,22 @@ struct KubeConfigTests {
         #expect(certificate == Array("CERT".utf8) && key == Array("KEY".utf8))
     }
 
-    @Test("bad kubeconfigs fail with a message that names the problem", arguments: [
-        ("current-context: nope\ncontexts: []\n", "context 'nope' is not in the kubeconfig"),
-        ("contexts: [{name: c, context: {cluster: k}}]\n", "no current context"),
-        ("current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\n", "names cluster 'k'"),
-        ("current-context: c\nclusters: [{name: k, cluster: {server: 'not a url'}}]\ncontexts: [{name: c, context: {cluster: k}}]\n",
-            "no valid server URL"),
-        ("clusters: {this is: [not, a list\n", "cannot parse the kubeconfig"),
-        ("current-context: c\nclusters: [{name: k, cluster: {server: 'https://k', certificate-authority-data: '%%%'}}]\ncontexts: [{name: c, context: {cluster: k}}]\n",
-            "not valid base64"),
-    ])
+    @Test(
+        "bad kubeconfigs fail with a message that names the problem",
+        arguments: [
+            ("current-context: nope\ncontexts: []\n", "context 'nope' is not in the kubeconfig"),
+            ("contexts: [{name: c, context: {cluster: k}}]\n", "no current context"),
+            ("current-context: c\ncontexts: [{name: c, context: {cluster: k}}]\n", "names cluster 'k'"),
+            (
+                "current-context: c\nclusters: [{name: k, cluster: {server: 'not a url'}}]\ncontexts: [{name: c, context: {cluster: k}}]\n",
+                "no valid server URL"
+            ),
+            ("clusters: {this is: [not, a list\n", "cannot parse the kubeconfig"),
+            (
+                "current-context: c\nclusters: [{name: k, cluster: {server: 'https://k', certificate-authority-data: '%%%'}}]\ncontexts: [{name: c, context: {cluster: k}}]\n",
+                "not valid base64"
+            ),
+        ])
     func badConfigs(text: String, message: String) throws {
         let path = try write("bad-\(UUID().uuidString)", text)
         let error = #expect(throws: KubernetesConfigurationError.self) {
@@ -135,7 +145,9 @@ struct KubeConfigTests {
 
     @Test("watch lines are reassembled however the bytes are chunked")
     func lineSplitting() {
-        let lines = (0..<50).map { #"{"type":"ADDED","object":{"n":\#($0),"pad":"\#(String(repeating: "x", count: $0 * 37))"}}"# }
+        let lines = (0..<50).map {
+            #"{"type":"ADDED","object":{"n":\#($0),"pad":"\#(String(repeating: "x", count: $0 * 37))"}}"#
+        }
         let stream = Array(lines.joined(separator: "\n").utf8) + [UInt8(ascii: "\n")]
         for chunkSize in [1, 7, 64, 1000, stream.count] {
             var splitter = LineSplitter()

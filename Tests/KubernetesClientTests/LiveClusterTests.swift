@@ -39,33 +39,41 @@ struct Cluster {
     func configMap(_ name: String, labels: [String: String] = [:], data: [String: String] = ["k": "v"]) -> JSONValue {
         [
             "apiVersion": "v1", "kind": "ConfigMap",
-            "metadata": ["name": .string(name), "namespace": .string(namespace),
-                "labels": .object(labels.mapValues(JSONValue.string))],
+            "metadata": [
+                "name": .string(name), "namespace": .string(namespace),
+                "labels": .object(labels.mapValues(JSONValue.string)),
+            ],
             "data": .object(data.mapValues(JSONValue.string)),
         ]
     }
 }
 
-@Suite("Kubernetes client against the fake cluster", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
+@Suite(
+    "Kubernetes client against the fake cluster", .skipped(unless: .localEnvironment), Requirement.localEnvironment,
     .integrationTimeLimit)
 struct LiveClusterTests {
     @Test("create with generateName, get, list by label and field, delete")
     func basicVerbs() async throws {
         try await Cluster.with { cluster in
             let client = cluster.client
-            var secret = Secret(metadata: ObjectMeta(namespace: cluster.namespace, labels: ["app": "mtv"]),
+            var secret = Secret(
+                metadata: ObjectMeta(namespace: cluster.namespace, labels: ["app": "mtv"]),
                 stringData: ["accessKeyId": "AKIDTEST"])
             secret.metadata.generateName = "ec2-"
             let created = try await client.create(secret)
             let name = try #require(created.metadata.name)
             #expect(name.hasPrefix("ec2-") && name.count == 9)
             #expect(created.metadata.uid != nil && created.metadata.resourceVersion != nil)
-            #expect(try await client.get(Secret.self, name: name, namespace: cluster.namespace).value("accessKeyId") == "AKIDTEST")
+            #expect(
+                try await client.get(Secret.self, name: name, namespace: cluster.namespace).value("accessKeyId")
+                    == "AKIDTEST")
 
             _ = try await client.create(ConfigMapResource.type, cluster.configMap("other", labels: ["app": "x"]))
-            let byLabel = try await client.list(Secret.self, namespace: cluster.namespace, options: ListOptions(labelSelector: "app=mtv"))
+            let byLabel = try await client.list(
+                Secret.self, namespace: cluster.namespace, options: ListOptions(labelSelector: "app=mtv"))
             #expect(byLabel.items.map(\.metadata.name) == [name])
-            let byField = try await client.listAll(ConfigMapResource.type, namespace: cluster.namespace,
+            let byField = try await client.listAll(
+                ConfigMapResource.type, namespace: cluster.namespace,
                 options: ListOptions(fieldSelector: "metadata.name=other"))
             #expect(byField.items.count == 1)
 
@@ -102,14 +110,20 @@ struct LiveClusterTests {
     @Test("limit and continue page through a collection")
     func pagination() async throws {
         try await Cluster.with { cluster in
-            for index in 0..<5 { _ = try await cluster.client.create(ConfigMapResource.type, cluster.configMap("cm-\(index)")) }
-            let first = try await cluster.client.list(ConfigMapResource.type, namespace: cluster.namespace,
+            for index in 0..<5 {
+                _ = try await cluster.client.create(ConfigMapResource.type, cluster.configMap("cm-\(index)"))
+            }
+            let first = try await cluster.client.list(
+                ConfigMapResource.type, namespace: cluster.namespace,
                 options: ListOptions(limit: 2))
             #expect(first.items.count == 2)
             #expect(first.continueToken != nil)
-            let all = try await cluster.client.listAll(ConfigMapResource.type, namespace: cluster.namespace,
+            let all = try await cluster.client.listAll(
+                ConfigMapResource.type, namespace: cluster.namespace,
                 options: ListOptions(limit: 2))
-            #expect(Set(all.items.compactMap { $0[path: ["metadata", "name"]]?.stringValue }) == Set((0..<5).map { "cm-\($0)" }))
+            #expect(
+                Set(all.items.compactMap { $0[path: ["metadata", "name"]]?.stringValue })
+                    == Set((0..<5).map { "cm-\($0)" }))
         }
     }
 
@@ -117,21 +131,25 @@ struct LiveClusterTests {
     func patchesAndDeleteCollection() async throws {
         try await Cluster.with { cluster in
             _ = try await cluster.client.create(ConfigMapResource.type, cluster.configMap("p", labels: ["tier": "web"]))
-            let merged = try await cluster.client.patch(ConfigMapResource.type, name: "p", namespace: cluster.namespace,
+            let merged = try await cluster.client.patch(
+                ConfigMapResource.type, name: "p", namespace: cluster.namespace,
                 .merge(["data": ["added": "yes", "k": .null]]))
             #expect(merged["data"] == ["added": "yes"])
-            let patched = try await cluster.client.patch(ConfigMapResource.type, name: "p", namespace: cluster.namespace,
+            let patched = try await cluster.client.patch(
+                ConfigMapResource.type, name: "p", namespace: cluster.namespace,
                 .json([["op": "replace", "path": "/data/added", "value": "json"]]))
             #expect(patched[path: ["data", "added"]] == "json")
             let failedTest = await #expect(throws: KubernetesError.self) {
-                try await cluster.client.patch(ConfigMapResource.type, name: "p", namespace: cluster.namespace,
+                try await cluster.client.patch(
+                    ConfigMapResource.type, name: "p", namespace: cluster.namespace,
                     .json([["op": "test", "path": "/data/added", "value": "other"]]))
             }
             #expect(failedTest?.isInvalid == true)
 
             _ = try await cluster.client.create(ConfigMapResource.type, cluster.configMap("q", labels: ["tier": "web"]))
             _ = try await cluster.client.create(ConfigMapResource.type, cluster.configMap("r", labels: ["tier": "db"]))
-            try await cluster.client.deleteCollection(ConfigMapResource.type, namespace: cluster.namespace,
+            try await cluster.client.deleteCollection(
+                ConfigMapResource.type, namespace: cluster.namespace,
                 options: ListOptions(labelSelector: "tier=web"))
             let left = try await cluster.client.listAll(ConfigMapResource.type, namespace: cluster.namespace)
             #expect(left.items.compactMap { $0[path: ["metadata", "name"]]?.stringValue } == ["r"])
@@ -146,10 +164,13 @@ struct LiveClusterTests {
                 "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Plan",
                 "metadata": ["name": "p1", "namespace": .string(cluster.namespace)],
                 "spec": [
-                    "provider": ["source": ["name": "my-ec2", "namespace": "openshift-mtv"],
-                        "destination": ["name": "host", "namespace": "openshift-mtv"]],
+                    "provider": [
+                        "source": ["name": "my-ec2", "namespace": "openshift-mtv"],
+                        "destination": ["name": "host", "namespace": "openshift-mtv"],
+                    ],
                     "targetNamespace": "migrated", "map": ["network": ["name": "n"], "storage": ["name": "s"]],
-                    "vms": [["id": "i-1"]], "warm": false, "transferNetwork": ["name": "tn", "namespace": "openshift-mtv"],
+                    "vms": [["id": "i-1"]], "warm": false,
+                    "transferNetwork": ["name": "tn", "namespace": "openshift-mtv"],
                 ],
             ]
             _ = try await cluster.client.create(ResourceType.plans, raw)
@@ -174,13 +195,18 @@ struct LiveClusterTests {
             let plan = Plan(
                 metadata: ObjectMeta(name: "s1", namespace: cluster.namespace),
                 spec: Plan.Spec(
-                    provider: ProviderPair(source: ObjectReference(name: "a", namespace: "b"),
+                    provider: ProviderPair(
+                        source: ObjectReference(name: "a", namespace: "b"),
                         destination: ObjectReference(name: "host", namespace: "b")),
-                    targetNamespace: "t", map: Plan.Maps(network: ObjectReference(name: "n", namespace: nil),
+                    targetNamespace: "t",
+                    map: Plan.Maps(
+                        network: ObjectReference(name: "n", namespace: nil),
                         storage: ObjectReference(name: "s", namespace: nil)), vms: [Plan.VM(id: "i-1")]))
             var created = try await cluster.client.create(plan)
             var conditions: [Condition] = []
-            conditions.set(Condition(type: "Ready", category: Condition.Category.required, message: "ready"), now: "2026-01-01T00:00:00Z")
+            conditions.set(
+                Condition(type: "Ready", category: Condition.Category.required, message: "ready"),
+                now: "2026-01-01T00:00:00Z")
             created.status = Plan.Status(conditions: conditions)
             created.spec.targetNamespace = "changed-through-status"
             let afterStatus = try await cluster.client.replaceStatus(created)
@@ -196,15 +222,20 @@ struct LiveClusterTests {
         }
     }
 
-    @Test("updateStatus from a stale copy keeps what another writer added, and outlasts 500s beyond one request's retries")
+    @Test(
+        "updateStatus from a stale copy keeps what another writer added, and outlasts 500s beyond one request's retries"
+    )
     func updateStatusFromStaleCopy() async throws {
         try await Cluster.with { cluster in
             let plan = Plan(
                 metadata: ObjectMeta(name: "writers", namespace: cluster.namespace),
                 spec: Plan.Spec(
-                    provider: ProviderPair(source: ObjectReference(name: "a", namespace: "b"),
+                    provider: ProviderPair(
+                        source: ObjectReference(name: "a", namespace: "b"),
                         destination: ObjectReference(name: "host", namespace: "b")),
-                    targetNamespace: "t", map: Plan.Maps(network: ObjectReference(name: "n", namespace: nil),
+                    targetNamespace: "t",
+                    map: Plan.Maps(
+                        network: ObjectReference(name: "n", namespace: nil),
                         storage: ObjectReference(name: "s", namespace: nil)), vms: [Plan.VM(id: "i-1")]))
             let stale = try await cluster.client.create(plan)
             let now = "2026-01-01T00:00:00Z"
@@ -221,7 +252,8 @@ struct LiveClusterTests {
                 Plan.self, name: "writers", namespace: cluster.namespace, current: stale
             ) {
                 var conditions = $0.status?.conditions ?? []
-                conditions.replace(owned: ["Mine"], with: [Condition(type: "Mine", category: Condition.Category.advisory)],
+                conditions.replace(
+                    owned: ["Mine"], with: [Condition(type: "Mine", category: Condition.Category.advisory)],
                     now: now)
                 $0.status = Plan.Status(conditions: conditions)
             }
@@ -241,21 +273,26 @@ struct LiveClusterTests {
             let created = try await client.create(ResourceType.configMaps, cluster.configMap("d"))
             let uid = try #require(created[path: ["metadata", "uid"]]?.stringValue)
             let wrongUID = await #expect(throws: KubernetesError.self) {
-                try await client.delete(ResourceType.configMaps, name: "d", namespace: cluster.namespace,
+                try await client.delete(
+                    ResourceType.configMaps, name: "d", namespace: cluster.namespace,
                     options: DeleteOptions(preconditionUID: "not-\(uid)"))
             }
             #expect(wrongUID?.isConflict == true)
-            try await client.delete(ResourceType.configMaps, name: "d", namespace: cluster.namespace,
+            try await client.delete(
+                ResourceType.configMaps, name: "d", namespace: cluster.namespace,
                 options: DeleteOptions(propagationPolicy: "Foreground", preconditionUID: uid))
-            try await client.delete(ResourceType.configMaps, name: "d", namespace: cluster.namespace, ignoreNotFound: true)
+            try await client.delete(
+                ResourceType.configMaps, name: "d", namespace: cluster.namespace, ignoreNotFound: true)
 
             var guarded = cluster.configMap("guarded")
             guarded["metadata"]?["finalizers"] = ["mtv.konveyor.io/cleanup"]
             _ = try await client.create(ResourceType.configMaps, guarded)
             try await client.delete(ResourceType.configMaps, name: "guarded", namespace: cluster.namespace)
-            let terminating = try await client.get(ResourceType.configMaps, name: "guarded", namespace: cluster.namespace)
+            let terminating = try await client.get(
+                ResourceType.configMaps, name: "guarded", namespace: cluster.namespace)
             #expect(terminating[path: ["metadata", "deletionTimestamp"]] != nil)
-            _ = try await client.patch(ResourceType.configMaps, name: "guarded", namespace: cluster.namespace,
+            _ = try await client.patch(
+                ResourceType.configMaps, name: "guarded", namespace: cluster.namespace,
                 .merge(["metadata": ["finalizers": .null]]))
             let gone = await #expect(throws: KubernetesError.self) {
                 try await client.get(ResourceType.configMaps, name: "guarded", namespace: cluster.namespace)
@@ -268,10 +305,14 @@ struct LiveClusterTests {
     func retriesServerFaults() async throws {
         try await Cluster.with { cluster in
             _ = try await cluster.client.create(ConfigMapResource.type, cluster.configMap("f"))
-            try await cluster.fault(["method": "GET", "path": "/api/v1/namespaces/\(cluster.namespace)/configmaps/f",
-                "status": 500, "count": 2])
-            try await cluster.fault(["method": "GET", "path": "/api/v1/namespaces/\(cluster.namespace)/configmaps/f",
-                "status": 429, "count": 1, "retryAfter": 0])
+            try await cluster.fault([
+                "method": "GET", "path": "/api/v1/namespaces/\(cluster.namespace)/configmaps/f",
+                "status": 500, "count": 2,
+            ])
+            try await cluster.fault([
+                "method": "GET", "path": "/api/v1/namespaces/\(cluster.namespace)/configmaps/f",
+                "status": 429, "count": 1, "retryAfter": 0,
+            ])
             let value = try await cluster.client.get(ConfigMapResource.type, name: "f", namespace: cluster.namespace)
             #expect(value[path: ["data", "k"]] == "v")
         }
@@ -281,9 +322,14 @@ struct LiveClusterTests {
     func podLogs() async throws {
         try await Cluster.with { cluster in
             // Arm the failure first: the fake runs pods to completion on its own clock.
-            try await ControlAPI.call("POST", cluster.environment.fakeKubeControl.appending(path: "pods/fail"),
-                ["namespace": cluster.namespace, "namePrefix": "conv", "exitCode": 1, "log": "line one\nvirt-v2v: error: no root\n"])
-            let pod = Pod(metadata: ObjectMeta(name: "conv", namespace: cluster.namespace),
+            try await ControlAPI.call(
+                "POST", cluster.environment.fakeKubeControl.appending(path: "pods/fail"),
+                [
+                    "namespace": cluster.namespace, "namePrefix": "conv", "exitCode": 1,
+                    "log": "line one\nvirt-v2v: error: no root\n",
+                ])
+            let pod = Pod(
+                metadata: ObjectMeta(name: "conv", namespace: cluster.namespace),
                 spec: ["containers": [["name": "virt-v2v", "image": "quay.io/kubev2v/forklift-virt-v2v:latest"]]])
             _ = try await cluster.client.create(pod)
             var phase: String?

@@ -5,11 +5,14 @@ import TestSupport
 import Testing
 
 /// Serialized: two of these compact the fake cluster's watch history, which would expire the others' versions.
-@Suite("Watches and informers against the fake cluster", .serialized,
+@Suite(
+    "Watches and informers against the fake cluster", .serialized,
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct WatchTests {
     /// Collects `count` events from a stream, or fails after `seconds`.
-    func collect(_ stream: AsyncThrowingStream<WatchEvent, any Error>, count: Int, seconds: Double = 20) async throws
+    func collect(
+        _ stream: AsyncThrowingStream<WatchEvent, any Error>, count: Int, seconds: Double = 20
+    ) async throws
         -> [WatchEvent]
     {
         try await withThrowingTaskGroup(of: [WatchEvent].self) { group in
@@ -45,7 +48,8 @@ struct WatchTests {
             async let events = collect(stream, count: 3)
             try await Task.sleep(nanoseconds: 200_000_000)
             _ = try await client.create(ResourceType.configMaps, cluster.configMap("a"))
-            _ = try await client.patch(ResourceType.configMaps, name: "a", namespace: cluster.namespace, .merge(["data": ["k": "2"]]))
+            _ = try await client.patch(
+                ResourceType.configMaps, name: "a", namespace: cluster.namespace, .merge(["data": ["k": "2"]]))
             try await client.delete(ResourceType.configMaps, name: "a", namespace: cluster.namespace)
             #expect(names(try await events) == ["ADDED a", "MODIFIED a", "DELETED a"])
         }
@@ -54,8 +58,10 @@ struct WatchTests {
     @Test("bookmarks arrive when asked for")
     func bookmarks() async throws {
         try await Cluster.with { cluster in
-            let start = try await cluster.client.list(ResourceType.configMaps, namespace: cluster.namespace).resourceVersion
-            let stream = cluster.client.watchOnce(ResourceType.configMaps, namespace: cluster.namespace,
+            let start = try await cluster.client.list(ResourceType.configMaps, namespace: cluster.namespace)
+                .resourceVersion
+            let stream = cluster.client.watchOnce(
+                ResourceType.configMaps, namespace: cluster.namespace,
                 resourceVersion: start, timeoutSeconds: 10, bookmarks: true)
             let events = try await collect(stream, count: 1, seconds: 10)
             #expect(events.first?.kind == .bookmark)
@@ -75,9 +81,13 @@ struct WatchTests {
             var iterator = stream.makeAsyncIterator()
             var events: [WatchEvent] = []
             for _ in 0..<2 { if let event = try await iterator.next() { events.append(event) } }
-            let answer = try await ControlAPI.call("POST", cluster.environment.fakeKubeControl.appending(path: "drop-watches"),
-                ["path": "/api/v1/namespaces/\(cluster.namespace)/configmaps"]) as? [String: Any]
-            #expect((answer?["dropped"] as? Int ?? 0) >= 1, "the watch was open and was dropped: \(String(describing: answer))")
+            let answer =
+                try await ControlAPI.call(
+                    "POST", cluster.environment.fakeKubeControl.appending(path: "drop-watches"),
+                    ["path": "/api/v1/namespaces/\(cluster.namespace)/configmaps"]) as? [String: Any]
+            #expect(
+                (answer?["dropped"] as? Int ?? 0) >= 1,
+                "the watch was open and was dropped: \(String(describing: answer))")
             _ = try await client.create(ResourceType.configMaps, cluster.configMap("three"))
             _ = try await client.create(ResourceType.configMaps, cluster.configMap("four"))
             for _ in 0..<2 { if let event = try await iterator.next() { events.append(event) } }
@@ -88,7 +98,8 @@ struct WatchTests {
     @Test("an expired resourceVersion ends the watch with 410 Gone")
     func goneAfterCompaction() async throws {
         try await Cluster.with { cluster in
-            let start = try await cluster.client.list(ResourceType.configMaps, namespace: cluster.namespace).resourceVersion
+            let start = try await cluster.client.list(ResourceType.configMaps, namespace: cluster.namespace)
+                .resourceVersion
             _ = try await cluster.client.create(ResourceType.configMaps, cluster.configMap("x"))
             try await ControlAPI.call("POST", cluster.environment.fakeKubeControl.appending(path: "compact"), [:])
             let stream = cluster.client.watch(ResourceType.configMaps, namespace: cluster.namespace, from: start)
@@ -110,14 +121,21 @@ struct WatchTests {
             var seen: [String] = []
             while let event = await iterator.next() {
                 if case .synced = event { break }
-                if case .added(let object) = event { seen.append(object[path: ["metadata", "name"]]?.stringValue ?? "") }
+                if case .added(let object) = event {
+                    seen.append(object[path: ["metadata", "name"]]?.stringValue ?? "")
+                }
             }
             #expect(seen.sorted() == ["gone", "keep"])
 
             // Cut the watch, change things, and expire the history: the informer must relist to catch up.
-            try await ControlAPI.call("POST", cluster.environment.fakeKubeControl.appending(path: "faults"),
-                ["method": "GET", "path": "/api/v1/namespaces/\(cluster.namespace)/configmaps", "delay": 1.5, "count": 1])
-            try await ControlAPI.call("POST", cluster.environment.fakeKubeControl.appending(path: "drop-watches"),
+            try await ControlAPI.call(
+                "POST", cluster.environment.fakeKubeControl.appending(path: "faults"),
+                [
+                    "method": "GET", "path": "/api/v1/namespaces/\(cluster.namespace)/configmaps", "delay": 1.5,
+                    "count": 1,
+                ])
+            try await ControlAPI.call(
+                "POST", cluster.environment.fakeKubeControl.appending(path: "drop-watches"),
                 ["path": "/api/v1/namespaces/\(cluster.namespace)/configmaps"])
             try await client.delete(ResourceType.configMaps, name: "gone", namespace: cluster.namespace)
             _ = try await client.create(ResourceType.configMaps, cluster.configMap("new"))
@@ -126,8 +144,10 @@ struct WatchTests {
             var changes: [String] = []
             while changes.count < 2, let event = await iterator.next() {
                 switch event {
-                case .added(let object): changes.append("added \(object[path: ["metadata", "name"]]?.stringValue ?? "")")
-                case .deleted(let object): changes.append("deleted \(object[path: ["metadata", "name"]]?.stringValue ?? "")")
+                case .added(let object):
+                    changes.append("added \(object[path: ["metadata", "name"]]?.stringValue ?? "")")
+                case .deleted(let object):
+                    changes.append("deleted \(object[path: ["metadata", "name"]]?.stringValue ?? "")")
                 default: break
                 }
             }
@@ -143,7 +163,8 @@ struct WatchTests {
         try await Cluster.with { cluster in
             _ = try await cluster.client.create(ResourceType.configMaps, cluster.configMap("a"))
             _ = try await cluster.client.create(ResourceType.configMaps, cluster.configMap("b"))
-            let informer = Informer(client: cluster.client, resource: ResourceType.configMaps,
+            let informer = Informer(
+                client: cluster.client, resource: ResourceType.configMaps,
                 namespace: cluster.namespace, resyncInterval: 0.2)
             let events = await informer.events()
             await informer.start()
@@ -163,7 +184,8 @@ struct WatchTests {
     @Test("a 200 KB object arrives whole through a watch")
     func largeObject() async throws {
         try await Cluster.with { cluster in
-            let start = try await cluster.client.list(ResourceType.configMaps, namespace: cluster.namespace).resourceVersion
+            let start = try await cluster.client.list(ResourceType.configMaps, namespace: cluster.namespace)
+                .resourceVersion
             let stream = cluster.client.watch(ResourceType.configMaps, namespace: cluster.namespace, from: start)
             async let events = collect(stream, count: 1)
             try await Task.sleep(nanoseconds: 200_000_000)

@@ -31,7 +31,8 @@ struct JSONValueTests {
         var changed = plan
         changed.spec.description = "updated"
         changed.spec.vms.append(Plan.VM(id: "i-2"))
-        let patch = try #require(JSONValue.mergePatch(from: JSONValue(encoding: plan), to: JSONValue(encoding: changed)))
+        let patch = try #require(
+            JSONValue.mergePatch(from: JSONValue(encoding: plan), to: JSONValue(encoding: changed)))
         let result = stored.applyingMergePatch(patch)
         #expect(result[path: ["spec", "futureField", "nested"]] == true)
         #expect(result[path: ["status", "somethingNew"]] == 1)
@@ -41,7 +42,9 @@ struct JSONValueTests {
 
     @Test("numbers keep their integer form; values round-trip through JSON text")
     func roundTrip() throws {
-        let value: JSONValue = ["int": 42, "float": 1.5, "neg": -3, "text": "a\"b", "null": .null, "list": [true, false]]
+        let value: JSONValue = [
+            "int": 42, "float": 1.5, "neg": -3, "text": "a\"b", "null": .null, "list": [true, false],
+        ]
         let text = String(decoding: value.serialized(), as: UTF8.self)
         #expect(text.contains(#""int":42"#))
         #expect(try JSONValue(parsing: Data(text.utf8)) == value)

@@ -17,7 +17,9 @@ struct PhaseTests {
         for (phase, action) in PhaseActions.all { #expect(action.phase == phase) }
     }
 
-    @Test("a running instance becomes a VirtualMachine: every phase in order, each AWS call once per need, snapshots gone")
+    @Test(
+        "a running instance becomes a VirtualMachine: every phase in order, each AWS call once per need, snapshots gone"
+    )
     func successInOneAccount() async throws {
         let harness = try await PhaseHarness()
         let context = harness.context()
@@ -31,8 +33,12 @@ struct PhaseTests {
         #expect(vm.conditions?.isTrue(ConditionType.succeeded) == true, "\(String(describing: vm.error))")
         #expect(vm.restorePowerState == "On")
         // One tick runs phases until one has to wait: these are the waits, the fewest AWS and the cluster allow.
-        #expect(phases == [Phase.storePowerState, .waitForPowerOff, .createSnapshots, .waitForSnapshots, .waitForVolumes,
-            .createPVsAndPVCs, .convertGuest, .completed].map(\.rawValue))
+        #expect(
+            phases
+                == [
+                    Phase.storePowerState, .waitForPowerOff, .createSnapshots, .waitForSnapshots, .waitForVolumes,
+                    .createPVsAndPVCs, .convertGuest, .completed,
+                ].map(\.rawValue))
         let ec2 = harness.ec2
         #expect(await ec2.count("StopInstances") == 1)
         #expect(await ec2.count("CreateSnapshots") == 1)
@@ -72,8 +78,11 @@ struct PhaseTests {
     @Test("a stopped instance is not stopped again and is left off after a failure")
     func stoppedSource() async throws {
         let harness = try await PhaseHarness(state: "stopped")
-        await harness.ec2.arm("CreateVolume", AWSError(code: "InvalidParameterValue", message: "bad size",
-            operation: "ec2:CreateVolume", httpStatus: 400))
+        await harness.ec2.arm(
+            "CreateVolume",
+            AWSError(
+                code: "InvalidParameterValue", message: "bad size",
+                operation: "ec2:CreateVolume", httpStatus: 400))
         let vm = await harness.run(harness.admitted(), context: harness.context())
         #expect(vm.restorePowerState == "Off")
         #expect(await harness.ec2.count("StopInstances") == 0)
@@ -91,18 +100,23 @@ struct PhaseTests {
         var testDescription: String { "\(phase.rawValue): \(call)" }
 
         static func aws(_ phase: Phase, _ action: String) -> Fault {
-            Fault(phase: phase, call: action,
+            Fault(
+                phase: phase, call: action,
                 arm: { harness, times in
-                    await harness.ec2.arm(action, times == 0 ? permanentAWS(action) : throttled(action), times: max(times, 1))
+                    await harness.ec2.arm(
+                        action, times == 0 ? permanentAWS(action) : throttled(action), times: max(times, 1))
                 },
                 transient: throttled(action), permanent: permanentAWS(action))
         }
 
         static func kube(_ phase: Phase, _ verb: String, _ resource: ResourceType) -> Fault {
-            let transient = KubernetesError(code: 503, reason: "ServiceUnavailable", message: "try later", request: verb)
-            let permanent = KubernetesError(code: 403, reason: KubernetesError.Reason.forbidden,
+            let transient = KubernetesError(
+                code: 503, reason: "ServiceUnavailable", message: "try later", request: verb)
+            let permanent = KubernetesError(
+                code: 403, reason: KubernetesError.Reason.forbidden,
                 message: "forbidden by policy", request: verb)
-            return Fault(phase: phase, call: "\(verb) \(resource.plural)",
+            return Fault(
+                phase: phase, call: "\(verb) \(resource.plural)",
                 arm: { harness, times in
                     await harness.cluster.arm(verb, resource, times == 0 ? permanent : transient, times: max(times, 1))
                 },
@@ -152,15 +166,18 @@ struct PhaseTests {
         try await expectCleanedUp(harness, vm)
     }
 
-    @Test("a permanent error fails the VM at once in its phase, names the error, and removes what it made",
+    @Test(
+        "a permanent error fails the VM at once in its phase, names the error, and removes what it made",
         arguments: faults)
     func permanentError(_ fault: Fault) async throws {
         let harness = try await PhaseHarness(twoAccounts: true)
         await fault.arm(harness, 0)
         let vm = await harness.run(harness.admitted(), context: harness.context())
         #expect(vm.error?.phase == fault.phase.rawValue)
-        #expect(vm.error?.reasons.first?.contains(fault.permanent is AWSError ? "UnauthorizedOperation" : "forbidden by policy")
-            == true, "\(String(describing: vm.error))")
+        #expect(
+            vm.error?.reasons.first?.contains(
+                fault.permanent is AWSError ? "UnauthorizedOperation" : "forbidden by policy")
+                == true, "\(String(describing: vm.error))")
         #expect(vm.conditions?.isTrue(ConditionType.failed) == true)
         try await expectCleanedUp(harness, vm)
     }
@@ -179,7 +196,8 @@ struct PhaseTests {
         #expect(vm.completed != nil)
     }
 
-    @Test("states AWS reports fail the VM with what happened: a terminated instance, a failed snapshot, a broken volume")
+    @Test(
+        "states AWS reports fail the VM with what happened: a terminated instance, a failed snapshot, a broken volume")
     func awsStates() async throws {
         let terminated = try await PhaseHarness()
         await terminated.ec2.setInstance(PhaseHarness.instanceID, state: "terminated")
@@ -228,15 +246,19 @@ struct PhaseTests {
             vm = await harness.tick(vm, context: context)
             await harness.ec2.settle()
             for name in await harness.cluster.names(.persistentVolumeClaims, namespace: PhaseHarness.namespace) {
-                await harness.cluster.setPhase(.persistentVolumeClaims, name, namespace: PhaseHarness.namespace, "Bound")
+                await harness.cluster.setPhase(
+                    .persistentVolumeClaims, name, namespace: PhaseHarness.namespace, "Bound")
             }
         }
         let pod = try #require(await harness.cluster.names(.pods, namespace: PhaseHarness.namespace).first)
         await harness.cluster.setPhase(.pods, pod, namespace: PhaseHarness.namespace, "Failed")
-        await harness.cluster.setLog(pod: pod, namespace: PhaseHarness.namespace, "line 1\nvirt-v2v: error: no root device found\n")
+        await harness.cluster.setLog(
+            pod: pod, namespace: PhaseHarness.namespace, "line 1\nvirt-v2v: error: no root device found\n")
         vm = await harness.tick(vm, context: context)
         #expect(vm.error?.phase == Phase.convertGuest.rawValue)
-        #expect(vm.error?.reasons.first == "the conversion pod \(pod) failed; log tail: line 1 | virt-v2v: error: no root device found")
+        #expect(
+            vm.error?.reasons.first
+                == "the conversion pod \(pod) failed; log tail: line 1 | virt-v2v: error: no root device found")
     }
 
     @Test("a claim of the same name that another owner made is not taken over: the VM fails and names it")
@@ -244,14 +266,19 @@ struct PhaseTests {
         let harness = try await PhaseHarness()
         let builder = try harness.context().requireBuilder(for: harness.admitted())
         let disk = try #require(harness.context().disks(of: harness.admitted()).first)
-        await harness.cluster.put(.persistentVolumeClaims, ["metadata": ["name": .string(builder.pvcName(disk))]],
+        await harness.cluster.put(
+            .persistentVolumeClaims, ["metadata": ["name": .string(builder.pvcName(disk))]],
             namespace: PhaseHarness.namespace)
         let vm = await harness.run(harness.admitted(), context: harness.context())
         #expect(vm.error?.phase == Phase.createPVsAndPVCs.rawValue)
-        #expect(vm.error?.reasons.first == "PersistentVolumeClaim \(PhaseHarness.namespace)/\(builder.pvcName(disk)) already "
-            + "exists and was not made by this migration; delete or rename it and start the plan again")
-        #expect(await harness.cluster.object(.persistentVolumeClaims, builder.pvcName(disk),
-            namespace: PhaseHarness.namespace) != nil, "someone else's claim stays")
+        #expect(
+            vm.error?.reasons.first
+                == "PersistentVolumeClaim \(PhaseHarness.namespace)/\(builder.pvcName(disk)) already "
+                + "exists and was not made by this migration; delete or rename it and start the plan again")
+        #expect(
+            await harness.cluster.object(
+                .persistentVolumeClaims, builder.pvcName(disk),
+                namespace: PhaseHarness.namespace) != nil, "someone else's claim stays")
     }
 
     @Test("a VM waiting past its phase's deadline fails with the limit; a restart does not extend its step's")
@@ -277,18 +304,21 @@ struct PhaseTests {
         let step = try #require(waiting.pipeline.firstIndex { $0.name == Step.prepareSource.rawValue })
         waiting.pipeline[step].started = ISO8601DateFormatter().string(from: restarted.clock.read() - 10 * 3600)
         waiting = await restarted.tick(waiting, context: restarted.context())
-        #expect(waiting.error?.reasons.first == "PrepareSource did not finish within 35 minutes of its start",
+        #expect(
+            waiting.error?.reasons.first == "PrepareSource did not finish within 35 minutes of its start",
             "\(String(describing: waiting.error))")
     }
 
     @Test("AWS refusing a rotated key waits for the new key; refusing the current one fails the VM")
     func authentication() async throws {
-        let refused = AWSError(code: "AuthFailure", message: "not able to validate the credentials",
+        let refused = AWSError(
+            code: "AuthFailure", message: "not able to validate the credentials",
             operation: "ec2:StopInstances", httpStatus: 401)
         let rotated = try await PhaseHarness()
         var vm = await rotated.tick(rotated.admitted(), context: rotated.context())
         await rotated.ec2.arm("StopInstances", refused)
-        await rotated.cluster.put(.secrets, ["metadata": ["name": "ec2-secret", "namespace": "ns", "resourceVersion": "2"]],
+        await rotated.cluster.put(
+            .secrets, ["metadata": ["name": "ec2-secret", "namespace": "ns", "resourceVersion": "2"]],
             namespace: "ns")
         vm = await rotated.tick(vm, context: rotated.context())
         #expect(vm.error == nil && vm.phase == Phase.powerOffSource.rawValue)

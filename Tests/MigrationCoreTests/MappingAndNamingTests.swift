@@ -5,20 +5,23 @@ import Testing
 
 @Suite("Target names")
 struct TargetNameTests {
-    @Test("Name tags become DNS-1123 labels", arguments: [
-        ("web-1", "web-1"), ("Web Server #1", "web-server-1"), ("__db__", "db"), ("ÄBC", "bc"),
-        (String(repeating: "a", count: 70) + "-b", String(repeating: "a", count: 63)),
-    ])
+    @Test(
+        "Name tags become DNS-1123 labels",
+        arguments: [
+            ("web-1", "web-1"), ("Web Server #1", "web-server-1"), ("__db__", "db"), ("ÄBC", "bc"),
+            (String(repeating: "a", count: 70) + "-b", String(repeating: "a", count: 63)),
+        ])
     func sanitize(input: String, expected: String) {
         #expect(TargetName.sanitize(input) == expected)
     }
 
     @Test("names stay unique in the namespace; an unusable Name tag falls back to the instance ID")
     func uniqueness() throws {
-        let names = try TargetName.assign([
-            (id: "i-1", name: "web", targetName: nil), (id: "i-2", name: "WEB", targetName: nil),
-            (id: "i-3", name: "!!!", targetName: nil), (id: "i-4", name: nil, targetName: "chosen"),
-        ], taken: ["web-2"])
+        let names = try TargetName.assign(
+            [
+                (id: "i-1", name: "web", targetName: nil), (id: "i-2", name: "WEB", targetName: nil),
+                (id: "i-3", name: "!!!", targetName: nil), (id: "i-4", name: nil, targetName: "chosen"),
+            ], taken: ["web-2"])
         #expect(names == ["i-1": "web", "i-2": "web-3", "i-3": "i-3", "i-4": "chosen"])
     }
 
@@ -41,7 +44,8 @@ struct AutomaticMappingTests {
         AutomaticMapping.StorageClassInfo(name: "gp3-csi", provisioner: "ebs.csi.aws.com", isDefault: true),
         AutomaticMapping.StorageClassInfo(name: "gp2-csi", provisioner: "ebs.csi.aws.com"),
         AutomaticMapping.StorageClassInfo(name: "ebs-io1", provisioner: "ebs.csi.aws.com"),
-        AutomaticMapping.StorageClassInfo(name: "ocs-storagecluster-ceph-rbd", provisioner: "openshift-storage.rbd.csi.ceph.com"),
+        AutomaticMapping.StorageClassInfo(
+            name: "ocs-storagecluster-ceph-rbd", provisioner: "openshift-storage.rbd.csi.ceph.com"),
     ]
 
     @Test("the first used subnet goes to the default network, others to what the user said or ignored")
@@ -68,7 +72,8 @@ struct AutomaticMappingTests {
         }
         #expect(missing?.message.contains("st1") == true && missing?.message.contains("gp3-csi") == true)
         let foreign = #expect(throws: AutomaticMapping.StorageError.self) {
-            try AutomaticMapping.storagePairs(volumeTypes: ["gp3"], classes: classes,
+            try AutomaticMapping.storagePairs(
+                volumeTypes: ["gp3"], classes: classes,
                 defaultClass: "ocs-storagecluster-ceph-rbd")
         }
         #expect(foreign?.message.contains("ebs.csi.aws.com") == true)
@@ -76,7 +81,8 @@ struct AutomaticMappingTests {
 
     @Test("a default storage class overrides matching")
     func defaultClass() throws {
-        let pairs = try AutomaticMapping.storagePairs(volumeTypes: ["gp2", "io1"], classes: classes, defaultClass: "gp3-csi")
+        let pairs = try AutomaticMapping.storagePairs(
+            volumeTypes: ["gp2", "io1"], classes: classes, defaultClass: "gp3-csi")
         #expect(pairs.map(\.destination.storageClass) == ["gp3-csi", "gp3-csi"])
     }
 }

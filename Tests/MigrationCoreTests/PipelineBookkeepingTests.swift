@@ -7,7 +7,8 @@ import Testing
 @Suite("Pipeline bookkeeping")
 struct PipelineBookkeepingTests {
     static func vm() -> VMStatus {
-        VMStatus(id: "i-1", name: "web", phase: Phase.started.rawValue,
+        VMStatus(
+            id: "i-1", name: "web", phase: Phase.started.rawValue,
             pipeline: Itinerary(.init(shareSnapshots: false, convertGuest: true)).pipeline(diskMiB: 30 * 1024))
     }
 
@@ -34,18 +35,26 @@ struct PipelineBookkeepingTests {
     func snapshotProgress() {
         var vm = Self.vm()
         vm.mark(.createSnapshots, .running, now: "t1")
-        vm.report(.createSnapshots, task: "vol-a", totalMiB: 10240, percent: 0, now: "t1", annotations: ["snapshot": "snap-a"])
-        vm.report(.createSnapshots, task: "vol-b", totalMiB: 20480, percent: 0, now: "t1", annotations: ["snapshot": "snap-b"])
-        vm.report(.createSnapshots, task: "vol-a", totalMiB: 10240,
+        vm.report(
+            .createSnapshots, task: "vol-a", totalMiB: 10240, percent: 0, now: "t1", annotations: ["snapshot": "snap-a"]
+        )
+        vm.report(
+            .createSnapshots, task: "vol-b", totalMiB: 20480, percent: 0, now: "t1", annotations: ["snapshot": "snap-b"]
+        )
+        vm.report(
+            .createSnapshots, task: "vol-a", totalMiB: 10240,
             percent: VMStatus.snapshotPercent(state: "pending", progress: "50%"), now: "t2")
-        vm.report(.createSnapshots, task: "vol-b", totalMiB: 20480,
+        vm.report(
+            .createSnapshots, task: "vol-b", totalMiB: 20480,
             percent: VMStatus.snapshotPercent(state: "completed", progress: "100%"), now: "t3")
         let step = Self.step(vm, .createSnapshots)
         #expect(step.progress == .init(total: 30720, completed: 5120 + 20480))
         #expect(step.annotations?["unit"] == "MB")
         let a = step.tasks?.first { $0.name == "vol-a" }
         let b = step.tasks?.first { $0.name == "vol-b" }
-        #expect(a?.phase == "Running" && a?.started == "t1" && a?.completed == nil && a?.annotations?["snapshot"] == "snap-a")
+        #expect(
+            a?.phase == "Running" && a?.started == "t1" && a?.completed == nil
+                && a?.annotations?["snapshot"] == "snap-a")
         #expect(b?.phase == "Completed" && b?.completed == "t3" && b?.progress == .init(total: 20480, completed: 20480))
         let transfer = Self.step(vm, .diskTransfer)
         #expect(transfer.phase == "Pending" && transfer.progress.completed == 0 && transfer.tasks == nil)
@@ -59,7 +68,8 @@ struct PipelineBookkeepingTests {
     @Test("a task's progress never goes back, and a completed task stays completed")
     func monotonic() {
         var vm = Self.vm()
-        vm.report(.diskTransfer, task: "vol-a", totalMiB: 1024, percent: 90, now: "t1", annotations: ["volume": "vol-new"])
+        vm.report(
+            .diskTransfer, task: "vol-a", totalMiB: 1024, percent: 90, now: "t1", annotations: ["volume": "vol-new"])
         vm.report(.diskTransfer, task: "vol-a", totalMiB: 1024, percent: 0, now: "t2")
         #expect(Self.step(vm, .diskTransfer).tasks?.first?.progress.completed == 921)
         vm.report(.diskTransfer, task: "vol-a", totalMiB: 1024, percent: 100, now: "t3")
@@ -83,7 +93,8 @@ struct PipelineBookkeepingTests {
         #expect(step.tasks?.map { $0.phase ?? "" } == ["Completed", "Failed"])
     }
 
-    @Test("AWS's snapshot Progress reads as a percent below 100 until the snapshot is completed",
+    @Test(
+        "AWS's snapshot Progress reads as a percent below 100 until the snapshot is completed",
         arguments: [
             ("pending", "", 0), ("pending", nil, 0), ("pending", "37%", 37), ("pending", "100%", 99),
             ("completed", "", 100), ("error", "12%", 12), ("pending", "junk", 0), ("pending", "-5%", 0),

@@ -25,25 +25,34 @@ struct PlanSettingsTests {
         #expect(entries.first { $0["bootOrder"] != nil }?["name"] == "disk-0")
         let environment = chosen.conversionPod(disks)[path: ["spec", "containers"]]?.arrayValue?.first?["env"]
         #expect(environment?.arrayValue?.contains(["name": "V2V_RootDisk", "value": "sdb"]) == true)
-        #expect(TargetBuilder.Disk(index: 0, sourceVolumeID: "v", deviceName: "/dev/sda1", sizeGiB: 1, volumeType: "gp3",
-            isRoot: true).matches(rootDisk: "/dev/sda"))
-        #expect(!TargetBuilder.Disk(index: 0, sourceVolumeID: "v", deviceName: "/dev/sdab", sizeGiB: 1, volumeType: "gp3",
-            isRoot: true).matches(rootDisk: "/dev/sda"))
+        #expect(
+            TargetBuilder.Disk(
+                index: 0, sourceVolumeID: "v", deviceName: "/dev/sda1", sizeGiB: 1, volumeType: "gp3",
+                isRoot: true
+            ).matches(rootDisk: "/dev/sda"))
+        #expect(
+            !TargetBuilder.Disk(
+                index: 0, sourceVolumeID: "v", deviceName: "/dev/sdab", sizeGiB: 1, volumeType: "gp3",
+                isRoot: true
+            ).matches(rootDisk: "/dev/sda"))
     }
 
     @Test("nested virtualization: the VM's setting, else the plan's, else on for .metal types; both vendors' flags")
     func nestedVirtualization() throws {
         func features(_ builder: TargetBuilder) throws -> JSONValue? {
-            try builder.virtualMachine(TargetBuilderTests.disks(builder))[path: ["spec", "template", "spec", "domain",
-                "cpu", "features"]]
+            try builder.virtualMachine(TargetBuilderTests.disks(builder))[path: [
+                "spec", "template", "spec", "domain",
+                "cpu", "features",
+            ]]
         }
         #expect(try features(TargetBuilderTests.builder()) == nil)
         let on = try features(builder { $0.enableNestedVirtualization = true })
         #expect(on == [["name": "vmx", "policy": "optional"], ["name": "svm", "policy": "optional"]])
-        let vmOff = try features(builder {
-            $0.enableNestedVirtualization = true
-            $0.vms[0].enableNestedVirtualization = false
-        })
+        let vmOff = try features(
+            builder {
+                $0.enableNestedVirtualization = true
+                $0.vms[0].enableNestedVirtualization = false
+            })
         #expect(vmOff == [["name": "vmx", "policy": "disable"], ["name": "svm", "policy": "disable"]])
         var metal = TargetBuilderTests.builder()
         metal.record["InstanceType"] = "m5.metal"
@@ -54,7 +63,8 @@ struct PlanSettingsTests {
     func instanceType() throws {
         let typed = builder { $0.vms[0].instanceType = "u1.large" }
         let vm = try typed.virtualMachine(TargetBuilderTests.disks(typed))
-        #expect(vm[path: ["spec", "instancetype"]] == ["kind": "VirtualMachineClusterInstancetype", "name": "u1.large"])
+        #expect(
+            vm[path: ["spec", "instancetype"]] == ["kind": "VirtualMachineClusterInstancetype", "name": "u1.large"])
         let domain = try #require(vm[path: ["spec", "template", "spec", "domain"]])
         #expect(domain["memory"] == nil && domain["resources"] == nil && domain[path: ["cpu", "cores"]] == nil)
     }
@@ -70,7 +80,8 @@ struct PlanSettingsTests {
         #expect(pod[path: ["spec", "affinity"]] == affinity)
         let volume = pod[path: ["spec", "volumes"]]?.arrayValue?.first { $0["name"] == "v2v-tmp" }
         #expect(volume?[path: ["ephemeral", "volumeClaimTemplate", "spec", "storageClassName"]] == "scratch")
-        #expect(volume?[path: ["ephemeral", "volumeClaimTemplate", "spec", "resources", "requests", "storage"]] == "20Gi")
+        #expect(
+            volume?[path: ["ephemeral", "volumeClaimTemplate", "spec", "resources", "requests", "storage"]] == "20Gi")
         let mounts = pod[path: ["spec", "containers"]]?.arrayValue?.first?["volumeMounts"]
         #expect(mounts == [["name": "v2v-tmp", "mountPath": "/var/tmp"]])
         #expect(TargetBuilderTests.builder().conversionPod([])[path: ["spec", "affinity"]] == nil)
@@ -78,7 +89,8 @@ struct PlanSettingsTests {
 
     @Test("settings that are not carried out block the plan, each named; false and empty ones do not")
     func unsupportedSettings() {
-        var validator = PlanValidatorTests.validator(vms: [Plan.VM(id: "i-1")],
+        var validator = PlanValidatorTests.validator(
+            vms: [Plan.VM(id: "i-1")],
             inventory: [PlanValidatorTests.vm("i-1", name: "web")])
         validator.rawSpec = [
             "vms": [["id": "i-1", "hooks": [["hook": ["name": "h"], "step": "PreHook"]], "luks": ["name": "keys"]]],
@@ -91,11 +103,15 @@ struct PlanSettingsTests {
         let conditions = validator.conditions()
         let unsupported = conditions[type: "SettingNotSupported"]
         #expect(unsupported?.category == Condition.Category.critical)
-        #expect(unsupported?.items == ["installLegacyDrivers", "pvcNameTemplateUseGenerateName",
-            "transferNetwork", "vms[0].hooks (hooks are not run yet)", "vms[0].luks"])
+        #expect(
+            unsupported?.items == [
+                "installLegacyDrivers", "pvcNameTemplateUseGenerateName",
+                "transferNetwork", "vms[0].hooks (hooks are not run yet)", "vms[0].luks",
+            ])
         // What the upstream CLI sets by default is accepted: carried out, or named in a warning when moot for EC2.
         let moot = conditions[type: "SettingNotApplicable"]
-        #expect(moot?.category == Condition.Category.warn && moot?.items?.first?.hasPrefix("preserveStaticIPs:") == true)
+        #expect(
+            moot?.category == Condition.Category.warn && moot?.items?.first?.hasPrefix("preserveStaticIPs:") == true)
         #expect(conditions[type: "SettingNotValid"]?.items?.first?.contains("conversionTempStorageSize") == true)
         #expect(conditions[type: "CrossRegionNotSupported"]?.message?.contains("eu-west-1") == true)
     }

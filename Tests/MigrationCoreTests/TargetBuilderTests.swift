@@ -5,14 +5,19 @@ import Testing
 
 @Suite("Itinerary and target builders")
 struct TargetBuilderTests {
-    static let providers = ProviderPair(source: ObjectReference(name: "ec2", namespace: "ns"),
+    static let providers = ProviderPair(
+        source: ObjectReference(name: "ec2", namespace: "ns"),
         destination: ObjectReference(name: "host", namespace: "openshift-mtv"))
 
-    static func builder(skipConversion: Bool = false, compatibility: Bool = false, powerState: String? = nil,
-        running: Bool = true, template: String? = nil) -> TargetBuilder
-    {
-        var spec = Plan.Spec(provider: providers, targetNamespace: "vms",
-            map: Plan.Maps(network: ObjectReference(name: "n", namespace: "ns"), storage: ObjectReference(name: "s", namespace: "ns")),
+    static func builder(
+        skipConversion: Bool = false, compatibility: Bool = false, powerState: String? = nil,
+        running: Bool = true, template: String? = nil
+    ) -> TargetBuilder {
+        var spec = Plan.Spec(
+            provider: providers, targetNamespace: "vms",
+            map: Plan.Maps(
+                network: ObjectReference(name: "n", namespace: "ns"),
+                storage: ObjectReference(name: "s", namespace: "ns")),
             vms: [Plan.VM(id: "i-1")])
         spec.skipGuestConversion = skipConversion
         spec.useCompatibilityMode = compatibility
@@ -25,8 +30,14 @@ struct TargetBuilderTests {
             "id": "i-1", "name": "Web Server", "InstanceType": "m5.xlarge", "cpuCount": 4, "memoryMB": 16384,
             "CpuOptions": ["CoreCount": 2, "ThreadsPerCore": 2], "bootMode": "uefi", "platform": "windows",
             "disks": [
-                ["volumeId": "vol-data", "deviceName": "/dev/sdb", "capacityGiB": 50, "volumeType": "gp2", "root": false],
-                ["volumeId": "vol-root", "deviceName": "/dev/sda1", "capacityGiB": 30, "volumeType": "gp3", "root": true],
+                [
+                    "volumeId": "vol-data", "deviceName": "/dev/sdb", "capacityGiB": 50, "volumeType": "gp2",
+                    "root": false,
+                ],
+                [
+                    "volumeId": "vol-root", "deviceName": "/dev/sda1", "capacityGiB": 30, "volumeType": "gp3",
+                    "root": true,
+                ],
             ],
             "nics": [
                 ["subnetId": "subnet-a", "macAddress": "0a:00:00:00:00:01", "deviceIndex": 0],
@@ -34,16 +45,27 @@ struct TargetBuilderTests {
                 ["subnetId": "subnet-c", "macAddress": "0a:00:00:00:00:03", "deviceIndex": 2],
             ],
         ]
-        let networkMap = NetworkMap(metadata: ObjectMeta(name: "n"), spec: .init(provider: providers, map: [
-            .init(source: SourceReference(id: "subnet-a"), destination: .init(type: "pod")),
-            .init(source: SourceReference(id: "subnet-b"), destination: .init(type: "ignored")),
-            .init(source: SourceReference(id: "subnet-c"), destination: .init(type: "multus", name: "backend", namespace: "vms")),
-        ]))
-        let storageMap = StorageMap(metadata: ObjectMeta(name: "s"), spec: .init(provider: providers, map: [
-            .init(source: SourceReference(name: "gp3"), destination: .init(storageClass: "gp3-csi")),
-            .init(source: SourceReference(name: "gp2"), destination: .init(storageClass: "gp2-csi")),
-        ]))
-        return TargetBuilder(plan: plan, migrationUID: "mig-uid", record: record, targetName: "web-server", zone: "us-east-1c",
+        let networkMap = NetworkMap(
+            metadata: ObjectMeta(name: "n"),
+            spec: .init(
+                provider: providers,
+                map: [
+                    .init(source: SourceReference(id: "subnet-a"), destination: .init(type: "pod")),
+                    .init(source: SourceReference(id: "subnet-b"), destination: .init(type: "ignored")),
+                    .init(
+                        source: SourceReference(id: "subnet-c"),
+                        destination: .init(type: "multus", name: "backend", namespace: "vms")),
+                ]))
+        let storageMap = StorageMap(
+            metadata: ObjectMeta(name: "s"),
+            spec: .init(
+                provider: providers,
+                map: [
+                    .init(source: SourceReference(name: "gp3"), destination: .init(storageClass: "gp3-csi")),
+                    .init(source: SourceReference(name: "gp2"), destination: .init(storageClass: "gp2-csi")),
+                ]))
+        return TargetBuilder(
+            plan: plan, migrationUID: "mig-uid", record: record, targetName: "web-server", zone: "us-east-1c",
             networkMap: networkMap, storageMap: storageMap, sourceWasRunning: running)
     }
 
@@ -64,8 +86,9 @@ struct TargetBuilderTests {
         #expect(!lean.phases.contains(.shareSnapshots) && !lean.phases.contains(.createGuestConversionPod))
         #expect(lean.next(after: .createPVsAndPVCs) == .createVM)
         #expect(lean.next(after: .completed) == .completed)
-        #expect(lean.pipeline(diskMiB: 2048).map(\.name)
-            == ["Initialize", "PrepareSource", "CreateSnapshots", "DiskTransfer", "CreateVM", "Cleanup"])
+        #expect(
+            lean.pipeline(diskMiB: 2048).map(\.name)
+                == ["Initialize", "PrepareSource", "CreateSnapshots", "DiskTransfer", "CreateVM", "Cleanup"])
         #expect(lean.pipeline(diskMiB: 2048).first { $0.name == "DiskTransfer" }?.progress.total == 2048)
     }
 
@@ -73,11 +96,13 @@ struct TargetBuilderTests {
     func deadlines() {
         #expect(Itinerary.deadline(of: Step.createSnapshots) == 10 * 60 + 6 * 3600)
         #expect(Itinerary.overdue(.waitForSnapshots, phaseElapsed: 3600, stepElapsed: 3600) == nil)
-        #expect(Itinerary.overdue(.waitForSnapshots, phaseElapsed: 6 * 3600 + 1, stepElapsed: nil)
-            == "WaitForSnapshots did not finish within 360 minutes")
+        #expect(
+            Itinerary.overdue(.waitForSnapshots, phaseElapsed: 6 * 3600 + 1, stepElapsed: nil)
+                == "WaitForSnapshots did not finish within 360 minutes")
         // A controller that restarted an hour ago sees the phase as young; the step's start says otherwise.
-        #expect(Itinerary.overdue(.waitForSnapshots, phaseElapsed: 3600, stepElapsed: 7 * 3600)
-            == "CreateSnapshots did not finish within 370 minutes of its start")
+        #expect(
+            Itinerary.overdue(.waitForSnapshots, phaseElapsed: 3600, stepElapsed: 7 * 3600)
+                == "CreateSnapshots did not finish within 370 minutes of its start")
         #expect(Itinerary.overdue(.waitForPowerOff, phaseElapsed: 60, stepElapsed: nil) == nil)
     }
 
@@ -114,13 +139,19 @@ struct TargetBuilderTests {
         let domain = try #require(vm[path: ["spec", "template", "spec", "domain"]])
         #expect(domain[path: ["cpu", "cores"]] == 2 && domain[path: ["cpu", "threads"]] == 2)
         #expect(domain[path: ["memory", "guest"]] == "16384Mi")
-        #expect(domain[path: ["firmware", "bootloader", "efi"]] != nil && domain[path: ["features", "smm", "enabled"]] == true)
-        #expect(domain[path: ["features", "hyperv", "relaxed"]] != nil && domain[path: ["clock", "timer", "hpet", "present"]] == false)
+        #expect(
+            domain[path: ["firmware", "bootloader", "efi"]] != nil
+                && domain[path: ["features", "smm", "enabled"]] == true)
+        #expect(
+            domain[path: ["features", "hyperv", "relaxed"]] != nil
+                && domain[path: ["clock", "timer", "hpet", "present"]] == false)
         let disks = domain[path: ["devices", "disks"]]?.arrayValue ?? []
         #expect(disks.map { $0["name"] } == ["disk-0", "disk-1"])
         #expect(disks[1]["bootOrder"] == 1 && disks[0]["bootOrder"] == nil, "the root device, not the first, boots")
         let interfaces = domain[path: ["devices", "interfaces"]]?.arrayValue ?? []
-        #expect(interfaces.map { $0["macAddress"] } == ["0a:00:00:00:00:01", "0a:00:00:00:00:03"], "the ignored ENI has no NIC")
+        #expect(
+            interfaces.map { $0["macAddress"] } == ["0a:00:00:00:00:01", "0a:00:00:00:00:03"],
+            "the ignored ENI has no NIC")
         #expect(interfaces.allSatisfy { $0["model"] == "virtio" })
         let networks = vm[path: ["spec", "template", "spec", "networks"]]?.arrayValue ?? []
         #expect(networks[0]["pod"] != nil && networks[1][path: ["multus", "networkName"]] == "vms/backend")
@@ -128,11 +159,14 @@ struct TargetBuilderTests {
         #expect(vm[path: ["metadata", "labels", "team"]] == "a" && vm[path: ["spec", "runStrategy"]] == "Always")
     }
 
-    @Test("compatibility mode gives SATA, E1000E and a USB tablet; runStrategy follows targetPowerState, else the source")
+    @Test(
+        "compatibility mode gives SATA, E1000E and a USB tablet; runStrategy follows targetPowerState, else the source")
     func compatibilityAndPower() throws {
         let compatible = Self.builder(skipConversion: true, compatibility: true)
-        let domain = try #require(try compatible.virtualMachine(Self.disks(compatible))[path: ["spec", "template", "spec", "domain"]])
-        #expect(domain[path: ["devices", "disks"]]?.arrayValue?.allSatisfy { $0[path: ["disk", "bus"]] == "sata" } == true)
+        let domain = try #require(
+            try compatible.virtualMachine(Self.disks(compatible))[path: ["spec", "template", "spec", "domain"]])
+        #expect(
+            domain[path: ["devices", "disks"]]?.arrayValue?.allSatisfy { $0[path: ["disk", "bus"]] == "sata" } == true)
         #expect(domain[path: ["devices", "interfaces"]]?.arrayValue?.allSatisfy { $0["model"] == "e1000e" } == true)
         #expect(domain[path: ["devices", "inputs"]]?.arrayValue?.first?["bus"] == "usb")
         #expect(Self.builder(running: false).runStrategy == "Halted")
@@ -153,7 +187,10 @@ struct TargetBuilderTests {
         #expect(pod[path: ["spec", "nodeSelector", "topology.kubernetes.io/zone"]] == "us-east-1c")
         #expect(container?[path: ["resources", "limits", "devices.kubevirt.io/kvm"]] == nil)
         let accelerated = withKVM.conversionPod(Self.disks(builder))
-        #expect(accelerated[path: ["spec", "containers"]]?.arrayValue?.first?[path: ["resources", "limits", "devices.kubevirt.io/kvm"]] == "1")
+        #expect(
+            accelerated[path: ["spec", "containers"]]?.arrayValue?.first?[path: [
+                "resources", "limits", "devices.kubevirt.io/kvm",
+            ]] == "1")
     }
 
     @Test("a VM without instance-type sizing is refused with the reason")
@@ -168,7 +205,8 @@ struct TargetBuilderTests {
 struct AdmissionTests {
     @Test("VMs past Started are bounded by the in-flight setting")
     func inFlight() {
-        let vms = (0..<10).map { _ in Admission.Candidate(phase: .started, disks: 2, snapshotsRequested: false) }
+        let vms =
+            (0..<10).map { _ in Admission.Candidate(phase: .started, disks: 2, snapshotsRequested: false) }
             + [Admission.Candidate(phase: .waitForVolumes, disks: 2, snapshotsRequested: true)]
         #expect(Admission.select(vms, maxInFlight: 4, pendingSnapshotLimit: 100) == [0, 1, 2, 10])
     }
@@ -176,10 +214,14 @@ struct AdmissionTests {
     @Test("snapshot requests wait while pending snapshots would pass the account limit, and never deadlock")
     func pendingSnapshots() {
         // 75 two-disk VMs ready to request their snapshots and nothing pending: 50 go (100 snapshots).
-        let waiting = (0..<75).map { _ in Admission.Candidate(phase: .createSnapshots, disks: 2, snapshotsRequested: false) }
+        let waiting = (0..<75).map { _ in
+            Admission.Candidate(phase: .createSnapshots, disks: 2, snapshotsRequested: false)
+        }
         #expect(Admission.select(waiting, maxInFlight: 100, pendingSnapshotLimit: 100).count == 50)
         // 40 pending two-disk VMs leave room for 10 more.
-        let pending = (0..<40).map { _ in Admission.Candidate(phase: .waitForSnapshots, disks: 2, snapshotsRequested: true) }
+        let pending = (0..<40).map { _ in
+            Admission.Candidate(phase: .waitForSnapshots, disks: 2, snapshotsRequested: true)
+        }
         #expect(Admission.select(pending + waiting, maxInFlight: 200, pendingSnapshotLimit: 100).count == 40 + 10)
         // A VM with more disks than the limit goes alone.
         let huge = [Admission.Candidate(phase: .createSnapshots, disks: 120, snapshotsRequested: false)]

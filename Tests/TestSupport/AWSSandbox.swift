@@ -21,18 +21,22 @@ public final class AWSSandbox: @unchecked Sendable {
     /// Starts moto and the proxy (`stateDelays` like `stop=1,snapshot=2,volume=1`) and seeds the fleet, plus
     /// `extra` instances `bench-NNNN` (tag fleet=bench) with two volumes each. With `tls`, the proxy serves HTTPS
     /// with a certificate from a CA of its own, which nothing trusts by default.
-    public init(stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", extra: Int = 0, tls: Bool = false) async throws {
+    public init(stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", extra: Int = 0, tls: Bool = false) async throws
+    {
         moto = try await MotoServer()
         let directory = FileManager.default.temporaryDirectory.appending(path: "sandbox-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         do {
             certificateAuthority = tls ? try await Self.makeCertificates(in: directory) : nil
-            let tlsArguments = tls ? ["--tls-cert", "\(directory)/server.crt", "--tls-key", "\(directory)/server.key"] : []
+            let tlsArguments =
+                tls ? ["--tls-cert", "\(directory)/server.crt", "--tls-key", "\(directory)/server.key"] : []
             let upstream = moto.url
             let (proxy, port) = try await StartupGate.shared.admit {
                 let proxy = try ManagedProcess(
-                    ["scripts/ec2-proxy", "--upstream", upstream.absoluteString, "--port", "0", "--port-file",
-                        "\(directory)/port", "--state-delays", stateDelays, "--seed", "1"] + tlsArguments
+                    [
+                        "scripts/ec2-proxy", "--upstream", upstream.absoluteString, "--port", "0", "--port-file",
+                        "\(directory)/port", "--state-delays", stateDelays, "--seed", "1",
+                    ] + tlsArguments
                         + (LocalEnvironment.current?.iamUsers.map { ["--credentials", $0] } ?? []),
                     log: "\(directory)/proxy.log")
                 return (proxy, try await proxy.waitForFile("\(directory)/port"))
@@ -40,8 +44,9 @@ public final class AWSSandbox: @unchecked Sendable {
             self.proxy = proxy
             url = URL(string: "\(tls ? "https" : "http")://127.0.0.1:\(port)")!
             control = ProxyControl(base: url.appending(path: "__proxy"))
-            let seeded = try await ProcessRunner.run(["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"]
-                + (extra > 0 ? ["--extra", "\(extra)", "--extra-volumes", "2"] : []),
+            let seeded = try await ProcessRunner.run(
+                ["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"]
+                    + (extra > 0 ? ["--extra", "\(extra)", "--extra-volumes", "2"] : []),
                 environment: certificateAuthority.map { ["AWS_CA_BUNDLE": $0] } ?? [:])
             guard seeded.status == 0, let data = seeded.stdout.data(using: .utf8),
                 let fleet = try JSONSerialization.jsonObject(with: data) as? [String: Any],
@@ -78,15 +83,20 @@ public final class AWSSandbox: @unchecked Sendable {
         let extensions = "\(directory)/san.ext"
         try "subjectAltName=IP:127.0.0.1\n".write(toFile: extensions, atomically: true, encoding: .utf8)
         for command in [
-            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", ca, "-days", "2",
-                "-subj", "/CN=sandbox-aws-ca"],
+            [
+                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey, "-out", ca, "-days", "2",
+                "-subj", "/CN=sandbox-aws-ca",
+            ],
             ["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
-            ["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", crt,
-                "-days", "2", "-extfile", extensions],
+            [
+                "openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", caKey, "-CAcreateserial", "-out", crt,
+                "-days", "2", "-extfile", extensions,
+            ],
         ] {
             let result = try await ProcessRunner.run(command)
             guard result.status == 0 else {
-                throw ControlAPIError(status: 0, body: "openssl failed: \(result.stderr)", url: URL(fileURLWithPath: directory))
+                throw ControlAPIError(
+                    status: 0, body: "openssl failed: \(result.stderr)", url: URL(fileURLWithPath: directory))
             }
         }
         return ca

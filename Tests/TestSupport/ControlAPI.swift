@@ -65,7 +65,9 @@ extension ControlAPI {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
         }
         if let clientCertificate {
-            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCertificate.certificate).map { .certificate($0) }
+            tls.certificateChain = try NIOSSLCertificate.fromPEMFile(clientCertificate.certificate).map {
+                .certificate($0)
+            }
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: clientCertificate.key, format: .pem))
         }
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))

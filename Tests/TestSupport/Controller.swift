@@ -19,11 +19,14 @@ public final class ControllerProcess: @unchecked Sendable {
         log = "\(directory)/controller.log"
         let binary = ProcessRunner.repositoryRoot.appending(path: ".build/debug/mtv-controller").path
         let tls = environment.servingCertificate
-        let serving = extraArguments.contains("--insecure-http") || extraArguments.contains("--tls-cert-file")
+        let serving =
+            extraArguments.contains("--insecure-http") || extraArguments.contains("--tls-cert-file")
             ? [] : ["--tls-cert-file", tls.certificate, "--tls-private-key-file", tls.key]
         process = try ManagedProcess(
-            [binary, "--kubeconfig", environment.kubeconfig, "--listen", "127.0.0.1:0", "--port-file",
-                "\(directory)/port", "--namespace", namespace, "--controller-namespace", namespace]
+            [
+                binary, "--kubeconfig", environment.kubeconfig, "--listen", "127.0.0.1:0", "--port-file",
+                "\(directory)/port", "--namespace", namespace, "--controller-namespace", namespace,
+            ]
                 + serving + extraArguments,
             environment: extraEnvironment, log: log)
         let port = try await process.waitForFile("\(directory)/port")

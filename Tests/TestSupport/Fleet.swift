@@ -22,10 +22,11 @@ public struct Fleet: Sendable {
     public static func seed(in environment: LocalEnvironment) async throws -> Fleet {
         let account = environment.isolatedAccount
         let keys = environment.credentials(account: account)
-        let result = try await ProcessRunner.run([
-            "scripts/seed-fleet", "--endpoint", environment.awsEndpoint.absoluteString, "--account-id", account,
-            "--json",
-        ], environment: ["AWS_ACCESS_KEY_ID": keys.accessKeyID, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey])
+        let result = try await ProcessRunner.run(
+            [
+                "scripts/seed-fleet", "--endpoint", environment.awsEndpoint.absoluteString, "--account-id", account,
+                "--json",
+            ], environment: ["AWS_ACCESS_KEY_ID": keys.accessKeyID, "AWS_SECRET_ACCESS_KEY": keys.secretAccessKey])
         guard result.status == 0, let data = result.stdout.data(using: .utf8),
             let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
             let instances = root["instances"] as? [String: [String: Any]]

@@ -46,7 +46,8 @@ public struct LocalEnvironment: Sendable {
 
     /// The source IAM user's keys (account 123456789012, where the fixture fleet lives).
     public var credentials: AWSCredentials {
-        AWSCredentials(accessKeyID: variables["AWS_ACCESS_KEY_ID"]!, secretAccessKey: variables["AWS_SECRET_ACCESS_KEY"]!)
+        AWSCredentials(
+            accessKeyID: variables["AWS_ACCESS_KEY_ID"]!, secretAccessKey: variables["AWS_SECRET_ACCESS_KEY"]!)
     }
 
     /// An account of its own for a suite whose resources must not mix with the shared fleet.
@@ -55,11 +56,14 @@ public struct LocalEnvironment: Sendable {
     /// The keys of an IAM user of `account` (moto takes a request's account from its key).
     public func credentials(account: String) -> AWSCredentials {
         guard account == isolatedAccount else { return credentials }
-        return AWSCredentials(accessKeyID: variables["MTV_ISOLATED_KEY_ID"]!, secretAccessKey: variables["MTV_ISOLATED_SECRET"]!)
+        return AWSCredentials(
+            accessKeyID: variables["MTV_ISOLATED_KEY_ID"]!, secretAccessKey: variables["MTV_ISOLATED_SECRET"]!)
     }
 
     /// An EC2 client for one moto account.
-    public func ec2(account: String, policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource())
+    public func ec2(
+        account: String, policy: RetryPolicy = RetryPolicy(), time: any TimeSource = SystemTimeSource()
+    )
         throws -> EC2Client
     {
         EC2Client(

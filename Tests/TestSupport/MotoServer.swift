@@ -54,7 +54,8 @@ extension MotoServer {
         policy.set("PolicyName", "describe")
         policy.set(
             "PolicyDocument",
-            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","sts:GetCallerIdentity"],"Resource":"*"}]}"#)
+            #"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","sts:GetCallerIdentity"],"Resource":"*"}]}"#
+        )
         _ = try await iam.execute("PutUserPolicy", policy)
         guard let accessKey = key.at("CreateAccessKeyResult", "AccessKey"), let id = accessKey.string("AccessKeyId"),
             let secret = accessKey.string("SecretAccessKey")

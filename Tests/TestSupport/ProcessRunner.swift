@@ -25,7 +25,9 @@ public enum ProcessRunner {
     /// The process is started, read and waited for on threads of its own: tests run on Swift's cooperative pool,
     /// which has one thread per core, and a blocking wait there would stall every other test of the process.
     /// Standard output and standard error are read at the same time, so neither pipe can fill up and hang the child.
-    public static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil)
+    public static func run(
+        _ arguments: [String], environment: [String: String] = [:], input: String? = nil
+    )
         async throws -> Result
     {
         let process = Process()
@@ -60,9 +62,10 @@ public enum ProcessRunner {
                 let outData = PipeReader.readAll(out.fileHandleForReading)
                 done.wait()
                 process.waitUntilExit()
-                continuation.resume(returning: Result(
-                    status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                    stderr: String(decoding: errors.data, as: UTF8.self)))
+                continuation.resume(
+                    returning: Result(
+                        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                        stderr: String(decoding: errors.data, as: UTF8.self)))
             }.start()
         }
     }

@@ -34,10 +34,14 @@ extension Trait where Self == ConditionTrait {
 
 extension Requirement {
     /// The local environment (moto, the EC2 proxy, the fake cluster), as `make test` starts it.
-    public static let localEnvironment = Requirement(isMet: { LocalEnvironment.current != nil },
+    public static let localEnvironment = Requirement(
+        isMet: { LocalEnvironment.current != nil },
         reason: "the local environment: run `make test`, or `scripts/with-devenv swift test`")
 
     /// The upstream kubectl-mtv binary in ../shared/tools/upstream-kubectl-mtv, and the local environment.
-    public static let upstreamTool = Requirement(isMet: { UpstreamTool.binary != nil && LocalEnvironment.current != nil },
-        reason: "../shared/tools/upstream-kubectl-mtv/kubectl-mtv-upstream beside the clone, and the local environment (make test)")
+    public static let upstreamTool = Requirement(
+        isMet: { UpstreamTool.binary != nil && LocalEnvironment.current != nil },
+        reason:
+            "../shared/tools/upstream-kubectl-mtv/kubectl-mtv-upstream beside the clone, and the local environment (make test)"
+    )
 }

@@ -8,7 +8,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// Starts from `seed`, else from `MTV_TEST_SEED`, else from a random seed.
     public init(seed: UInt64? = nil) {
-        let chosen = seed ?? ProcessInfo.processInfo.environment["MTV_TEST_SEED"].flatMap { UInt64($0) }
+        let chosen =
+            seed ?? ProcessInfo.processInfo.environment["MTV_TEST_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: 0...UInt64.max)
         self.seed = chosen
         state = chosen

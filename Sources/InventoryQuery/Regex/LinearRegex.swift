@@ -96,7 +96,8 @@ struct LinearRegex: Sendable {
         case .beginLine: return before == nil || before == "\n"
         case .endLine: return after == nil || after == "\n"
         case .wordBoundary, .notWordBoundary:
-            let boundary = (before.map(ScalarSet.isWordCharacter) ?? false) != (after.map(ScalarSet.isWordCharacter) ?? false)
+            let boundary =
+                (before.map(ScalarSet.isWordCharacter) ?? false) != (after.map(ScalarSet.isWordCharacter) ?? false)
             return boundary == (assertion == .wordBoundary)
         }
     }

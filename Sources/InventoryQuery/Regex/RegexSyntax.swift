@@ -170,7 +170,9 @@ struct RegexParser {
         }
     }
 
-    private mutating func parseGroup(_ flags: inout Flags, depth: Int, opened: Int) throws(RegexSyntaxError)
+    private mutating func parseGroup(
+        _ flags: inout Flags, depth: Int, opened: Int
+    ) throws(RegexSyntaxError)
         -> RegexNode?
     {
         guard depth < Self.maxNesting else {
@@ -180,23 +182,27 @@ struct RegexParser {
         if peek() == "?" {
             index += 1
             switch (peek(), peek(1)) {
-            case ("P", "<"), ("<", _) where peek(1) != "=" && peek(1) != "!":
+            case ("P", "<"),
+                ("<", _) where peek(1) != "=" && peek(1) != "!":
                 index += peek() == "P" ? 2 : 1
                 let nameStart = index
-                while let char = peek(), char.isASCII, char.properties.isAlphabetic || char == "_"
-                    || ("0"..."9").contains(char)
+                while let char = peek(), char.isASCII,
+                    char.properties.isAlphabetic || char == "_"
+                        || ("0"..."9").contains(char)
                 {
                     index += 1
                 }
                 guard index > nameStart, peek() == ">" else {
-                    throw error("invalid named capture: a group name is letters, digits and _, closed by '>'",
+                    throw error(
+                        "invalid named capture: a group name is letters, digits and _, closed by '>'",
                         at: opened)
                 }
                 index += 1
             case ("P", "="), ("P", ">"):
                 throw error("backreferences are not supported: RE2 syntax (Go's regexp) has none", at: opened)
             case ("=", _), ("!", _), ("<", "="), ("<", "!"):
-                throw error("lookahead and lookbehind are not supported: RE2 syntax (Go's regexp) has none",
+                throw error(
+                    "lookahead and lookbehind are not supported: RE2 syntax (Go's regexp) has none",
                     at: opened)
             case (":", _):
                 index += 1
@@ -302,8 +308,9 @@ struct RegexParser {
             negated.toggle()
         }
         guard let set = ScalarSet.unicode(name) else {
-            throw error("unknown or unsupported Unicode class \\\(char){\(name)}: use a general category such as "
-                + "L, Lu, N, P or S (script names are not supported)", at: start)
+            throw error(
+                "unknown or unsupported Unicode class \\\(char){\(name)}: use a general category such as "
+                    + "L, Lu, N, P or S (script names are not supported)", at: start)
         }
         return negated ? set.inverted : set
     }
@@ -343,7 +350,8 @@ struct RegexParser {
         case "0"..."7":
             // A single non-zero digit is a backreference in other dialects; RE2 has none.
             if char != "0", !(peek().map { ("0"..."7").contains($0) } ?? false) {
-                throw error("backreferences such as \\\(char) are not supported: RE2 syntax (Go's regexp) has none",
+                throw error(
+                    "backreferences such as \\\(char) are not supported: RE2 syntax (Go's regexp) has none",
                     at: start)
             }
             var value = char.value - 48
@@ -354,7 +362,8 @@ struct RegexParser {
             }
             return Unicode.Scalar(value)!
         case "8", "9":
-            throw error("backreferences such as \\\(char) are not supported: RE2 syntax (Go's regexp) has none",
+            throw error(
+                "backreferences such as \\\(char) are not supported: RE2 syntax (Go's regexp) has none",
                 at: start)
         default:
             guard char.isASCII, !char.properties.isAlphabetic, !("0"..."9").contains(char) else {
@@ -392,7 +401,8 @@ struct RegexParser {
                         throw error("invalid character class range: a class cannot end a range", at: rangeStart)
                     }
                     guard lowScalar <= highScalar else {
-                        throw error("invalid character class range \(lowScalar)-\(highScalar): the bounds are reversed",
+                        throw error(
+                            "invalid character class range \(lowScalar)-\(highScalar): the bounds are reversed",
                             at: rangeStart)
                     }
                     set.add(lowScalar.value...highScalar.value)

@@ -122,8 +122,10 @@ struct ScalarSet: Sendable {
             "L": [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter],
             "M": [.nonspacingMark, .spacingMark, .enclosingMark],
             "N": [.decimalNumber, .letterNumber, .otherNumber],
-            "P": [.connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-                .finalPunctuation, .otherPunctuation],
+            "P": [
+                .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
+                .finalPunctuation, .otherPunctuation,
+            ],
             "S": [.mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol],
             "Z": [.spaceSeparator, .lineSeparator, .paragraphSeparator],
             "C": [.control, .format, .surrogate, .privateUse, .unassigned],

@@ -8,7 +8,8 @@ struct CreateGuestConversionPod: PhaseAction {
 
     func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
         let builder = try context.requireBuilder(for: vm)
-        try await context.createOwned(.pods, builder.conversionPod(context.disks(of: vm)),
+        try await context.createOwned(
+            .pods, builder.conversionPod(context.disks(of: vm)),
             namespace: context.plan.spec.targetNamespace)
         return .next
     }
@@ -27,11 +28,14 @@ struct ConvertGuest: PhaseAction {
             vm.setProgress(.imageConversion, completed: 1, total: 1)
             return .next
         case "Failed":
-            let log = (try? await context.client.logs(pod: builder.conversionPodName, namespace: namespace,
-                container: "virt-v2v", tailLines: 10)) ?? ""
+            let log =
+                (try? await context.client.logs(
+                    pod: builder.conversionPodName, namespace: namespace,
+                    container: "virt-v2v", tailLines: 10)) ?? ""
             let tail = log.split(separator: "\n").suffix(5).joined(separator: " | ")
-            throw PermanentFailure(description: "the conversion pod \(builder.conversionPodName) failed"
-                + (tail.isEmpty ? "" : "; log tail: \(tail)"))
+            throw PermanentFailure(
+                description: "the conversion pod \(builder.conversionPodName) failed"
+                    + (tail.isEmpty ? "" : "; log tail: \(tail)"))
         default:
             return .wait
         }

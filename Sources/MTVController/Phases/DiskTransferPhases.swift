@@ -18,25 +18,29 @@ struct CreateVolumes: PhaseAction {
             guard let snapshotID = disk.snapshotID else {
                 throw PermanentFailure(description: "no snapshot of \(disk.sourceVolumeID) was recorded")
             }
-            let source: Volume? = try? await context.store.get(provider: context.entry.uid, kind: .volume,
+            let source: Volume? = try? await context.store.get(
+                provider: context.entry.uid, kind: .volume,
                 id: disk.sourceVolumeID)?.object.decode()
             let type = source?.volumeType ?? disk.volumeType
-            let tags = context.tags(vm) + [
-                Tag(MigrationLabels.volume, disk.sourceVolumeID), Tag(MigrationLabels.snapshot, snapshotID),
-                Tag("Name", "\(vm.newName ?? vm.id ?? "")-disk-\(disk.index)"),
-            ]
-            let volume = try await context.target.createVolume(CreateVolumeInput(
-                availabilityZone: zone, snapshotID: snapshotID, size: disk.sizeGiB, volumeType: type,
-                iops: ["io1", "io2", "gp3"].contains(type) ? source?.iops : nil,
-                throughput: type == "gp3" ? source?.throughput : nil,
-                clientToken: "\(context.migrationUID)-\(disk.sourceVolumeID)",
-                tagSpecifications: [TagSpecification(resourceType: "volume", tags: tags)]))
+            let tags =
+                context.tags(vm) + [
+                    Tag(MigrationLabels.volume, disk.sourceVolumeID), Tag(MigrationLabels.snapshot, snapshotID),
+                    Tag("Name", "\(vm.newName ?? vm.id ?? "")-disk-\(disk.index)"),
+                ]
+            let volume = try await context.target.createVolume(
+                CreateVolumeInput(
+                    availabilityZone: zone, snapshotID: snapshotID, size: disk.sizeGiB, volumeType: type,
+                    iops: ["io1", "io2", "gp3"].contains(type) ? source?.iops : nil,
+                    throughput: type == "gp3" ? source?.throughput : nil,
+                    clientToken: "\(context.migrationUID)-\(disk.sourceVolumeID)",
+                    tagSpecifications: [TagSpecification(resourceType: "volume", tags: tags)]))
             made[disk.sourceVolumeID] = volume.volumeID
             CrashHook.shared.reach("create", key: "\(context.migrationUID)/\(disk.sourceVolumeID)/volume")
         }
         let now = Timestamp.now()
         for disk in context.disks(of: vm) {
-            vm.report(.diskTransfer, task: disk.sourceVolumeID, totalMiB: Int64(disk.sizeGiB) * 1024, percent: 0,
+            vm.report(
+                .diskTransfer, task: disk.sourceVolumeID, totalMiB: Int64(disk.sizeGiB) * 1024, percent: 0,
                 now: now, annotations: ["volume": made[disk.sourceVolumeID] ?? ""])
         }
         return .next
@@ -66,7 +70,8 @@ struct WaitForVolumes: PhaseAction {
             }
             if volume.state == "available" {
                 done += 1
-                vm.report(.diskTransfer, task: source, totalMiB: context.sizeMiB(vm, source), percent: 90,
+                vm.report(
+                    .diskTransfer, task: source, totalMiB: context.sizeMiB(vm, source), percent: 90,
                     now: Timestamp.now())
             }
         }
@@ -95,11 +100,13 @@ struct CreatePVsAndPVCs: PhaseAction {
         }
         var bound = 0
         for disk in disks {
-            let claim = try await context.client.get(.persistentVolumeClaims, name: builder.pvcName(disk),
+            let claim = try await context.client.get(
+                .persistentVolumeClaims, name: builder.pvcName(disk),
                 namespace: namespace)
             if claim[path: ["status", "phase"]]?.stringValue == "Bound" {
                 bound += 1
-                vm.report(.diskTransfer, task: disk.sourceVolumeID, totalMiB: Int64(disk.sizeGiB) * 1024, percent: 100,
+                vm.report(
+                    .diskTransfer, task: disk.sourceVolumeID, totalMiB: Int64(disk.sizeGiB) * 1024, percent: 100,
                     now: Timestamp.now())
             }
         }
@@ -109,7 +116,8 @@ struct CreatePVsAndPVCs: PhaseAction {
     /// Creates the target namespace unless it exists; one the user may not create fails the VM.
     private func createNamespace(_ name: String, _ context: MigrationContext) async throws {
         do {
-            _ = try await context.client.create(.namespaces, try JSONValue(encoding: Namespace(name: name)),
+            _ = try await context.client.create(
+                .namespaces, try JSONValue(encoding: Namespace(name: name)),
                 namespace: nil)
         } catch let error as KubernetesError where error.isAlreadyExists {
         } catch let error as KubernetesError where error.code == 403 || error.code == 422 {

@@ -11,14 +11,19 @@ struct CreateVM: PhaseAction {
         let namespace = context.plan.spec.targetNamespace
         let disks = context.disks(of: vm)
         let object: JSONValue
-        do { object = try builder.virtualMachine(disks) } catch { throw PermanentFailure(description: error.description) }
+        do { object = try builder.virtualMachine(disks) } catch {
+            throw PermanentFailure(description: error.description)
+        }
         let made = try await context.createOwned(.virtualMachines, object, namespace: namespace)
-        let owner: JSONValue = [[
-            "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "name": .string(builder.targetName),
-            "uid": made[path: ["metadata", "uid"]] ?? .null, "blockOwnerDeletion": true,
-        ]]
+        let owner: JSONValue = [
+            [
+                "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "name": .string(builder.targetName),
+                "uid": made[path: ["metadata", "uid"]] ?? .null, "blockOwnerDeletion": true,
+            ]
+        ]
         for disk in disks {
-            _ = try await context.client.patch(.persistentVolumeClaims, name: builder.pvcName(disk),
+            _ = try await context.client.patch(
+                .persistentVolumeClaims, name: builder.pvcName(disk),
                 namespace: namespace, .merge(["metadata": ["ownerReferences": owner]]))
         }
         vm.setProgress(.createVM, completed: 1, total: 1)
@@ -33,7 +38,8 @@ struct RemoveSnapshots: PhaseAction {
     func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
         for snapshotID in context.snapshotIDs(of: vm).values { try await context.deleteSnapshot(snapshotID) }
         if context.plan.spec.deleteGuestConversionPod == true, let builder = context.builder(for: vm) {
-            try await context.client.delete(.pods, name: builder.conversionPodName,
+            try await context.client.delete(
+                .pods, name: builder.conversionPodName,
                 namespace: context.plan.spec.targetNamespace, ignoreNotFound: true)
         }
         vm.setProgress(.cleanup, completed: 1, total: 1)
@@ -50,8 +56,10 @@ struct Completed: PhaseAction {
         vm.completed = now
         vm.mark(.cleanup, .completed, now: now)
         var conditions = vm.conditions ?? []
-        conditions.set(Condition(type: ConditionType.succeeded, category: Condition.Category.advisory, reason: "Completed",
-            message: "VirtualMachine \(context.plan.spec.targetNamespace)/\(vm.newName ?? "") created."), now: now)
+        conditions.set(
+            Condition(
+                type: ConditionType.succeeded, category: Condition.Category.advisory, reason: "Completed",
+                message: "VirtualMachine \(context.plan.spec.targetNamespace)/\(vm.newName ?? "") created."), now: now)
         vm.conditions = conditions
         return .wait
     }

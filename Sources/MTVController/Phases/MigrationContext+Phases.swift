@@ -26,7 +26,10 @@ extension MigrationContext {
 
     /// The filters that find the snapshots this migration made of one instance.
     func snapshotFilters(instance id: String) -> [EC2Filter] {
-        [EC2Filter("tag:\(MigrationLabels.migrationUID)", [migrationUID]), EC2Filter("tag:\(MigrationLabels.vmID)", [id])]
+        [
+            EC2Filter("tag:\(MigrationLabels.migrationUID)", [migrationUID]),
+            EC2Filter("tag:\(MigrationLabels.vmID)", [id]),
+        ]
     }
 
     /// The builder of a VM's Kubernetes objects; a VM without an inventory record cannot have them.
@@ -46,9 +49,11 @@ extension MigrationContext {
             return try await client.create(resource, object, namespace: namespace)
         } catch let error as KubernetesError where error.isAlreadyExists {
             let existing = try await client.get(resource, name: name, namespace: namespace)
-            guard existing[path: ["metadata", "labels", MigrationLabels.migrationUID]]?.stringValue == migrationUID else {
-                throw PermanentFailure(description: "\(resource.kind) \(namespace.map { "\($0)/" } ?? "")\(name) already "
-                    + "exists and was not made by this migration; delete or rename it and start the plan again")
+            guard existing[path: ["metadata", "labels", MigrationLabels.migrationUID]]?.stringValue == migrationUID
+            else {
+                throw PermanentFailure(
+                    description: "\(resource.kind) \(namespace.map { "\($0)/" } ?? "")\(name) already "
+                        + "exists and was not made by this migration; delete or rename it and start the plan again")
             }
             return existing
         } catch let error as KubernetesError where [400, 403, 422].contains(error.code) {

@@ -54,17 +54,20 @@ struct Observations: Sendable {
 
 /// The action of every phase, by phase.
 enum PhaseActions {
-    static let all: [Phase: any PhaseAction] = Dictionary(uniqueKeysWithValues: ([
-        Started(), StorePowerState(), PowerOffSource(), WaitForPowerOff(),
-        CreateSnapshots(), WaitForSnapshots(), ShareSnapshots(),
-        CreateVolumes(), WaitForVolumes(), CreatePVsAndPVCs(),
-        CreateGuestConversionPod(), ConvertGuest(),
-        CreateVM(), RemoveSnapshots(), Completed(),
-    ] as [any PhaseAction]).map { ($0.phase, $0) })
+    static let all: [Phase: any PhaseAction] = Dictionary(
+        uniqueKeysWithValues: ([
+            Started(), StorePowerState(), PowerOffSource(), WaitForPowerOff(),
+            CreateSnapshots(), WaitForSnapshots(), ShareSnapshots(),
+            CreateVolumes(), WaitForVolumes(), CreatePVsAndPVCs(),
+            CreateGuestConversionPod(), ConvertGuest(),
+            CreateVM(), RemoveSnapshots(), Completed(),
+        ] as [any PhaseAction]).map { ($0.phase, $0) })
 
     /// The action of `phase`; a phase without one fails the VM rather than the process.
     static func action(for phase: Phase) throws -> any PhaseAction {
-        guard let action = all[phase] else { throw PermanentFailure(description: "no action for phase \(phase.rawValue)") }
+        guard let action = all[phase] else {
+            throw PermanentFailure(description: "no action for phase \(phase.rawValue)")
+        }
         return action
     }
 }

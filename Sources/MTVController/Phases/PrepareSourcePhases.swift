@@ -51,7 +51,9 @@ struct WaitForPowerOff: PhaseAction {
     func watched(_ vm: VMStatus, _ context: MigrationContext) -> Watched { Watched(instances: [vm.id ?? ""]) }
 
     func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
-        guard let instance = try context.instance(vm.id ?? "", seen), instance.state.name == "stopped" else { return .wait }
+        guard let instance = try context.instance(vm.id ?? "", seen), instance.state.name == "stopped" else {
+            return .wait
+        }
         vm.setProgress(.prepareSource, completed: 2, total: 2)
         return .next
     }

@@ -15,7 +15,9 @@ struct CreateSnapshots: PhaseAction {
             let step = vm.pipeline.firstIndex(where: { $0.name == Step.createSnapshots.rawValue }),
             vm.pipeline[step].annotations?["requested"] == nil
         else { return false }
-        vm.pipeline[step].annotations = (vm.pipeline[step].annotations ?? [:]).merging(["requested": now]) { _, new in new }
+        vm.pipeline[step].annotations = (vm.pipeline[step].annotations ?? [:]).merging(["requested": now]) { _, new in
+            new
+        }
         return true
     }
 
@@ -43,7 +45,8 @@ struct CreateSnapshots: PhaseAction {
         let wanted = Set(context.disks(ofInstance: id).map(\.sourceVolumeID))
         let now = Timestamp.now()
         for (volume, snapshot) in snapshots where wanted.isEmpty || wanted.contains(volume) {
-            vm.report(.createSnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume), percent: 0, now: now,
+            vm.report(
+                .createSnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume), percent: 0, now: now,
                 annotations: ["snapshot": snapshot])
         }
         return .next
@@ -71,9 +74,11 @@ struct WaitForSnapshots: PhaseAction {
             }
             if snapshot.state == "error" {
                 throw PermanentFailure(
-                    description: "snapshot \(snapshotID) of \(volume) failed: \(snapshot.stateMessage ?? "state error")")
+                    description: "snapshot \(snapshotID) of \(volume) failed: \(snapshot.stateMessage ?? "state error")"
+                )
             }
-            vm.report(.createSnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume),
+            vm.report(
+                .createSnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume),
                 percent: VMStatus.snapshotPercent(state: snapshot.state, progress: snapshot.progress), now: now)
             if snapshot.state == "completed" { done += 1 }
         }

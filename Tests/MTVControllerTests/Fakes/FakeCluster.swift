@@ -51,22 +51,30 @@ actor FakeCluster: MigrationCluster {
 
     // MARK: MigrationCluster
 
-    func create(_ resource: ResourceType, _ object: JSONValue, namespace: String?, dryRun: Bool) async throws -> JSONValue {
+    func create(
+        _ resource: ResourceType, _ object: JSONValue, namespace: String?, dryRun: Bool
+    ) async throws -> JSONValue {
         try fault("create", resource)
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
         let key = Self.key(resource, namespace, name)
         guard objects[key] == nil else {
-            throw KubernetesError(code: 409, reason: KubernetesError.Reason.alreadyExists,
+            throw KubernetesError(
+                code: 409, reason: KubernetesError.Reason.alreadyExists,
                 message: "\(resource.plural) \"\(name)\" already exists", request: "POST \(resource.plural)")
         }
         counter += 1
-        let made = object.applyingMergePatch(["metadata": ["uid": .string("uid-\(counter)"),
-            "resourceVersion": .string("\(counter)")]])
+        let made = object.applyingMergePatch([
+            "metadata": [
+                "uid": .string("uid-\(counter)"),
+                "resourceVersion": .string("\(counter)"),
+            ]
+        ])
         if !dryRun { objects[key] = made }
         return made
     }
 
-    func get(_ resource: ResourceType, name: String, namespace: String?, subresource: String?) async throws -> JSONValue {
+    func get(_ resource: ResourceType, name: String, namespace: String?, subresource: String?) async throws -> JSONValue
+    {
         try fault("get", resource)
         guard let object = objects[Self.key(resource, namespace, name)] else {
             throw Self.notFound(resource, name, "GET")
@@ -74,7 +82,9 @@ actor FakeCluster: MigrationCluster {
         return object
     }
 
-    func patch(_ resource: ResourceType, name: String, namespace: String?, _ patch: Patch, subresource: String?)
+    func patch(
+        _ resource: ResourceType, name: String, namespace: String?, _ patch: Patch, subresource: String?
+    )
         async throws -> JSONValue
     {
         try fault("patch", resource)
@@ -86,7 +96,9 @@ actor FakeCluster: MigrationCluster {
         return objects[key]!
     }
 
-    func delete(_ resource: ResourceType, name: String, namespace: String?, options: DeleteOptions, ignoreNotFound: Bool)
+    func delete(
+        _ resource: ResourceType, name: String, namespace: String?, options: DeleteOptions, ignoreNotFound: Bool
+    )
         async throws
     {
         try fault("delete", resource)
@@ -95,10 +107,14 @@ actor FakeCluster: MigrationCluster {
         }
     }
 
-    func listAll(_ resource: ResourceType, namespace: String?, options: ListOptions) async throws -> ObjectList<JSONValue> {
+    func listAll(
+        _ resource: ResourceType, namespace: String?, options: ListOptions
+    ) async throws -> ObjectList<JSONValue> {
         try fault("list", resource)
         let prefix = namespace.map { "\(resource.plural)/\($0)/" } ?? "\(resource.plural)/"
-        let wanted = (options.labelSelector ?? "").split(separator: ",").map { $0.split(separator: "=").map(String.init) }
+        let wanted = (options.labelSelector ?? "").split(separator: ",").map {
+            $0.split(separator: "=").map(String.init)
+        }
         let items = objects.filter { $0.key.hasPrefix(prefix) }.map(\.value).filter { object in
             wanted.allSatisfy { pair in
                 pair.count == 2 && object[path: ["metadata", "labels", pair[0]]]?.stringValue == pair[1]
@@ -128,7 +144,8 @@ actor FakeCluster: MigrationCluster {
     }
 
     private static func notFound(_ resource: ResourceType, _ name: String, _ verb: String) -> KubernetesError {
-        KubernetesError(code: 404, reason: KubernetesError.Reason.notFound,
+        KubernetesError(
+            code: 404, reason: KubernetesError.Reason.notFound,
             message: "\(resource.plural) \"\(name)\" not found", request: "\(verb) \(resource.plural)")
     }
 }

@@ -22,15 +22,18 @@ actor FakeEC2: MigrationEC2 {
     /// An account with one instance in `state` whose volumes are `volumes` (ID and size in GiB).
     init(instance id: String, state: String = "running", volumes: [(id: String, sizeGiB: Int)]) throws {
         let mappings: [JSONValue] = volumes.enumerated().map { index, volume in
-            ["DeviceName": .string("/dev/sd\(Character(UnicodeScalar(97 + index)!))"),
-             "Ebs": ["VolumeId": .string(volume.id)]]
+            [
+                "DeviceName": .string("/dev/sd\(Character(UnicodeScalar(97 + index)!))"),
+                "Ebs": ["VolumeId": .string(volume.id)],
+            ]
         }
         instances[id] = try JSONValue.object([
             "InstanceId": .string(id), "InstanceType": "m5.large", "State": ["Code": 16, "Name": .string(state)],
             "BlockDeviceMappings": .array(mappings), "NetworkInterfaces": [], "Tags": [],
         ]).decode()
         for volume in volumes {
-            self.volumes[volume.id] = try Self.volume(id: volume.id, sizeGiB: volume.sizeGiB, type: "gp3", state: "in-use")
+            self.volumes[volume.id] = try Self.volume(
+                id: volume.id, sizeGiB: volume.sizeGiB, type: "gp3", state: "in-use")
         }
     }
 
@@ -42,7 +45,9 @@ actor FakeEC2: MigrationEC2 {
     /// Lets AWS finish what it was doing: stopping instances stop, pending snapshots complete, new volumes become
     /// available.
     func settle() {
-        for (id, instance) in instances where instance.state.name == "stopping" { instances[id]?.state.name = "stopped" }
+        for (id, instance) in instances where instance.state.name == "stopping" {
+            instances[id]?.state.name = "stopped"
+        }
         for (id, snapshot) in snapshots where snapshot.state == "pending" {
             snapshots[id]?.state = "completed"
             snapshots[id]?.progress = "100%"
@@ -91,7 +96,9 @@ actor FakeEC2: MigrationEC2 {
         copyTagsFromSource: Bool
     ) async throws -> [SnapshotInfo] {
         try record("CreateSnapshots")
-        guard let instance = instances[instanceID] else { throw Self.notFound("InvalidInstanceID.NotFound", instanceID) }
+        guard let instance = instances[instanceID] else {
+            throw Self.notFound("InvalidInstanceID.NotFound", instanceID)
+        }
         return try instance.blockDeviceMappings.compactMap(\.ebs?.volumeID).map { volumeID in
             let id = next("snap")
             let fields: [String: JSONValue] = [
@@ -119,7 +126,9 @@ actor FakeEC2: MigrationEC2 {
         }.sorted { $0.snapshotID < $1.snapshotID }
     }
 
-    func modifySnapshotCreateVolumePermission(snapshotID: String, operation: PermissionOperation, accountIDs: [String])
+    func modifySnapshotCreateVolumePermission(
+        snapshotID: String, operation: PermissionOperation, accountIDs: [String]
+    )
         async throws
     {
         try record("ModifySnapshotAttribute")
@@ -139,7 +148,8 @@ actor FakeEC2: MigrationEC2 {
             throw Self.notFound("InvalidSnapshot.NotFound", input.snapshotID ?? "")
         }
         let id = next("vol")
-        var volume = try Self.volume(id: id, sizeGiB: input.size ?? 1, type: input.volumeType ?? "gp2", state: "creating")
+        var volume = try Self.volume(
+            id: id, sizeGiB: input.size ?? 1, type: input.volumeType ?? "gp2", state: "creating")
         volume.snapshotID = snapshotID
         volume.availabilityZone = input.availabilityZone
         volume.tags = input.tagSpecifications.flatMap(\.tags)

@@ -41,56 +41,83 @@ final class PhaseHarness: Sendable {
         ec2 = try FakeEC2(instance: Self.instanceID, state: state, volumes: [("vol-root", 10), ("vol-data", 20)])
         cluster = FakeCluster()
         store = try InventoryStore()
-        let providers = ProviderPair(source: ObjectReference(name: "ec2", namespace: "ns"),
+        let providers = ProviderPair(
+            source: ObjectReference(name: "ec2", namespace: "ns"),
             destination: ObjectReference(name: "host", namespace: "ns"))
-        var spec = Plan.Spec(provider: providers, targetNamespace: Self.namespace,
-            map: Plan.Maps(network: ObjectReference(name: "net", namespace: "ns"),
+        var spec = Plan.Spec(
+            provider: providers, targetNamespace: Self.namespace,
+            map: Plan.Maps(
+                network: ObjectReference(name: "net", namespace: "ns"),
                 storage: ObjectReference(name: "disk", namespace: "ns")),
             vms: [Plan.VM(id: Self.instanceID)])
         spec.skipGuestConversion = !convertGuest
-        plan = Plan(metadata: { var meta = ObjectMeta(name: "plan", namespace: "ns"); meta.uid = "plan-uid"; return meta }(),
+        plan = Plan(
+            metadata: {
+                var meta = ObjectMeta(name: "plan", namespace: "ns"); meta.uid = "plan-uid"; return meta
+            }(),
             spec: spec)
-        let provider = Provider(metadata: ObjectMeta(name: "ec2", namespace: "ns"),
-            spec: .init(type: "ec2", secret: ObjectReference(name: "ec2-secret", namespace: "ns"),
+        let provider = Provider(
+            metadata: ObjectMeta(name: "ec2", namespace: "ns"),
+            spec: .init(
+                type: "ec2", secret: ObjectReference(name: "ec2-secret", namespace: "ns"),
                 settings: ["target-az": "us-east-1c"]))
-        let secret = Secret(metadata: ObjectMeta(name: "ec2-secret", namespace: "ns"), stringData: [
-            "region": "us-east-1", "accessKeyId": "AKIDEXAMPLE", "secretAccessKey": "fake-secret-key",
-        ])
+        let secret = Secret(
+            metadata: ObjectMeta(name: "ec2-secret", namespace: "ns"),
+            stringData: [
+                "region": "us-east-1", "accessKeyId": "AKIDEXAMPLE", "secretAccessKey": "fake-secret-key",
+            ])
         let config = try EC2ProviderConfig.resolve(provider: provider, secret: secret)
-        let accounts = ConnectionTester.Accounts(source: "111111111111", target: twoAccounts ? "222222222222" : "111111111111")
+        let accounts = ConnectionTester.Accounts(
+            source: "111111111111", target: twoAccounts ? "222222222222" : "111111111111")
         let version = ProviderRegistry.SecretVersion(namespace: "ns", name: "ec2-secret", resourceVersion: "1")
         await registry.set(key: "ns/ec2", uid: "provider-uid", config: config, accounts: accounts, secret: version)
-        entry = ProviderRegistry.Entry(key: "ns/ec2", uid: "provider-uid", config: config, accounts: accounts, secret: version)
+        entry = ProviderRegistry.Entry(
+            key: "ns/ec2", uid: "provider-uid", config: config, accounts: accounts, secret: version)
         itinerary = Itinerary(.init(shareSnapshots: twoAccounts, convertGuest: convertGuest))
         record = [
             "id": .string(Self.instanceID), "name": "web", "InstanceType": "m5.large", "cpuCount": 2, "memoryMB": 8192,
             "disks": [
-                ["volumeId": "vol-root", "deviceName": "/dev/sda", "capacityGiB": 10, "volumeType": "gp3", "root": true],
-                ["volumeId": "vol-data", "deviceName": "/dev/sdb", "capacityGiB": 20, "volumeType": "gp3", "root": false],
+                [
+                    "volumeId": "vol-root", "deviceName": "/dev/sda", "capacityGiB": 10, "volumeType": "gp3",
+                    "root": true,
+                ],
+                [
+                    "volumeId": "vol-data", "deviceName": "/dev/sdb", "capacityGiB": 20, "volumeType": "gp3",
+                    "root": false,
+                ],
             ],
             "nics": [],
         ]
-        await cluster.put(.secrets, ["metadata": ["name": "ec2-secret", "namespace": "ns", "resourceVersion": "1"]],
+        await cluster.put(
+            .secrets, ["metadata": ["name": "ec2-secret", "namespace": "ns", "resourceVersion": "1"]],
             namespace: "ns")
     }
 
     /// A migration context as the runner builds it, with its own memory (a fresh one is a restarted controller).
     func context(memory: MigrationMemory? = nil) -> MigrationContext {
-        let storage = StorageMap(metadata: ObjectMeta(name: "disk", namespace: "ns"), spec: .init(provider: plan.spec.provider,
-            map: [.init(source: SourceReference(name: "gp3"), destination: .init(storageClass: "gp3-csi"))]))
-        let network = NetworkMap(metadata: ObjectMeta(name: "net", namespace: "ns"), spec: .init(provider: plan.spec.provider,
-            map: []))
+        let storage = StorageMap(
+            metadata: ObjectMeta(name: "disk", namespace: "ns"),
+            spec: .init(
+                provider: plan.spec.provider,
+                map: [.init(source: SourceReference(name: "gp3"), destination: .init(storageClass: "gp3-csi"))]))
+        let network = NetworkMap(
+            metadata: ObjectMeta(name: "net", namespace: "ns"),
+            spec: .init(
+                provider: plan.spec.provider,
+                map: []))
         let clock = self.clock
         return MigrationContext(
             plan: plan, migrationUID: "migration-uid", entry: entry, source: ec2, target: ec2, networkMap: network,
-            storageMap: storage, records: [Self.instanceID: record], itinerary: itinerary, client: cluster, store: store,
+            storageMap: storage, records: [Self.instanceID: record], itinerary: itinerary, client: cluster,
+            store: store,
             memory: memory ?? MigrationMemory(clock: { clock.read() }), logger: Logger(label: "phase-tests"),
             conversionKVM: false, clusterUID: "cluster-uid", registry: registry)
     }
 
     /// The VM as the runner admits it.
     func admitted() -> VMStatus {
-        var vm = VMStatus(id: Self.instanceID, name: "web", phase: Phase.started.rawValue,
+        var vm = VMStatus(
+            id: Self.instanceID, name: "web", phase: Phase.started.rawValue,
             pipeline: itinerary.pipeline(diskMiB: 30 * 1024))
         vm.started = Timestamp.now()
         vm.newName = "web"
