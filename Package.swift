@@ -29,7 +29,7 @@ let package = Package(
             name: "AWSSigV4",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
-        // EC2 and STS over the Query protocol: credentials, transport, retries, paginators, waiters.
+        // EC2 and STS over the Query protocol: credentials, transport, retries, paginators.
         .target(
             name: "AWSClient",
             dependencies: [
@@ -163,6 +163,7 @@ let package = Package(
             dependencies: [
                 "Inventory", "AWSClient", "MTVAPI", .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         // The migration phases against in-memory EC2 and Kubernetes fakes: no local environment, seconds.

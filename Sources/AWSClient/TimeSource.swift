@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where the client reads the time and sleeps: the system clock in production, a virtual one in tests so that
-/// retries, waiters and deadlines run in milliseconds.
+/// retries and deadlines run in milliseconds.
 public protocol TimeSource: Sendable {
     /// Seconds on a monotonic scale (only differences matter).
     func now() -> Double

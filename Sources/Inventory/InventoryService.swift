@@ -94,16 +94,19 @@ public struct InventoryService: Sendable {
     /// collections by namespace and name (`namespaces/<ns>/providers/<name>/vms`), so the API server's own
     /// authorization sees a namespaced `providers/vms` subresource that namespace RBAC can grant.
     public func register(on router: Router<InventoryRequestContext>) {
-        router.get("providers") { request, context in try await self.providerList(request, context, type: nil) }
-        router.get("providers/:type") { request, context in
+        let authentication = InventoryAuthentication(requestHeaderTrust: requestHeaderTrust)
+        let upstream = router.group("providers").add(middleware: authentication)
+        upstream.get { request, context in try await self.providerList(request, context, type: nil) }
+        upstream.get(":type") { request, context in
             try await self.providerList(request, context, type: context.parameters.get("type"))
         }
-        addProviderRoutes(to: router.group(), at: "providers/:type/:uid") { context in
+        addProviderRoutes(to: upstream, at: ":type/:uid") { context in
             .upstream(type: context.parameters.get("type") ?? "", id: context.parameters.get("uid") ?? "")
         }
         let api = router.group(RouterPath(InventoryAPI.prefix))
         api.get { _, _ in Self.json(Self.resourceList) }
-        addProviderRoutes(to: api, at: "namespaces/:namespace/providers/:name") { context in
+        let namespaced = api.group("namespaces").add(middleware: authentication)
+        addProviderRoutes(to: namespaced, at: ":namespace/providers/:name") { context in
             .namespaced(
                 namespace: context.parameters.get("namespace") ?? "", name: context.parameters.get("name") ?? "")
         }
@@ -177,7 +180,7 @@ public struct InventoryService: Sendable {
     ) async throws
         -> Response
     {
-        let caller = try await caller(request, context)
+        let caller = try context.requireCaller()
         let detail = try Self.detail(request)
         var visible: [String: [JSONValue]] = ["ec2": [], "openshift": []]
         for provider in await allProviders() where type == nil || provider.type == type {
@@ -272,7 +275,7 @@ public struct InventoryService: Sendable {
     private func authorizedProvider(
         _ request: Request, _ context: InventoryRequestContext, _ selector: ProviderSelector
     ) async throws -> InventoryProvider {
-        let caller = try await caller(request, context)
+        let caller = try context.requireCaller()
         let known = await allProviders()
         let found: InventoryProvider?
         let label: String
@@ -323,48 +326,6 @@ public struct InventoryService: Sendable {
         } catch let busy as QueryExecutor.Busy {
             throw HTTPError(.serviceUnavailable, message: busy.description)
         }
-    }
-
-    /// Who is calling: the user the front proxy names, over a connection with the proxy's client certificate, or
-    /// the bearer token's owner. Identity headers from anyone else are refused, not ignored.
-    func caller(_ request: Request, _ context: InventoryRequestContext) async throws -> InventoryCaller {
-        let trust = await requestHeaderTrust?.trust()
-        guard (trust ?? RequestHeaderTrust(authorities: [])).namesUser(request.headers) else {
-            return .token(try Self.token(request))
-        }
-        let refusal =
-            "\(RequestHeaderTrust.defaultUsernameHeaders[0]) and its kin are accepted only from the API "
-            + "server's front proxy"
-        guard let trust else {
-            throw HTTPError(
-                .unauthorized,
-                message: "\(refusal), and this cluster has no request-header CA "
-                    + "(kube-system/extension-apiserver-authentication); send a bearer token instead")
-        }
-        guard let certificate = await context.clientCertificate() else {
-            throw HTTPError(
-                .unauthorized,
-                message: "\(refusal), which presents a client certificate signed by the "
-                    + "request-header CA; send a bearer token instead")
-        }
-        if case .failure(let problem) = await trust.verify(clientCertificate: certificate) {
-            throw HTTPError(.unauthorized, message: "\(refusal): \(problem)")
-        }
-        guard let user = trust.user(from: request.headers) else {
-            throw HTTPError(
-                .unauthorized,
-                message: "the front proxy named no user (\(trust.usernameHeaders.joined(separator: ", ")))")
-        }
-        return .user(user)
-    }
-
-    static func token(_ request: Request) throws -> String {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            case let token = String(header.dropFirst("Bearer ".count)), !token.isEmpty
-        else {
-            throw HTTPError(.unauthorized, message: "a bearer token is required (Authorization: Bearer …)")
-        }
-        return token
     }
 
     static func kind(_ collection: String) throws -> InventoryKind {

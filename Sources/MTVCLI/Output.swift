@@ -110,3 +110,12 @@ func age(since timestamp: String?, now: Date = Date()) -> String {
     default: return "\(seconds / 86400)d"
     }
 }
+
+/// `--dry-run` and `-o` go together, as in kubectl-mtv.
+enum DryRunOutput {
+    static func check(_ output: OutputFormat?, dryRun: Bool) throws {
+        guard let output else { return }
+        guard dryRun else { throw ValidationError("--output can only be used with --dry-run") }
+        guard [.yaml, .json].contains(output) else { throw ValidationError("--output must be yaml or json") }
+    }
+}

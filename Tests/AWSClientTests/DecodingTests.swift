@@ -103,56 +103,7 @@ struct DecodingTests {
         #expect(policy.backoff(retry: 3, random: 0) == 0)
     }
 
-    @Test("a waiter retries until success, sleeping on the injected clock")
-    func waiterSucceeds() async throws {
-        let time = VirtualTimeSource()
-        let states = ["stopping", "stopping", "stopped"]
-        let counter = Counter()
-        let waiter = Waiter<String>(
-            name: "Stopped", acceptors: [.output(.success) { $0 == "stopped" }], minDelay: 5, maxDelay: 60,
-            maxWait: 600)
-        let result = try await waiter.wait(time: time) { states[counter.next() - 1] }
-        #expect(result == "stopped")
-        #expect(time.recordedSleeps.count == 2)
-        #expect(time.recordedSleeps.allSatisfy { $0 >= 5 && $0 <= 60 })
-    }
-
-    @Test("a waiter stops at a failure state and when time runs out")
-    func waiterFailsAndTimesOut() async throws {
-        let failing = EC2Client.snapshotsCompleted()
-        let error = await #expect(throws: AWSError.self) {
-            try await failing.wait(time: VirtualTimeSource()) { [snapshot(state: "error")] }
-        }
-        #expect(error?.code == "WaiterFailureState")
-
-        let slow = Waiter<String>(name: "Never", acceptors: [.output(.success) { $0 == "done" }], maxWait: 100)
-        let time = VirtualTimeSource()
-        let timeout = await #expect(throws: AWSError.self) { try await slow.wait(time: time) { "pending" } }
-        #expect(timeout?.code == "WaiterTimedOut")
-        #expect(time.now() <= 100.0001)
-    }
-
-    @Test("an error acceptor can mean success (VolumeDeleted on NotFound)")
-    func errorAcceptor() async throws {
-        let waiter = EC2Client.volumesDeleted()
-        _ = try await waiter.wait(time: VirtualTimeSource()) {
-            throw AWSError(code: "InvalidVolume.NotFound", message: "", operation: "ec2:DescribeVolumes")
-        }
-    }
-
     private func snapshot(state: String) -> Snapshot {
         Snapshot(xml: XMLNode(name: "item", children: [XMLNode(name: "status", text: state)]))
-    }
-}
-
-/// A thread-safe counter for closures that must be `Sendable`.
-final class Counter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-
-    func next() -> Int {
-        lock.withLock {
-            value += 1; return value
-        }
     }
 }

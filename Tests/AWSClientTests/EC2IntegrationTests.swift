@@ -6,7 +6,7 @@ import Testing
 @testable import AWSClient
 
 /// Every EC2 and STS operation against moto through the EC2 proxy, on the fixture fleet in an account of its own.
-/// Serialized: the waiter tests change the proxy's state timings, which are global.
+/// Serialized: the state-change tests change the proxy's state timings, which are global.
 @Suite(
     "EC2 operations on the fixture fleet", .serialized,
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
@@ -90,7 +90,7 @@ struct EC2IntegrationTests {
         #expect(zones.map(\.zoneName).contains("us-east-1c"))
     }
 
-    @Test("stop and start an instance; the waiter sees stopping, then stopped")
+    @Test("stop and start an instance; DescribeInstances sees stopping, then stopped")
     func stopAndStart() async throws {
         try await proxy.setTimings(["stop": 3.0])  // long enough to be seen stopping on a loaded machine
         defer { Task { try? await proxy.setTimings(["stop": 0]) } }
@@ -98,13 +98,9 @@ struct EC2IntegrationTests {
         let changes = try await ec2.stopInstances(ids: [id])
         #expect(changes.first?.currentState == "stopping")
         var seen: [String] = []
-        let waiter = Waiter<[Instance]>(
-            name: "InstanceStopped",
-            acceptors: EC2Client.instancesStopped().acceptors, minDelay: 0.2, maxDelay: 0.5, maxWait: 30)
-        try await waiter.wait {
-            let instances = try await ec2.describeInstances(ids: [id])
-            seen += instances.map(\.state.name)
-            return instances
+        try await waitUntil(seconds: 30) {
+            seen += try await ec2.describeInstances(ids: [id]).map(\.state.name)
+            return seen.last == "stopped"
         }
         #expect(seen.first == "stopping")
         #expect(seen.last == "stopped")
@@ -112,7 +108,7 @@ struct EC2IntegrationTests {
         #expect(started.first?.previousState == "stopped")
     }
 
-    @Test("CreateSnapshots snapshots every volume at once; tags find them; the waiter sees progress")
+    @Test("CreateSnapshots snapshots every volume at once; tags find them; DescribeSnapshots sees progress")
     func snapshotsOfAnInstance() async throws {
         try await proxy.setTimings(["snapshot": 3.0])  // long enough to be seen pending on a loaded machine
         defer { Task { try? await proxy.setTimings(["snapshot": 0]) } }
@@ -127,13 +123,10 @@ struct EC2IntegrationTests {
         ])
         #expect(Set(byTag.map(\.snapshotID)) == Set(created.map(\.snapshotID)))
         var progress: [Int] = []
-        let waiter = Waiter<[Snapshot]>(
-            name: "SnapshotCompleted", acceptors: EC2Client.snapshotsCompleted().acceptors, minDelay: 0.2,
-            maxDelay: 0.4, maxWait: 30)
-        try await waiter.wait {
+        try await waitUntil(seconds: 30) {
             let snapshots = try await ec2.describeSnapshots(ids: created.map(\.snapshotID))
             progress += snapshots.compactMap(\.progressPercent)
-            return snapshots
+            return snapshots.allSatisfy { $0.state == "completed" }
         }
         #expect(progress.contains { $0 < 100 })
         #expect(progress.last == 100)
@@ -162,13 +155,14 @@ struct EC2IntegrationTests {
         #expect(first.volumeType == "io1" && first.size == 500)
         let tagged = try await ec2.describeVolumes(filters: [.tag("forklift.konveyor.io/volume", source.volumeID)])
         #expect(tagged.map(\.volumeID) == [first.volumeID])
-        try await EC2Client.volumesAvailable().wait(time: VirtualTimeSource()) {
-            try await ec2.describeVolumes(ids: [first.volumeID])
+        try await waitUntil(seconds: 30) {
+            try await ec2.describeVolumes(ids: [first.volumeID]).first?.state == "available"
         }
         try await ec2.deleteVolume(id: first.volumeID)
-        try await EC2Client.volumesDeleted().wait(time: VirtualTimeSource()) {
-            try await ec2.describeVolumes(ids: [first.volumeID])
+        let gone = await #expect(throws: AWSError.self) {
+            try await waitUntil(seconds: 30) { try await ec2.describeVolumes(ids: [first.volumeID]).isEmpty }
         }
+        #expect(gone?.isNotFound == true, "a deleted volume is NotFound")
         try await ec2.deleteSnapshot(id: snapshot.snapshotID)
     }
 
