@@ -1,11 +1,10 @@
 /// An error from an AWS call: the service's own error, a transport failure, or a timeout.
 ///
-/// One type for every failure of a call, so callers decide on `isRetryable`/`isPermanent` and show `description`,
-/// which names the code, the message and the call. Codes are open strings because AWS adds codes over time;
-/// the well-known ones have static names below.
+/// One type for every failure of a call, so callers decide on `kind` (or `isRetryable`, `isNotFound`, …) and show
+/// `description`, which names the code, the message and the call.
 public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The AWS error code (`InvalidVolume.NotFound`), or a client-side code (`RequestTimeout`, `ConnectionError`).
-    public var code: String
+    public var code: AWSErrorCode
     /// The service's message, or a bounded excerpt of a non-XML body.
     public var message: String
     /// The call, as `service:Action` (`ec2:CreateVolume`).
@@ -16,7 +15,9 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
     public var requestID: String?
 
     /// Creates an error value.
-    public init(code: String, message: String, operation: String, httpStatus: Int? = nil, requestID: String? = nil) {
+    public init(
+        code: AWSErrorCode, message: String, operation: String, httpStatus: Int? = nil, requestID: String? = nil
+    ) {
         self.code = code
         self.message = message
         self.operation = operation
@@ -33,55 +34,95 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
-    /// Throttling: the call may succeed later, and the client should slow down.
-    public var isThrottling: Bool { Self.throttlingCodes.contains(code) || httpStatus == 429 }
-
-    /// Transient: throttling, server errors, timeouts and broken connections; worth another attempt.
-    public var isRetryable: Bool {
-        if isThrottling || Self.transientCodes.contains(code) { return true }
-        if let httpStatus, [500, 502, 503, 504].contains(httpStatus), !Self.permanentCodes.contains(code) {
-            return true
+    /// What the error means for the caller, decided here and nowhere else.
+    public var kind: AWSErrorKind {
+        if AWSErrorCode.authentication.contains(code) { return .authentication }
+        if AWSErrorCode.throttling.contains(code) || httpStatus == 429 { return .throttling }
+        if AWSErrorCode.transient.contains(code) { return .transient }
+        if code == .retryBudgetExhausted || code == .deadlineExceeded { return .retriesExhausted }
+        if let httpStatus, [500, 502, 503, 504].contains(httpStatus), !AWSErrorCode.permanent.contains(code) {
+            return .transient
         }
-        return false
+        if code.rawValue.hasSuffix("NotFound") { return .notFound }
+        return .permanent
     }
+
+    /// Throttling: the call may succeed later, and the client should slow down.
+    public var isThrottling: Bool { kind == .throttling }
+
+    /// Transient: throttling, server errors, timeouts and broken connections; worth another attempt now.
+    public var isRetryable: Bool { kind == .throttling || kind == .transient }
 
     /// Permanent: retrying the same call cannot help (bad credentials, missing permission, bad input, not found).
     public var isPermanent: Bool { !isRetryable }
 
     /// Whether the error says the resource does not exist (`InvalidVolume.NotFound`, …).
-    public var isNotFound: Bool { code.hasSuffix("NotFound") }
+    public var isNotFound: Bool { kind == .notFound }
 
     /// Whether AWS refused the credentials themselves (an unknown or deleted key, a wrong secret, an expired
     /// token), as opposed to what they may do.
-    public var isAuthentication: Bool { Self.authenticationCodes.contains(code) }
+    public var isAuthentication: Bool { kind == .authentication }
+}
 
-    static let authenticationCodes: Set<String> = [
-        "AuthFailure", "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId",
+/// What an AWS error means for whoever made the call.
+public enum AWSErrorKind: Sendable, Equatable {
+    /// AWS asks the client to slow down; retry after a backoff.
+    case throttling
+    /// A server error, a timeout or a broken connection; retry.
+    case transient
+    /// The client gave up on a transient cause (its retry budget or the call's deadline); a later call may succeed.
+    case retriesExhausted
+    /// The credentials themselves were refused.
+    case authentication
+    /// The resource does not exist.
+    case notFound
+    /// Retrying the same call cannot help.
+    case permanent
+}
+
+/// An AWS error code: the service's own string (kept as sent, since AWS adds codes over time), with names for the
+/// codes the client and the pipeline act on.
+public struct AWSErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public var rawValue: String
+
+    /// Wraps a code as AWS sent it.
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    /// Wraps a literal code.
+    public init(stringLiteral value: String) { rawValue = value }
+
+    public var description: String { rawValue }
+
+    /// A connection that failed or was reset (client-side).
+    public static let connectionError: Self = "ConnectionError"
+    /// One attempt that took longer than its timeout (client-side; AWS uses the same name).
+    public static let attemptTimeout: Self = "RequestTimeout"
+    /// A call whose deadline passed, retries included (client-side).
+    public static let deadlineExceeded: Self = "DeadlineExceeded"
+    /// An endpoint whose TLS certificate is not trusted, or not for its name (client-side): permanent until the
+    /// provider's trust settings change.
+    public static let untrustedCertificate: Self = "UntrustedCertificate"
+    /// A call refused because the retry budget is spent (client-side).
+    public static let retryBudgetExhausted: Self = "RetryBudgetExhausted"
+    /// An answer the client could not read (client-side).
+    public static let malformedResponse: Self = "MalformedResponse"
+    /// The credentials were not accepted.
+    public static let authFailure: Self = "AuthFailure"
+
+    static let authentication: Set<Self> = [
+        authFailure, "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId",
         "UnrecognizedClientException", "ExpiredToken", "ExpiredTokenException", "InvalidToken",
     ]
-
-    static let throttlingCodes: Set<String> = [
+    static let throttling: Set<Self> = [
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
         "TooManyRequestsException", "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
         "RequestThrottled", "SlowDown", "EC2ThrottledException", "PriorRequestNotComplete",
     ]
-    static let transientCodes: Set<String> = [
-        "RequestTimeout", "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable",
-        "Unavailable", "InsufficientInstanceCapacity", AWSError.connectionErrorCode, AWSError.attemptTimeoutCode,
+    static let transient: Set<Self> = [
+        attemptTimeout, "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable",
+        "Unavailable", "InsufficientInstanceCapacity", connectionError,
     ]
-    static let permanentCodes: Set<String> = ["AuthFailure", "UnauthorizedOperation", "AccessDenied"]
-
-    /// The client-side code for a connection that failed or was reset.
-    public static let connectionErrorCode = "ConnectionError"
-    /// The client-side code for one attempt that took longer than its timeout.
-    public static let attemptTimeoutCode = "RequestTimeout"
-    /// The client-side code for a call whose deadline passed, retries included.
-    public static let deadlineExceededCode = "DeadlineExceeded"
-    /// The client-side code for an endpoint whose TLS certificate is not trusted (or not for its name): permanent
-    /// until the provider's trust settings change.
-    public static let untrustedCertificateCode = "UntrustedCertificate"
-    /// The client-side code for a call refused because the retry budget is spent.
-    public static let retryBudgetExhaustedCode = "RetryBudgetExhausted"
+    static let permanent: Set<Self> = [authFailure, "UnauthorizedOperation", "AccessDenied"]
 }
 
 /// A problem with the client's own configuration (region, endpoint, credentials), found before any call.

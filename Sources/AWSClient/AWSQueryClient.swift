@@ -66,7 +66,7 @@ public struct AWSQueryClient: Sendable {
             let remaining = deadline - time.now()
             guard remaining > 0 else {
                 throw AWSError(
-                    code: AWSError.deadlineExceededCode,
+                    code: AWSErrorCode.deadlineExceeded,
                     message: "no answer within the call's deadline of \(Int(policy.callDeadline))s",
                     operation: operation)
             }
@@ -80,7 +80,7 @@ public struct AWSQueryClient: Sendable {
                 guard budget.withdraw(policy.cost(of: error)) else {
                     logger.warning("retry budget exhausted", metadata: ["operation": "\(operation)"])
                     throw AWSError(
-                        code: AWSError.retryBudgetExhaustedCode,
+                        code: AWSErrorCode.retryBudgetExhausted,
                         message: "not retried: too many recent failures against \(endpoint.host ?? "the endpoint") "
                             + "(last error \(error.code): \(error.message))",
                         operation: operation, httpStatus: error.httpStatus, requestID: error.requestID)
@@ -88,7 +88,7 @@ public struct AWSQueryClient: Sendable {
                 let delay = policy.backoff(retry: attempt, random: policy.jitter())
                 if time.now() + delay >= deadline {
                     throw AWSError(
-                        code: AWSError.deadlineExceededCode,
+                        code: AWSErrorCode.deadlineExceeded,
                         message: "gave up after \(attempt) attempts within the call's deadline of "
                             + "\(Int(policy.callDeadline))s (last error \(error.code): \(error.message))",
                         operation: operation, httpStatus: error.httpStatus, requestID: error.requestID)
@@ -132,20 +132,20 @@ public struct AWSQueryClient: Sendable {
             bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw AWSError(
-                code: AWSError.attemptTimeoutCode, message: "no response within \(timeout)s", operation: operation)
+                code: AWSErrorCode.attemptTimeout, message: "no response within \(timeout)s", operation: operation)
         } catch is CancellationError {
             throw CancellationError()
         } catch let error as NIOSSLExtraError where error == .failedToValidateHostname {
             throw AWSError(
-                code: AWSError.untrustedCertificateCode,
+                code: AWSErrorCode.untrustedCertificate,
                 message: "the endpoint's certificate is not for \(endpoint.host ?? "its host") (\(error))",
                 operation: operation)
         } catch let error as NIOSSLError where "\(error)".contains("CERTIFICATE_VERIFY_FAILED") {
             throw AWSError(
-                code: AWSError.untrustedCertificateCode,
+                code: AWSErrorCode.untrustedCertificate,
                 message: "the endpoint's certificate is not trusted (\(error))", operation: operation)
         } catch {
-            throw AWSError(code: AWSError.connectionErrorCode, message: "\(error)", operation: operation)
+            throw AWSError(code: AWSErrorCode.connectionError, message: "\(error)", operation: operation)
         }
         logger.trace(
             "aws call",
@@ -156,7 +156,7 @@ public struct AWSQueryClient: Sendable {
         }
         guard let root = XMLNode.parse(bytes) else {
             throw AWSError(
-                code: "MalformedResponse", message: "the response is not XML: \(Self.excerpt(bytes))",
+                code: .malformedResponse, message: "the response is not XML: \(Self.excerpt(bytes))",
                 operation: operation, httpStatus: status)
         }
         return root
@@ -168,13 +168,15 @@ public struct AWSQueryClient: Sendable {
             let error = root.at("Errors", "Error") ?? root.child("Error")
             if let error, let code = error.string("Code") {
                 return AWSError(
-                    code: code, message: error.string("Message") ?? "", operation: operation, httpStatus: status,
+                    code: AWSErrorCode(rawValue: code), message: error.string("Message") ?? "", operation: operation,
+                    httpStatus: status,
                     requestID: root.string("RequestID") ?? root.string("RequestId"))
             }
         }
         let reason = HTTPResponseStatus(statusCode: status).reasonPhrase
         return AWSError(
-            code: "HTTP\(status)", message: "\(reason): \(excerpt(body))", operation: operation, httpStatus: status)
+            code: AWSErrorCode(rawValue: "HTTP\(status)"), message: "\(reason): \(excerpt(body))", operation: operation,
+            httpStatus: status)
     }
 
     /// The start of a body for an error message, on one line and bounded.

@@ -166,7 +166,7 @@ public struct EC2Client: Sendable {
         let root = try await query.execute("CopySnapshot", parameters)
         guard let id = root.string("snapshotId") else {
             throw AWSError(
-                code: "MalformedResponse", message: "no snapshotId in the answer", operation: "ec2:CopySnapshot")
+                code: .malformedResponse, message: "no snapshotId in the answer", operation: "ec2:CopySnapshot")
         }
         return id
     }

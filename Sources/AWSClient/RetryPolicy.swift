@@ -48,7 +48,7 @@ public struct RetryPolicy: Sendable {
 
     /// The token cost of retrying after `error`.
     public func cost(of error: AWSError) -> Int {
-        [AWSError.connectionErrorCode, AWSError.attemptTimeoutCode].contains(error.code) ? timeoutRetryCost : retryCost
+        [AWSErrorCode.connectionError, AWSErrorCode.attemptTimeout].contains(error.code) ? timeoutRetryCost : retryCost
     }
 }
 

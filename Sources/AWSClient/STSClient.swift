@@ -41,7 +41,7 @@ public struct STSClient: Sendable {
         let root = try await query.execute("GetCallerIdentity")
         guard let result = root.child("GetCallerIdentityResult"), let account = result.string("Account") else {
             throw AWSError(
-                code: "MalformedResponse", message: "no Account in the answer", operation: "sts:GetCallerIdentity")
+                code: .malformedResponse, message: "no Account in the answer", operation: "sts:GetCallerIdentity")
         }
         return CallerIdentity(account: account, arn: result.string("Arn") ?? "", userID: result.string("UserId") ?? "")
     }
@@ -62,7 +62,7 @@ public struct STSClient: Sendable {
             let key = credentials.string("AccessKeyId"), let secret = credentials.string("SecretAccessKey")
         else {
             throw AWSError(
-                code: "MalformedResponse", message: "no Credentials in the answer",
+                code: .malformedResponse, message: "no Credentials in the answer",
                 operation: "sts:AssumeRoleWithWebIdentity")
         }
         let expiration = credentials.string("Expiration").flatMap { try? Date($0, strategy: .iso8601) }

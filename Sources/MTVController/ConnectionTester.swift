@@ -63,7 +63,7 @@ public struct ConnectionTester: Sendable {
             return identity.account
         } catch let error as AWSError {
             throw Failure(
-                code: error.code, message: "\(role) credentials: \(error.description)",
+                code: error.code.rawValue, message: "\(role) credentials: \(error.description)",
                 suggestion: Self.suggestion(for: error, role: role), transient: error.isRetryable)
         } catch let error as AWSConfigurationError {
             throw Failure(
@@ -75,13 +75,13 @@ public struct ConnectionTester: Sendable {
     static func suggestion(for error: AWSError, role: String) -> String? {
         let keys = role == "source" ? "accessKeyId/secretAccessKey" : "targetAccessKeyId/targetSecretAccessKey"
         switch error.code {
-        case "AuthFailure", "SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature":
+        case .authFailure, "SignatureDoesNotMatch", "InvalidClientTokenId", "IncompleteSignature":
             return "check \(keys) in the provider Secret"
         case "UnauthorizedOperation", "AccessDenied":
             return "grant the \(role) IAM identity sts:GetCallerIdentity and ec2:Describe*"
         case "ExpiredToken", "RequestExpired":
             return "the session token expired; put fresh credentials in the provider Secret"
-        case AWSError.untrustedCertificateCode:
+        case AWSErrorCode.untrustedCertificate:
             return "put the PEM of the CA that signed the endpoint's certificate in the provider Secret's ca.crt "
                 + "(create provider --cacert @ca.pem), or set insecureSkipVerify: \"true\" for a test endpoint"
         default:

@@ -65,8 +65,7 @@ struct VMMigrator: Sendable {
     static func isTransient(_ error: any Error) -> Bool {
         switch error {
         case let error as AWSError:
-            return error.isRetryable
-                || [AWSError.retryBudgetExhaustedCode, AWSError.deadlineExceededCode].contains(error.code)
+            return error.isRetryable || error.kind == .retriesExhausted
         case let error as KubernetesError:
             return error.code == 0 || error.code == 409 || error.code == 429 || error.code >= 500
         case is MigrationContext.NotReady: return true

@@ -78,7 +78,7 @@ struct AWSQueryClientTests {
             let policy = RetryPolicy(maxAttempts: 10, budgetCapacity: 20, retryCost: 5)
             let client = try ec2(url, policy: policy)
             let error = await #expect(throws: AWSError.self) { try await client.describeVolumes() }
-            #expect(error?.code == AWSError.retryBudgetExhaustedCode)
+            #expect(error?.code == AWSErrorCode.retryBudgetExhausted)
             #expect(error?.message.contains("InternalError") == true)
             #expect(await server.requests.count == 5)
             // The next call gets one attempt only: the budget is spent.
@@ -94,7 +94,7 @@ struct AWSQueryClientTests {
             let error = await #expect(throws: AWSError.self) {
                 try await ec2(url, policy: policy, time: SystemTimeSource()).describeVolumes()
             }
-            #expect([AWSError.deadlineExceededCode, AWSError.attemptTimeoutCode].contains(error?.code ?? ""))
+            #expect([AWSErrorCode.deadlineExceeded, AWSErrorCode.attemptTimeout].contains(error?.code ?? ""))
             // Each attempt waits at most 0.3 s of the 1 s deadline, so at most four attempts reach the server,
             // far fewer than the ten the policy would allow.
             #expect(await server.requests.count <= 4)
@@ -153,7 +153,7 @@ struct AWSQueryClientTests {
         let policy = RetryPolicy(maxAttempts: 3, attemptTimeout: 0.5)
         let client = try ec2(URL(string: "http://127.0.0.1:9")!, policy: policy)
         let error = await #expect(throws: AWSError.self) { try await client.describeVpcs() }
-        #expect(error?.code == AWSError.connectionErrorCode)
+        #expect(error?.code == AWSErrorCode.connectionError)
     }
 
     @Test("DescribeVolumeStatus decodes each volume's status (moto does not implement it)")

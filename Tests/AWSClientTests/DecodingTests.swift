@@ -82,16 +82,23 @@ struct DecodingTests {
     }
 
     @Test(
-        "retry classification follows codes first, then status",
+        "one classification: authentication, throttling and transient codes first, then the status, then NotFound",
         arguments: [
-            ("RequestLimitExceeded", 503, true), ("Throttling", 400, true), ("InternalError", 500, true),
-            ("HTTP502", 502, true), ("UnauthorizedOperation", 403, false), ("AuthFailure", 401, false),
-            ("InvalidParameterValue", 400, false), ("InvalidSnapshot.NotFound", 400, false),
-            ("ConnectionError", 0, true), ("RequestTimeout", 0, true),
+            ("RequestLimitExceeded", 503, AWSErrorKind.throttling), ("Throttling", 400, .throttling),
+            ("InternalError", 500, .transient), ("HTTP502", 502, .transient), ("ConnectionError", 0, .transient),
+            ("RequestTimeout", 0, .transient), ("DeadlineExceeded", 0, .retriesExhausted),
+            ("RetryBudgetExhausted", 0, .retriesExhausted), ("UnauthorizedOperation", 403, .permanent),
+            ("AccessDenied", 503, .permanent), ("AuthFailure", 401, .authentication),
+            ("InvalidClientTokenId", 403, .authentication), ("InvalidParameterValue", 400, .permanent),
+            ("InvalidSnapshot.NotFound", 400, .notFound), ("SomethingNew", 400, .permanent),
         ])
-    func classification(code: String, status: Int, retryable: Bool) {
-        let error = AWSError(code: code, message: "", operation: "ec2:X", httpStatus: status == 0 ? nil : status)
-        #expect(error.isRetryable == retryable)
+    func classification(code: String, status: Int, kind: AWSErrorKind) {
+        let error = AWSError(
+            code: AWSErrorCode(rawValue: code), message: "", operation: "ec2:X", httpStatus: status == 0 ? nil : status)
+        #expect(error.kind == kind)
+        #expect(error.isRetryable == [.throttling, .transient].contains(kind))
+        #expect(error.isNotFound == (kind == .notFound))
+        #expect(error.isAuthentication == (kind == .authentication))
     }
 
     @Test("backoff is exponential with full jitter and a cap")

@@ -203,7 +203,7 @@ actor FakeEC2: MigrationEC2 {
         ]).decode()
     }
 
-    private static func notFound(_ code: String, _ id: String) -> AWSError {
+    private static func notFound(_ code: AWSErrorCode, _ id: String) -> AWSError {
         AWSError(code: code, message: "The ID '\(id)' does not exist", operation: "ec2", httpStatus: 400)
     }
 }
