@@ -139,8 +139,22 @@ def _route(h, body: bytes) -> tuple[int, Any]:
                 return 200, st.book.errors_json()
     if path == "/__proxy/resources" and method == "GET":
         with st.lock:
-            items = st.book.timeline(now, _one(qs, "kind"), _one(qs, "id"), _one(qs, "account"))
-        return 200, {"now": now, "resources": items}
+            state_now = st.book.clock.now()
+            items = st.book.timeline(state_now, _one(qs, "kind"), _one(qs, "id"), _one(qs, "account"))
+        return 200, {"now": state_now, "resources": items}
+    if path == "/__proxy/clock":
+        if method == "POST":
+            spec = _json_body(body)
+            if not isinstance(spec, dict):
+                raise BadRequest("clock takes a JSON object")
+            with st.lock:
+                try:
+                    st.book.clock.update(spec)
+                except ValueError as exc:
+                    raise BadRequest(str(exc)) from None
+        if method in ("GET", "POST"):
+            with st.lock:
+                return 200, st.book.clock.to_json()
     if path == "/__proxy/reset" and method == "POST":
         st.reset_all()
         return 200, {"ok": True, "timings": st.timings_json()}

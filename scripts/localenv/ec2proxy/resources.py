@@ -160,6 +160,7 @@ class ResourceBook:
         self.reset()
 
     def reset(self) -> None:
+        self.clock = StateClock()
         self.timings = dict(self.default_timings)
         self.enforce = self.default_enforce
         self.clear_resources()
@@ -274,5 +275,39 @@ class ResourceBook:
         return out
 
 
-def now() -> float:
-    return time.time()
+class StateClock:
+    """The time resource states follow: the wall clock, or one a test freezes and moves forward
+    (``POST /__proxy/clock``), so state changes are checked without sleeping or timing anything."""
+
+    MAX_ADVANCE = 30 * 24 * 3600.0
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.frozen_at: float | None = None
+        self.offset = 0.0
+
+    def now(self) -> float:
+        return (self.frozen_at if self.frozen_at is not None else time.time()) + self.offset
+
+    def update(self, spec: dict[str, Any]) -> None:
+        """``{"freeze": true|false, "advance": seconds}``; unknown keys and bad values raise ValueError."""
+        unknown = set(spec) - {"freeze", "advance"}
+        if unknown:
+            raise ValueError(f"unknown clock keys {sorted(unknown)}; use freeze and advance")
+        freeze = spec.get("freeze")
+        if freeze is not None and not isinstance(freeze, bool):
+            raise ValueError("freeze must be true or false")
+        advance = spec.get("advance", 0)
+        if isinstance(advance, bool) or not isinstance(advance, (int, float)) or not 0 <= advance <= self.MAX_ADVANCE:
+            raise ValueError(f"advance must be a number of seconds between 0 and {self.MAX_ADVANCE:.0f}")
+        if freeze is True and self.frozen_at is None:
+            self.frozen_at = time.time()
+        elif freeze is False and self.frozen_at is not None:
+            self.offset += self.frozen_at - time.time()  # the clock goes on from where it stood
+            self.frozen_at = None
+        self.offset += float(advance)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"now": self.now(), "frozen": self.frozen_at is not None, "offset": round(self.offset, 6)}

@@ -308,7 +308,7 @@ class Handler(BaseHTTPRequestHandler):
             return resp[0]
 
         with st.lock:
-            err = enforce_error(st.book, req, time.time()) if st.book.enforce else None
+            err = enforce_error(st.book, req, st.book.clock.now()) if st.book.enforce else None
         if err is not None:
             resp = error_response(req.error_style, err[0], err[1], 400, req.service)
             self._send(resp)
@@ -353,7 +353,7 @@ class Handler(BaseHTTPRequestHandler):
     def _context(self, req: AwsRequest, local: dict[str, list[str]], replay: bool = False) -> Context:
         return Context(
             book=self.server.state.book,
-            now=time.time(),
+            now=self.server.state.book.clock.now(),
             account=req.account_key,
             region=req.region,
             action=req.action or "",
@@ -372,7 +372,7 @@ class Handler(BaseHTTPRequestHandler):
             present = {n: v for n, v in req.filters() if n in names}
             if present:
                 with st.lock:
-                    altered = st.book.altered_ids(kind, time.time())
+                    altered = st.book.altered_ids(kind, st.book.clock.now())
                 if altered:
                     local = present
                     fwd = req.without_filters(set(present))

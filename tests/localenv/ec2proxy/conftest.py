@@ -159,6 +159,12 @@ class Proxy:
         assert status == 200, out
         return out
 
+    def clock(self, **spec):
+        """Freezes (freeze=True), moves (advance=seconds) or releases the clock resource states follow."""
+        status, out = self.post("clock", spec)
+        assert status == 200, out
+        return out
+
     def calls(self, **q):
         qs = "&".join(f"{k}={v}" for k, v in q.items())
         return self.get("calls" + ("?" + qs if qs else ""))[1]

@@ -320,9 +320,8 @@ def test_truncated_response(proxy, ec2, raw):
 # ---------------------------------------------------------------- state changes
 def test_stop_shows_stopping_then_stopped(proxy, ec2, instance):
     proxy.timings(stop=1.5)
-    t0 = time.monotonic()
+    proxy.clock(freeze=True)
     resp = ec2.stop_instances(InstanceIds=[instance])["StoppingInstances"][0]
-    t1 = time.monotonic()  # the phase starts between t0 and t1
     assert resp["CurrentState"]["Name"] == "stopping"
     assert instance_state(ec2, instance) == ("stopping", 64)
     status = ec2.describe_instance_status(InstanceIds=[instance], IncludeAllInstances=True)["InstanceStatuses"]
@@ -332,14 +331,27 @@ def test_stop_shows_stopping_then_stopped(proxy, ec2, instance):
     assert instance not in ids_with_state_filter(ec2, "stopped")
     codes = ec2.describe_instances(Filters=[{"Name": "instance-state-code", "Values": ["64"]}])
     assert [i["InstanceId"] for r in codes["Reservations"] for i in r["Instances"]] == [instance]
-    while time.monotonic() - t0 < 1.3:
-        name = instance_state(ec2, instance)[0]
-        assert name == "stopping" or time.monotonic() - t0 >= 1.5
-        time.sleep(0.2)
-    time.sleep(max(0, 1.55 - (time.monotonic() - t1)))
+    proxy.clock(advance=1.4)
+    assert instance_state(ec2, instance) == ("stopping", 64)
+    proxy.clock(advance=0.2)
     assert instance_state(ec2, instance) == ("stopped", 80)
     assert instance in ids_with_state_filter(ec2, "stopped")
     assert instance not in ids_with_state_filter(ec2, "stopping")
+
+
+def test_the_state_clock_freezes_moves_and_runs_on(proxy):
+    frozen = proxy.clock(freeze=True)
+    assert frozen["frozen"] is True
+    assert proxy.clock()["now"] == frozen["now"], "a frozen clock stands still"
+    moved = proxy.clock(advance=90)
+    assert moved["now"] == frozen["now"] + 90
+    released = proxy.clock(freeze=False)
+    assert released["frozen"] is False and released["now"] >= moved["now"], "it runs on from where it stood"
+    for bad in ({"advance": -1}, {"advance": "soon"}, {"freeze": "yes"}, {"rewind": 3}, [1]):
+        status, answer = proxy.post("clock", bad)
+        assert status == 400 and answer["error"], bad
+    proxy.post("reset")
+    assert proxy.get("clock")[1]["frozen"] is False and proxy.get("clock")[1]["offset"] == 0
 
 
 def test_filtered_describe_keeps_other_filters(proxy, ec2, linux_ami):
@@ -362,36 +374,32 @@ def test_stop_of_stopped_instance_reports_stopped(proxy, ec2, instance):
 def test_start_shows_pending_then_running(proxy, ec2, instance):
     ec2.stop_instances(InstanceIds=[instance])
     proxy.timings(start=1.0)
+    proxy.clock(freeze=True)
     resp = ec2.start_instances(InstanceIds=[instance])["StartingInstances"][0]
-    t0 = time.monotonic()
     assert resp["CurrentState"]["Name"] == "pending"
     assert instance_state(ec2, instance) == ("pending", 0)
     # a pending instance is not listed without IncludeAllInstances, as on AWS
     assert ec2.describe_instance_status(InstanceIds=[instance])["InstanceStatuses"] == []
-    time.sleep(max(0, 1.1 - (time.monotonic() - t0)))
+    proxy.clock(advance=1.0)
     assert instance_state(ec2, instance) == ("running", 16)
     assert len(ec2.describe_instance_status(InstanceIds=[instance])["InstanceStatuses"]) == 1
 
 
 def test_snapshot_pending_with_rising_progress(proxy, ec2, instance):
     proxy.timings(snapshot=2.0)
-    t0 = time.monotonic()
+    proxy.clock(freeze=True)
     snaps = ec2.create_snapshots(InstanceSpecification={"InstanceId": instance})["Snapshots"]
-    t1 = time.monotonic()
     assert snaps and all(s["State"] == "pending" for s in snaps)  # moto omits State here
     sid = snaps[0]["SnapshotId"]
     seen = []
-    while True:
+    for _ in range(5):
         s = ec2.describe_snapshots(SnapshotIds=[sid])["Snapshots"][0]
         seen.append((s["State"], int(s["Progress"].rstrip("%"))))
-        if s["State"] == "completed" or time.monotonic() - t1 > 5:
-            break
-        time.sleep(0.3)
-    assert seen[-1] == ("completed", 100)
+        proxy.clock(advance=0.5)
+    assert [state for state, _ in seen] == ["pending"] * 4 + ["completed"]
     pend = [p for st, p in seen if st == "pending"]
-    assert len(pend) >= 3 and pend == sorted(pend) and pend[-1] > pend[0]
-    assert all(0 <= p <= 99 for p in pend)
-    assert time.monotonic() - t0 >= 2.0
+    assert pend == sorted(pend) and pend[-1] > pend[0] and all(0 <= p <= 99 for p in pend)
+    assert seen[-1] == ("completed", 100)
     # filter by status is evaluated against what the proxy shows
     flt = ec2.describe_snapshots(Filters=[{"Name": "status", "Values": ["completed"]},
                                           {"Name": "owner-id", "Values": ["123456789012"]}])
@@ -410,13 +418,13 @@ def test_create_snapshot_single(proxy, ec2):
 
 def test_volume_creating_then_available(proxy, ec2):
     proxy.timings(volume=1.0)
+    proxy.clock(freeze=True)
     v = ec2.create_volume(AvailabilityZone="us-east-1a", Size=4, VolumeType="gp3")
-    t0 = time.monotonic()
     assert v["State"] == "creating"
     assert ec2.describe_volumes(VolumeIds=[v["VolumeId"]])["Volumes"][0]["State"] == "creating"
     flt = ec2.describe_volumes(Filters=[{"Name": "status", "Values": ["available"]}])["Volumes"]
     assert v["VolumeId"] not in {x["VolumeId"] for x in flt}
-    time.sleep(max(0, 1.1 - (time.monotonic() - t0)))
+    proxy.clock(advance=1.0)
     assert ec2.describe_volumes(VolumeIds=[v["VolumeId"]])["Volumes"][0]["State"] == "available"
     flt = ec2.describe_volumes(Filters=[{"Name": "status", "Values": ["available"]}])["Volumes"]
     assert v["VolumeId"] in {x["VolumeId"] for x in flt}
@@ -440,7 +448,7 @@ def test_error_state_for_snapshot(proxy, ec2):
     good = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
     assert proxy.get("errors-next")[1] == {"snapshot": 0, "volume": 0}
     assert ec2.describe_snapshots(SnapshotIds=[bad])["Snapshots"][0]["State"] == "pending"
-    time.sleep(1.1)
+    proxy.clock(advance=1.1)
     snaps = {s["SnapshotId"]: s for s in ec2.describe_snapshots(SnapshotIds=[bad, good])["Snapshots"]}
     assert snaps[bad]["State"] == "error"
     assert snaps[bad]["StateMessage"]

@@ -164,7 +164,9 @@ def test_timeout_seconds_ends_the_stream(kube, ns):
         assert stream.next_event() is None
     finally:
         stream.close()
-    assert 0.9 < time.monotonic() - started < 4
+    # It ended by its own timeout: not before the second, and long before the server's 30-minute watch limit
+    # (a bound no machine's load comes near).
+    assert 0.9 < time.monotonic() - started < 60
 
 
 def test_dropped_watches_end_and_other_requests_keep_working(kube, ns):
