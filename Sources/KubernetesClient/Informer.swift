@@ -14,6 +14,14 @@ public actor Informer {
         case deleted(JSONValue)
         /// The first list is in the cache.
         case synced
+
+        /// The object the event is about (the new one of an update); nil for `synced`.
+        public var object: JSONValue? {
+            switch self {
+            case .added(let object), .deleted(let object), .updated(_, let object): object
+            case .synced: nil
+            }
+        }
     }
 
     let client: KubernetesClient

@@ -54,11 +54,7 @@ actor InventoryFollower {
         let events = await informer.events()
         await informer.start()
         for await event in events {
-            let object: JSONValue
-            switch event {
-            case .added(let new), .deleted(let new), .updated(_, let new): object = new
-            case .synced: continue
-            }
+            guard let object = event.object else { continue }
             guard isSecrets else {
                 await queue.add(ProviderReconciler.key(of: object))
                 continue

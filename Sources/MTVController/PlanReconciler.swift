@@ -91,11 +91,7 @@ public actor PlanReconciler {
         let events = await informer.events()
         await informer.start()
         for await event in events {
-            let object: JSONValue
-            switch event {
-            case .added(let new), .deleted(let new), .updated(_, let new): object = new
-            case .synced: continue
-            }
+            guard let object = event.object else { continue }
             for key in await affected(object) { await queue.add(key) }
         }
     }
@@ -270,19 +266,9 @@ public actor PlanReconciler {
         let storageMap: StorageMap
         do {
             networkMap = try await map(NetworkMap.self, plan.spec.map.network, namespace: namespace)
-        } catch let error as KubernetesError where error.isNotFound {
-            return critical(
-                "NetworkMapNotValid", "NotFound",
-                "network map \(plan.spec.map.network.namespace ?? namespace)/\(plan.spec.map.network.name ?? "") does not exist"
-            )
-        }
-        do {
             storageMap = try await map(StorageMap.self, plan.spec.map.storage, namespace: namespace)
-        } catch let error as KubernetesError where error.isNotFound {
-            return critical(
-                "StorageMapNotValid", "NotFound",
-                "storage map \(plan.spec.map.storage.namespace ?? namespace)/\(plan.spec.map.storage.name ?? "") does not exist"
-            )
+        } catch let missing as MissingMap {
+            return critical(missing.condition, "NotFound", missing.message)
         }
 
         guard try await store.passes(provider: entry.uid) > 0 else {
@@ -316,10 +302,25 @@ public actor PlanReconciler {
         return conditions
     }
 
+    /// A plan's map, from the caches; a missing one is a `MissingMap`.
     private func map<T: KubernetesObject>(
         _ type: T.Type, _ reference: ObjectReference, namespace: String
     ) async throws -> T {
-        try await client.get(T.self, name: reference.name ?? "", namespace: reference.namespace ?? namespace)
+        let name = reference.name ?? "", mapNamespace = reference.namespace ?? namespace
+        do {
+            return try await caches.object(T.self, name: name, namespace: mapNamespace, client: client)
+        } catch let error as KubernetesError where error.isNotFound {
+            let network = T.resourceType.plural == ResourceType.networkMaps.plural
+            throw MissingMap(
+                condition: network ? "NetworkMapNotValid" : "StorageMapNotValid",
+                message: "\(network ? "network" : "storage") map \(mapNamespace)/\(name) does not exist")
+        }
+    }
+
+    /// A plan names a map that does not exist.
+    struct MissingMap: Error {
+        var condition: String
+        var message: String
     }
 
     /// VirtualMachine names in the target namespace that this plan did not create.

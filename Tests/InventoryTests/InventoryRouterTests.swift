@@ -9,7 +9,7 @@ import Testing
 /// The inventory's routes in process: the paths (upstream and aggregated), authentication by the middleware,
 /// authorization per provider, query errors, and what a provider not collected yet answers. The authorizer stands in
 /// for the API server's TokenReview and SubjectAccessReview, which the end-to-end tests exercise for real.
-@Suite("Inventory routes")
+@Suite("Inventory routes", .timeLimit(.minutes(1)))
 struct InventoryRouterTests {
     /// Tokens: `reader` may read every provider, `outsider` none, anything else is not a valid token.
     struct TokenAuthorizer: InventoryAuthorizer {

@@ -59,12 +59,8 @@ struct WaitForVolumes: PhaseAction {
         var done = 0
         let volumes = context.newVolumeIDs(of: vm)
         for (source, volumeID) in volumes {
-            guard let volume = seen.volumes[volumeID] else {
-                if seen.missing.contains(volumeID) {
-                    throw PermanentFailure(description: "volume \(volumeID) (from \(source)) disappeared")
-                }
-                continue
-            }
+            guard let volume = try seen.resource(volumeID, in: seen.volumes, "volume \(volumeID) (from \(source))")
+            else { continue }
             if volume.state == "error" {
                 throw PermanentFailure(description: "volume \(volumeID) (from \(source)) entered the error state")
             }

@@ -7,8 +7,7 @@ import MigrationCore
 extension MigrationContext {
     /// The instance of `id` from this tick's observations (nil until described); gone or terminating is permanent.
     func instance(_ id: String, _ seen: Observations) throws -> Instance? {
-        if seen.missing.contains(id) { throw PermanentFailure(description: "instance \(id) no longer exists in AWS") }
-        guard let instance = seen.instances[id] else { return nil }
+        guard let instance = try seen.resource(id, in: seen.instances, "instance \(id)") else { return nil }
         if ["terminated", "shutting-down"].contains(instance.state.name) {
             throw PermanentFailure(description: "instance \(id) is \(instance.state.name)")
         }

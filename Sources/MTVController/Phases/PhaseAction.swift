@@ -50,6 +50,14 @@ struct Observations: Sendable {
     var missing: Set<String> = []
     /// Instances whose snapshot request this tick recorded: they may be sent without a lookup.
     var freshSnapshotRequests: Set<String> = []
+
+    /// What AWS reported for `id` in `reported` this tick: nil while it was not described; an ID AWS says does not
+    /// exist fails the VM, naming it as `what` ("snapshot snap-1 of vol-1").
+    func resource<T>(_ id: String, in reported: [String: T], _ what: @autoclosure () -> String) throws -> T? {
+        if let found = reported[id] { return found }
+        if missing.contains(id) { throw PermanentFailure(description: "\(what()) disappeared") }
+        return nil
+    }
 }
 
 /// The action of every phase, by phase.

@@ -66,12 +66,9 @@ struct WaitForSnapshots: PhaseAction {
         let now = Timestamp.now()
         var done = 0
         for (volume, snapshotID) in snapshots {
-            guard let snapshot = seen.snapshots[snapshotID] else {
-                if seen.missing.contains(snapshotID) {
-                    throw PermanentFailure(description: "snapshot \(snapshotID) of \(volume) disappeared")
-                }
-                continue
-            }
+            guard
+                let snapshot = try seen.resource(snapshotID, in: seen.snapshots, "snapshot \(snapshotID) of \(volume)")
+            else { continue }
             if snapshot.state == "error" {
                 throw PermanentFailure(
                     description: "snapshot \(snapshotID) of \(volume) failed: \(snapshot.stateMessage ?? "state error")"

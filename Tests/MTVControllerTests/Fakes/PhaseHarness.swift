@@ -6,6 +6,7 @@ import Logging
 import MTVAPI
 import MigrationCore
 import Synchronization
+import Testing
 
 @testable import MTVController
 
@@ -110,7 +111,8 @@ final class PhaseHarness: Sendable {
             plan: plan, migrationUID: "migration-uid", entry: entry, source: ec2, target: ec2, networkMap: network,
             storageMap: storage, records: [Self.instanceID: record], itinerary: itinerary, client: cluster,
             store: store,
-            memory: memory ?? MigrationMemory(clock: { clock.read() }), logger: Logger(label: "phase-tests"),
+            memory: memory ?? MigrationMemory(clock: { clock.read() }),
+            logger: Logger(label: "phase-tests", factory: { _ in SwiftLogNoOpLogHandler() }),
             conversionKVM: false, clusterUID: "cluster-uid", registry: registry)
     }
 
@@ -133,6 +135,22 @@ final class PhaseHarness: Sendable {
             seen.freshSnapshotRequests.insert(vm.id ?? "")
         }
         return await VMMigrator(context: context).advance(vm, observations: seen)
+    }
+
+    /// Ticks until the VM is in one of `phases` (or completes), calling `between` after each tick that did not get
+    /// there; a VM still elsewhere after `limit` ticks fails the test instead of looping on.
+    func tick(
+        _ vm: VMStatus, context: MigrationContext, until phases: Set<Phase>, limit: Int = 30,
+        between: () async -> Void = {}
+    ) async -> VMStatus {
+        var vm = vm
+        for _ in 0..<limit {
+            vm = await tick(vm, context: context)
+            if vm.completed != nil || Phase(rawValue: vm.phase).map(phases.contains) == true { return vm }
+            await between()
+        }
+        Issue.record("the VM is still in \(vm.phase) after \(limit) ticks, not in \(phases.map(\.rawValue).sorted())")
+        return vm
     }
 
     /// Lets the world catch up: AWS finishes what it was doing, PVCs bind, conversion pods succeed.
