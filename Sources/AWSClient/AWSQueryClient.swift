@@ -62,6 +62,21 @@ public struct AWSQueryClient: Sendable {
         }
     }
 
+    /// Runs `action` and reads the answer with `read`; an answer that does not fit the shape `read` expects is a
+    /// `MalformedResponse` error naming the field.
+    public func execute<T>(
+        _ action: String, _ parameters: QueryParameters = QueryParameters(), read: (XMLNode) throws -> T
+    ) async throws -> T {
+        let root = try await execute(action, parameters)
+        do {
+            return try read(root)
+        } catch let error as XMLShapeError {
+            throw AWSError(
+                code: .malformedResponse, message: "the answer does not fit its shape: \(error)",
+                operation: "\(service):\(action)")
+        }
+    }
+
     /// The answer's root element, or the `AWSError` a non-2xx or unreadable answer means.
     static func decode(status: Int, body: [UInt8], operation: String) throws -> XMLNode {
         guard (200..<300).contains(status) else {

@@ -32,8 +32,12 @@ public struct EC2Client: Sendable {
     /// Instances by ID and/or filter; all of them when both are empty.
     public func describeInstances(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Instance] {
         try await describe("DescribeInstances", idName: "InstanceId", ids: ids, filters: filters) { root in
-            root.items("reservationSet").flatMap { reservation in
-                reservation.items("instancesSet").map { Instance(xml: $0, ownerID: reservation.string("ownerId")) }
+            try root.items("reservationSet").flatMap { reservation in
+                try reservation.items("instancesSet").map {
+                    var instance = try $0.decode(Instance.self)
+                    instance.ownerID = reservation.string("ownerId")
+                    return instance
+                }
             }
         }
     }
@@ -43,29 +47,31 @@ public struct EC2Client: Sendable {
         var parameters = QueryParameters()
         parameters.set("InstanceId", list: ids)
         if force { parameters.set("Force", true) }
-        return try await query.execute("StopInstances", parameters).items("instancesSet")
-            .map(InstanceStateChange.init(xml:))
+        return try await query.execute("StopInstances", parameters) {
+            try $0.items("instancesSet", as: InstanceStateChange.self)
+        }
     }
 
     /// Starts instances; returns each one's state change.
     public func startInstances(ids: [String]) async throws -> [InstanceStateChange] {
         var parameters = QueryParameters()
         parameters.set("InstanceId", list: ids)
-        return try await query.execute("StartInstances", parameters).items("instancesSet")
-            .map(InstanceStateChange.init(xml:))
+        return try await query.execute("StartInstances", parameters) {
+            try $0.items("instancesSet", as: InstanceStateChange.self)
+        }
     }
 
     /// Instance type details (vCPUs, memory, boot modes) for the named types.
     public func describeInstanceTypes(_ types: [String]) async throws -> [InstanceTypeInfo] {
         try await describe("DescribeInstanceTypes", idName: "InstanceType", ids: types, chunkSize: 100, pageSize: 100) {
-            $0.items("instanceTypeSet").map(InstanceTypeInfo.init(xml:))
+            try $0.items("instanceTypeSet", as: InstanceTypeInfo.self)
         }
     }
 
     /// Images by ID.
     public func describeImages(ids: [String]) async throws -> [Image] {
         try await describe("DescribeImages", idName: "ImageId", ids: ids, pageSize: nil) {
-            $0.items("imagesSet").map(Image.init(xml:))
+            try $0.items("imagesSet", as: Image.self)
         }
     }
 
@@ -74,14 +80,14 @@ public struct EC2Client: Sendable {
     /// Volumes by ID and/or filter.
     public func describeVolumes(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Volume] {
         try await describe("DescribeVolumes", idName: "VolumeId", ids: ids, filters: filters, pageSize: 500) {
-            $0.items("volumeSet").map(Volume.init(xml:))
+            try $0.items("volumeSet", as: Volume.self)
         }
     }
 
     /// Status checks of volumes.
     public func describeVolumeStatus(ids: [String] = []) async throws -> [VolumeStatusItem] {
         try await describe("DescribeVolumeStatus", idName: "VolumeId", ids: ids, pageSize: nil) {
-            $0.items("volumeStatusSet").map(VolumeStatusItem.init(xml:))
+            try $0.items("volumeStatusSet", as: VolumeStatusItem.self)
         }
     }
 
@@ -98,7 +104,7 @@ public struct EC2Client: Sendable {
         parameters.set("KmsKeyId", input.kmsKeyID)
         parameters.set("ClientToken", input.clientToken)
         parameters.set(tagSpecifications: input.tagSpecifications)
-        return Volume(xml: try await query.execute("CreateVolume", parameters))
+        return try await query.execute("CreateVolume", parameters) { try $0.decode(Volume.self) }
     }
 
     /// Deletes a volume.
@@ -120,7 +126,7 @@ public struct EC2Client: Sendable {
         owners.set("Owner", list: ownerIDs)
         return try await describe("DescribeSnapshots", idName: "SnapshotId", ids: ids, filters: filters, extra: owners)
         {
-            $0.items("snapshotSet").map(Snapshot.init(xml:))
+            try $0.items("snapshotSet", as: Snapshot.self)
         }
     }
 
@@ -135,7 +141,9 @@ public struct EC2Client: Sendable {
         parameters.set("Description", description)
         parameters.set(tagSpecifications: tagSpecifications)
         if copyTagsFromSource { parameters.set("CopyTagsFromSource", "volume") }
-        return try await query.execute("CreateSnapshots", parameters).items("snapshotSet").map(SnapshotInfo.init(xml:))
+        return try await query.execute("CreateSnapshots", parameters) {
+            try $0.items("snapshotSet", as: SnapshotInfo.self)
+        }
     }
 
     /// Snapshots one volume.
@@ -148,7 +156,7 @@ public struct EC2Client: Sendable {
         parameters.set("VolumeId", volumeID)
         parameters.set("Description", description)
         if !tags.isEmpty { parameters.set(tagSpecifications: [TagSpecification(resourceType: "snapshot", tags: tags)]) }
-        return Snapshot(xml: try await query.execute("CreateSnapshot", parameters))
+        return try await query.execute("CreateSnapshot", parameters) { try $0.decode(Snapshot.self) }
     }
 
     /// Copies a snapshot from another region into this client's region; returns the new snapshot's ID.
@@ -212,14 +220,14 @@ public struct EC2Client: Sendable {
     /// Subnets by ID and/or filter.
     public func describeSubnets(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Subnet] {
         try await describe("DescribeSubnets", idName: "SubnetId", ids: ids, filters: filters) {
-            $0.items("subnetSet").map(Subnet.init(xml:))
+            try $0.items("subnetSet", as: Subnet.self)
         }
     }
 
     /// VPCs by ID and/or filter.
     public func describeVpcs(ids: [String] = [], filters: [EC2Filter] = []) async throws -> [Vpc] {
         try await describe("DescribeVpcs", idName: "VpcId", ids: ids, filters: filters) {
-            $0.items("vpcSet").map(Vpc.init(xml:))
+            try $0.items("vpcSet", as: Vpc.self)
         }
     }
 
@@ -227,15 +235,16 @@ public struct EC2Client: Sendable {
     public func describeAvailabilityZones(names: [String] = []) async throws -> [AvailabilityZone] {
         var parameters = QueryParameters()
         parameters.set("ZoneName", list: names)
-        return try await query.execute("DescribeAvailabilityZones", parameters).items("availabilityZoneInfo")
-            .map(AvailabilityZone.init(xml:))
+        return try await query.execute("DescribeAvailabilityZones", parameters) {
+            try $0.items("availabilityZoneInfo", as: AvailabilityZone.self)
+        }
     }
 
     /// The one path of every Describe call: IDs in chunks (`idName.N`), filters, `MaxResults` when no IDs are
     /// given and the call pages by size, and `NextToken` until the last page.
     private func describe<Item>(
         _ action: String, idName: String, ids: [String], filters: [EC2Filter] = [], extra: QueryParameters = .init(),
-        chunkSize: Int = idsPerCall, pageSize: Int? = pageSize, items: (XMLNode) -> [Item]
+        chunkSize: Int = idsPerCall, pageSize: Int? = pageSize, items: (XMLNode) throws -> [Item]
     ) async throws -> [Item] {
         let chunks =
             ids.isEmpty
@@ -251,8 +260,8 @@ public struct EC2Client: Sendable {
                 parameters.set(filters: filters)
                 if chunk.isEmpty, let pageSize { parameters.set("MaxResults", pageSize) }
                 parameters.set("NextToken", token)
-                let root = try await query.execute(action, parameters)
-                return (items(root), root.string("nextToken"))
+                return try await query.execute(action, parameters) { root in (try items(root), root.string("nextToken"))
+                }
             }
         }
         return all

@@ -3,7 +3,7 @@ import Foundation
 // Network and placement models: subnets, VPCs and availability zones (see EC2Models.swift).
 
 /// A subnet.
-public struct Subnet: Codable, Sendable, Hashable {
+public struct Subnet: Codable, Sendable, Hashable, XMLShape {
     public var subnetID: String
     public var vpcID: String
     public var cidrBlock: String?
@@ -15,18 +15,9 @@ public struct Subnet: Codable, Sendable, Hashable {
     public var state: String?
     public var tags: [Tag]
 
-    init(xml: XMLNode) {
-        subnetID = xml.string("subnetId") ?? ""
-        vpcID = xml.string("vpcId") ?? ""
-        cidrBlock = xml.string("cidrBlock")
-        availabilityZone = xml.string("availabilityZone")
-        availabilityZoneID = xml.string("availabilityZoneId")
-        availableIPAddressCount = xml.int("availableIpAddressCount")
-        defaultForAz = xml.bool("defaultForAz")
-        mapPublicIPOnLaunch = xml.bool("mapPublicIpOnLaunch")
-        state = xml.string("state")
-        tags = [Tag](xml: xml)
-    }
+    static let xmlPaths = [
+        "Tags": "tagSet"
+    ]
 
     enum CodingKeys: String, CodingKey {
         case subnetID = "SubnetId"
@@ -43,20 +34,16 @@ public struct Subnet: Codable, Sendable, Hashable {
 }
 
 /// A VPC.
-public struct Vpc: Codable, Sendable, Hashable {
+public struct Vpc: Codable, Sendable, Hashable, XMLShape {
     public var vpcID: String
     public var cidrBlock: String?
     public var isDefault: Bool?
     public var state: String?
     public var tags: [Tag]
 
-    init(xml: XMLNode) {
-        vpcID = xml.string("vpcId") ?? ""
-        cidrBlock = xml.string("cidrBlock")
-        isDefault = xml.bool("isDefault")
-        state = xml.string("state")
-        tags = [Tag](xml: xml)
-    }
+    static let xmlPaths = [
+        "Tags": "tagSet"
+    ]
 
     enum CodingKeys: String, CodingKey {
         case vpcID = "VpcId"
@@ -68,18 +55,15 @@ public struct Vpc: Codable, Sendable, Hashable {
 }
 
 /// An availability zone of the region.
-public struct AvailabilityZone: Codable, Sendable, Hashable {
+public struct AvailabilityZone: Codable, Sendable, Hashable, XMLShape {
     public var zoneName: String
     public var zoneID: String?
     public var state: String?
     public var regionName: String?
 
-    init(xml: XMLNode) {
-        zoneName = xml.string("zoneName") ?? ""
-        zoneID = xml.string("zoneId")
-        state = xml.string("zoneState")
-        regionName = xml.string("regionName")
-    }
+    static let xmlPaths = [
+        "State": "zoneState"
+    ]
 
     enum CodingKeys: String, CodingKey {
         case zoneName = "ZoneName"

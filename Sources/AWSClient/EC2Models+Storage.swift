@@ -3,7 +3,7 @@ import Foundation
 // EBS models: volumes, their status checks and snapshots (see EC2Models.swift for how models read and encode).
 
 /// An EBS volume.
-public struct Volume: Codable, Sendable, Hashable {
+public struct Volume: Codable, Sendable, Hashable, XMLShape {
     public var volumeID: String
     public var size: Int
     public var volumeType: String
@@ -20,11 +20,13 @@ public struct Volume: Codable, Sendable, Hashable {
     public var tags: [Tag]
 
     /// Where a volume is attached.
-    public struct Attachment: Codable, Sendable, Hashable {
+    public struct Attachment: Codable, Sendable, Hashable, XMLShape {
         public var instanceID: String?
         public var device: String?
         public var state: String?
         public var deleteOnTermination: Bool?
+
+        static let xmlPaths = ["State": "status"]
 
         enum CodingKeys: String, CodingKey {
             case instanceID = "InstanceId"
@@ -34,26 +36,7 @@ public struct Volume: Codable, Sendable, Hashable {
         }
     }
 
-    init(xml: XMLNode) {
-        volumeID = xml.string("volumeId") ?? ""
-        size = xml.int("size") ?? 0
-        volumeType = xml.string("volumeType") ?? ""
-        state = xml.string("status") ?? ""
-        availabilityZone = xml.string("availabilityZone")
-        iops = xml.int("iops")
-        throughput = xml.int("throughput")
-        encrypted = xml.bool("encrypted") ?? false
-        kmsKeyID = xml.string("kmsKeyId")
-        snapshotID = xml.string("snapshotId")
-        multiAttachEnabled = xml.bool("multiAttachEnabled")
-        createTime = xml.string("createTime")
-        attachments = xml.items("attachmentSet").map {
-            Attachment(
-                instanceID: $0.string("instanceId"), device: $0.string("device"), state: $0.string("status"),
-                deleteOnTermination: $0.bool("deleteOnTermination"))
-        }
-        tags = [Tag](xml: xml)
-    }
+    static let xmlPaths = ["State": "status", "Attachments": "attachmentSet", "Tags": "tagSet"]
 
     enum CodingKeys: String, CodingKey {
         case volumeID = "VolumeId"
@@ -74,16 +57,14 @@ public struct Volume: Codable, Sendable, Hashable {
 }
 
 /// The status checks of a volume (`ok`, `impaired`, `insufficient-data`).
-public struct VolumeStatusItem: Codable, Sendable, Hashable {
+public struct VolumeStatusItem: Codable, Sendable, Hashable, XMLShape {
     public var volumeID: String
     public var availabilityZone: String?
     public var status: String?
 
-    init(xml: XMLNode) {
-        volumeID = xml.string("volumeId") ?? ""
-        availabilityZone = xml.string("availabilityZone")
-        status = xml.child("volumeStatus")?.string("status")
-    }
+    static let xmlPaths = [
+        "Status": "volumeStatus/status"
+    ]
 
     enum CodingKeys: String, CodingKey {
         case volumeID = "VolumeId"
@@ -93,7 +74,7 @@ public struct VolumeStatusItem: Codable, Sendable, Hashable {
 }
 
 /// An EBS snapshot.
-public struct Snapshot: Codable, Sendable, Hashable {
+public struct Snapshot: Codable, Sendable, Hashable, XMLShape {
     public var snapshotID: String
     public var volumeID: String?
     public var state: String
@@ -107,25 +88,16 @@ public struct Snapshot: Codable, Sendable, Hashable {
     public var stateMessage: String?
     public var tags: [Tag]
 
-    init(xml: XMLNode) {
-        snapshotID = xml.string("snapshotId") ?? ""
-        volumeID = xml.string("volumeId")
-        state = xml.string("status") ?? xml.string("state") ?? ""
-        progress = xml.string("progress")
-        volumeSize = xml.int("volumeSize")
-        ownerID = xml.string("ownerId")
-        encrypted = xml.bool("encrypted")
-        kmsKeyID = xml.string("kmsKeyId")
-        startTime = xml.string("startTime")
-        description = xml.string("description")
-        stateMessage = xml.string("statusMessage")
-        tags = [Tag](xml: xml)
-    }
-
     /// Progress as a number from 0 to 100, when AWS reports it.
     public var progressPercent: Int? {
         progress.flatMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: "% "))) }
     }
+
+    static let xmlPaths = [
+        "State": "status|state",
+        "StateMessage": "statusMessage",
+        "Tags": "tagSet",
+    ]
 
     enum CodingKeys: String, CodingKey {
         case snapshotID = "SnapshotId"
@@ -144,20 +116,16 @@ public struct Snapshot: Codable, Sendable, Hashable {
 }
 
 /// A snapshot that `CreateSnapshots` started for one volume of an instance.
-public struct SnapshotInfo: Codable, Sendable, Hashable {
+public struct SnapshotInfo: Codable, Sendable, Hashable, XMLShape {
     public var snapshotID: String
     public var volumeID: String?
     public var state: String?
     public var volumeSize: Int?
     public var tags: [Tag]
 
-    init(xml: XMLNode) {
-        snapshotID = xml.string("snapshotId") ?? ""
-        volumeID = xml.string("volumeId")
-        state = xml.string("state")
-        volumeSize = xml.int("volumeSize")
-        tags = [Tag](xml: xml)
-    }
+    static let xmlPaths = [
+        "Tags": "tagSet"
+    ]
 
     enum CodingKeys: String, CodingKey {
         case snapshotID = "SnapshotId"

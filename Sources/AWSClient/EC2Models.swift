@@ -1,10 +1,11 @@
 import Foundation
 
-// EC2 resource models. Each reads its fields from the Query API's XML and encodes with the names of AWS's JSON
-// APIs (`InstanceId`, `BlockDeviceMappings`), so the inventory and the CLI show fields as AWS documents them.
+// EC2 resource models. Each names its fields once, in `CodingKeys`, with the names of AWS's JSON APIs
+// (`InstanceId`, `BlockDeviceMappings`), so the inventory and the CLI show fields as AWS documents them; the Query
+// API's XML is read through the same keys (`XMLShape`: lowerCamel, and `xmlPaths` where EC2's XML differs).
 
 /// A resource tag.
-public struct Tag: Codable, Sendable, Hashable {
+public struct Tag: Codable, Sendable, Hashable, XMLShape {
     public var key: String
     public var value: String
 
@@ -12,10 +13,6 @@ public struct Tag: Codable, Sendable, Hashable {
     public init(_ key: String, _ value: String) {
         self.key = key
         self.value = value
-    }
-
-    init(xml: XMLNode) {
-        self.init(xml.string("key") ?? "", xml.child("value")?.text ?? "")
     }
 
     enum CodingKeys: String, CodingKey {
@@ -27,21 +24,12 @@ public struct Tag: Codable, Sendable, Hashable {
 extension Array where Element == Tag {
     /// The value of the tag with this key.
     public subscript(key key: String) -> String? { first { $0.key == key }?.value }
-
-    init(xml: XMLNode, list: String = "tagSet") {
-        self = xml.items(list).map(Tag.init(xml:))
-    }
 }
 
 /// An instance's lifecycle state (`pending`, `running`, `stopping`, `stopped`, `shutting-down`, `terminated`).
-public struct InstanceState: Codable, Sendable, Hashable {
+public struct InstanceState: Codable, Sendable, Hashable, XMLShape {
     public var code: Int
     public var name: String
-
-    init(xml: XMLNode) {
-        code = xml.int("code") ?? -1
-        name = xml.string("name") ?? "unknown"
-    }
 
     enum CodingKeys: String, CodingKey {
         case code = "Code"
@@ -50,14 +38,9 @@ public struct InstanceState: Codable, Sendable, Hashable {
 }
 
 /// Where an instance runs.
-public struct Placement: Codable, Sendable, Hashable {
+public struct Placement: Codable, Sendable, Hashable, XMLShape {
     public var availabilityZone: String?
     public var tenancy: String?
-
-    init(xml: XMLNode) {
-        availabilityZone = xml.string("availabilityZone")
-        tenancy = xml.string("tenancy")
-    }
 
     enum CodingKeys: String, CodingKey {
         case availabilityZone = "AvailabilityZone"
@@ -66,14 +49,9 @@ public struct Placement: Codable, Sendable, Hashable {
 }
 
 /// The cores and threads an instance was launched with.
-public struct CpuOptions: Codable, Sendable, Hashable {
+public struct CpuOptions: Codable, Sendable, Hashable, XMLShape {
     public var coreCount: Int?
     public var threadsPerCore: Int?
-
-    init(xml: XMLNode) {
-        coreCount = xml.int("coreCount")
-        threadsPerCore = xml.int("threadsPerCore")
-    }
 
     enum CodingKeys: String, CodingKey {
         case coreCount = "CoreCount"
@@ -82,12 +60,12 @@ public struct CpuOptions: Codable, Sendable, Hashable {
 }
 
 /// One entry of an instance's block device mapping.
-public struct InstanceBlockDeviceMapping: Codable, Sendable, Hashable {
+public struct InstanceBlockDeviceMapping: Codable, Sendable, Hashable, XMLShape {
     public var deviceName: String
     public var ebs: EBS?
 
     /// The EBS volume behind a device.
-    public struct EBS: Codable, Sendable, Hashable {
+    public struct EBS: Codable, Sendable, Hashable, XMLShape {
         public var volumeID: String
         public var status: String?
         public var attachTime: String?
@@ -101,15 +79,6 @@ public struct InstanceBlockDeviceMapping: Codable, Sendable, Hashable {
         }
     }
 
-    init(xml: XMLNode) {
-        deviceName = xml.string("deviceName") ?? ""
-        ebs = xml.child("ebs").map {
-            EBS(
-                volumeID: $0.string("volumeId") ?? "", status: $0.string("status"), attachTime: $0.string("attachTime"),
-                deleteOnTermination: $0.bool("deleteOnTermination"))
-        }
-    }
-
     enum CodingKeys: String, CodingKey {
         case deviceName = "DeviceName"
         case ebs = "Ebs"
@@ -117,7 +86,7 @@ public struct InstanceBlockDeviceMapping: Codable, Sendable, Hashable {
 }
 
 /// A network interface attached to an instance.
-public struct InstanceNetworkInterface: Codable, Sendable, Hashable {
+public struct InstanceNetworkInterface: Codable, Sendable, Hashable, XMLShape {
     public var networkInterfaceID: String
     public var subnetID: String?
     public var vpcID: String?
@@ -128,17 +97,12 @@ public struct InstanceNetworkInterface: Codable, Sendable, Hashable {
     public var deviceIndex: Int?
     public var securityGroupIDs: [String]
 
-    init(xml: XMLNode) {
-        networkInterfaceID = xml.string("networkInterfaceId") ?? ""
-        subnetID = xml.string("subnetId")
-        vpcID = xml.string("vpcId")
-        macAddress = xml.string("macAddress")
-        privateIPAddress = xml.string("privateIpAddress")
-        privateIPAddresses = xml.items("privateIpAddressesSet").compactMap { $0.string("privateIpAddress") }
-        publicIP = xml.at("association", "publicIp")?.text
-        deviceIndex = xml.child("attachment")?.int("deviceIndex")
-        securityGroupIDs = xml.items("groupSet").compactMap { $0.string("groupId") }
-    }
+    static let xmlPaths = [
+        "PrivateIpAddresses": "privateIpAddressesSet/*/privateIpAddress",
+        "PublicIp": "association/publicIp",
+        "DeviceIndex": "attachment/deviceIndex",
+        "SecurityGroupIds": "groupSet/*/groupId",
+    ]
 
     enum CodingKeys: String, CodingKey {
         case networkInterfaceID = "NetworkInterfaceId"
@@ -154,7 +118,7 @@ public struct InstanceNetworkInterface: Codable, Sendable, Hashable {
 }
 
 /// An EC2 instance, with the fields migration and inventory need.
-public struct Instance: Codable, Sendable, Hashable {
+public struct Instance: Codable, Sendable, Hashable, XMLShape {
     public var instanceID: String
     public var imageID: String?
     public var instanceType: String
@@ -184,38 +148,17 @@ public struct Instance: Codable, Sendable, Hashable {
     public var enaSupport: Bool?
     public var ownerID: String?
 
-    init(xml: XMLNode, ownerID: String?) {
-        instanceID = xml.string("instanceId") ?? ""
-        imageID = xml.string("imageId")
-        instanceType = xml.string("instanceType") ?? ""
-        state = xml.child("instanceState").map(InstanceState.init(xml:)) ?? InstanceState(xml: XMLNode(name: ""))
-        stateReason = xml.child("stateReason")?.string("code")
-        placement = xml.child("placement").map(Placement.init(xml:))
-        architecture = xml.string("architecture")
-        platform = xml.string("platform")
-        platformDetails = xml.string("platformDetails")
-        bootMode = xml.string("bootMode")
-        currentInstanceBootMode = xml.string("currentInstanceBootMode")
-        cpuOptions = xml.child("cpuOptions").map(CpuOptions.init(xml:))
-        rootDeviceName = xml.string("rootDeviceName")
-        rootDeviceType = xml.string("rootDeviceType")
-        blockDeviceMappings = xml.items("blockDeviceMapping").map(InstanceBlockDeviceMapping.init(xml:))
-        networkInterfaces = xml.items("networkInterfaceSet").map(InstanceNetworkInterface.init(xml:))
-        tags = [Tag](xml: xml)
-        launchTime = xml.string("launchTime")
-        publicIPAddress = xml.string("ipAddress")
-        privateIPAddress = xml.string("privateIpAddress")
-        privateDNSName = xml.string("privateDnsName")
-        subnetID = xml.string("subnetId")
-        vpcID = xml.string("vpcId")
-        hypervisor = xml.string("hypervisor")
-        virtualizationType = xml.string("virtualizationType")
-        enaSupport = xml.bool("enaSupport")
-        self.ownerID = ownerID
-    }
-
     /// The Name tag, if the instance has one.
     public var name: String? { tags[key: "Name"] }
+
+    static let xmlPaths = [
+        "State": "instanceState",
+        "StateReason": "stateReason/code",
+        "BlockDeviceMappings": "blockDeviceMapping",
+        "NetworkInterfaces": "networkInterfaceSet",
+        "PublicIpAddress": "ipAddress",
+        "Tags": "tagSet",
+    ]
 
     enum CodingKeys: String, CodingKey {
         case instanceID = "InstanceId"
@@ -249,7 +192,7 @@ public struct Instance: Codable, Sendable, Hashable {
 }
 
 /// What an instance type offers: vCPUs, memory, architectures, boot modes, instance storage.
-public struct InstanceTypeInfo: Codable, Sendable, Hashable {
+public struct InstanceTypeInfo: Codable, Sendable, Hashable, XMLShape {
     public var instanceType: String
     public var defaultVCpus: Int?
     public var defaultCores: Int?
@@ -262,19 +205,15 @@ public struct InstanceTypeInfo: Codable, Sendable, Hashable {
     public var maximumNetworkInterfaces: Int?
     public var hypervisor: String?
 
-    init(xml: XMLNode) {
-        instanceType = xml.string("instanceType") ?? ""
-        defaultVCpus = xml.child("vCpuInfo")?.int("defaultVCpus")
-        defaultCores = xml.child("vCpuInfo")?.int("defaultCores")
-        defaultThreadsPerCore = xml.child("vCpuInfo")?.int("defaultThreadsPerCore")
-        memorySizeMiB = xml.child("memoryInfo")?.int("sizeInMiB")
-        architectures = xml.child("processorInfo")?.strings("supportedArchitectures") ?? []
-        supportedBootModes = xml.strings("supportedBootModes")
-        instanceStorageSupported = xml.bool("instanceStorageSupported")
-        instanceStorageTotalGB = xml.child("instanceStorageInfo")?.int("totalSizeInGB")
-        maximumNetworkInterfaces = xml.child("networkInfo")?.int("maximumNetworkInterfaces")
-        hypervisor = xml.string("hypervisor")
-    }
+    static let xmlPaths = [
+        "DefaultVCpus": "vCpuInfo/defaultVCpus",
+        "DefaultCores": "vCpuInfo/defaultCores",
+        "DefaultThreadsPerCore": "vCpuInfo/defaultThreadsPerCore",
+        "MemorySizeInMiB": "memoryInfo/sizeInMiB",
+        "SupportedArchitectures": "processorInfo/supportedArchitectures",
+        "InstanceStorageTotalSizeInGB": "instanceStorageInfo/totalSizeInGB",
+        "MaximumNetworkInterfaces": "networkInfo/maximumNetworkInterfaces",
+    ]
 
     enum CodingKeys: String, CodingKey {
         case instanceType = "InstanceType"
@@ -292,7 +231,7 @@ public struct InstanceTypeInfo: Codable, Sendable, Hashable {
 }
 
 /// A machine image, for its boot mode and platform.
-public struct Image: Codable, Sendable, Hashable {
+public struct Image: Codable, Sendable, Hashable, XMLShape {
     public var imageID: String
     public var name: String?
     public var architecture: String?
@@ -302,16 +241,9 @@ public struct Image: Codable, Sendable, Hashable {
     public var rootDeviceName: String?
     public var ownerID: String?
 
-    init(xml: XMLNode) {
-        imageID = xml.string("imageId") ?? ""
-        name = xml.string("name")
-        architecture = xml.string("architecture")
-        platform = xml.string("platform")
-        platformDetails = xml.string("platformDetails")
-        bootMode = xml.string("bootMode")
-        rootDeviceName = xml.string("rootDeviceName")
-        ownerID = xml.string("imageOwnerId")
-    }
+    static let xmlPaths = [
+        "OwnerId": "imageOwnerId"
+    ]
 
     enum CodingKeys: String, CodingKey {
         case imageID = "ImageId"
@@ -326,16 +258,15 @@ public struct Image: Codable, Sendable, Hashable {
 }
 
 /// A state change reported by StopInstances or StartInstances.
-public struct InstanceStateChange: Codable, Sendable, Hashable {
+public struct InstanceStateChange: Codable, Sendable, Hashable, XMLShape {
     public var instanceID: String
     public var previousState: String
     public var currentState: String
 
-    init(xml: XMLNode) {
-        instanceID = xml.string("instanceId") ?? ""
-        previousState = xml.child("previousState")?.string("name") ?? ""
-        currentState = xml.child("currentState")?.string("name") ?? ""
-    }
+    static let xmlPaths = [
+        "PreviousState": "previousState/name",
+        "CurrentState": "currentState/name",
+    ]
 
     enum CodingKeys: String, CodingKey {
         case instanceID = "InstanceId"

@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// A parsed XML element: name, text and children. AWS Query responses are small trees read once, so a DOM
-/// keeps decoding simple: each model reads the fields it knows and ignores the rest.
+/// keeps decoding simple: models read the fields they know through `decode(_:)` and ignore the rest.
 public struct XMLNode: Sendable {
     public var name: String
     public var text: String
@@ -53,7 +53,7 @@ public struct XMLNode: Sendable {
 
     /// The `<item>` elements of a list child such as `<reservationSet>`; empty when the list is absent.
     public func items(_ listName: String) -> [XMLNode] {
-        child(listName)?.children.filter { $0.name == "item" || $0.name == "member" } ?? []
+        child(listName)?.listItems ?? []
     }
 
     /// The text of the `<item>`s of a list of strings.

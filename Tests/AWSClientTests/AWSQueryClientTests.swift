@@ -148,6 +148,18 @@ struct AWSQueryClientTests {
         }
     }
 
+    @Test("an answer that does not fit its shape is a MalformedResponse naming the field, not retried")
+    func answerOutOfShape() async throws {
+        let body = oneVolume.replacingOccurrences(of: "<size>8</size>", with: "<size>eight</size>")
+        try await StubServer.with({ _, _, _ in .init(body: body) }) { server, url in
+            let error = await #expect(throws: AWSError.self) { try await ec2(url).describeVolumes() }
+            #expect(error?.code == .malformedResponse)
+            #expect(error?.operation == "ec2:DescribeVolumes")
+            #expect(error?.message.contains("Size: \"eight\" is not a valid Int") == true)
+            #expect(await server.requests.count == 1)
+        }
+    }
+
     @Test("a closed port is a connection error, retried and then reported")
     func connectionRefused() async throws {
         let policy = RetryPolicy(maxAttempts: 3, attemptTimeout: 0.5)

@@ -45,7 +45,7 @@ struct DecodingTests {
             """
         let root = try #require(XMLNode.parse(Array(xml.utf8)))
         let reservation = try #require(root.items("reservationSet").first)
-        let instance = Instance(xml: try #require(reservation.items("instancesSet").first), ownerID: "123456789012")
+        let instance = try #require(reservation.items("instancesSet", as: Instance.self).first)
         #expect(instance.instanceID == "i-1")
         #expect(instance.state.name == "running")
         #expect(instance.placement?.availabilityZone == "us-east-1a")
@@ -60,6 +60,61 @@ struct DecodingTests {
         #expect(json?["InstanceId"] as? String == "i-1")
         #expect((json?["BlockDeviceMappings"] as? [Any])?.count == 2)
         #expect(json?["PublicIpAddress"] as? String == "54.1.2.3")
+    }
+
+    @Test("fields EC2's XML keeps elsewhere: nested elements, projected lists, alternatives, absent values")
+    func xmlPaths() throws {
+        let interface = try #require(
+            XMLNode.parse(
+                Array(
+                    """
+                    <item><networkInterfaceId>eni-1</networkInterfaceId><association><publicIp>3.3.3.3</publicIp>
+                    </association><groupSet><item><groupId>sg-1</groupId></item><item><groupName>x</groupName></item>
+                    <item><groupId>sg-2</groupId></item></groupSet><privateIpAddressesSet><item>
+                    <privateIpAddress>10.0.0.5</privateIpAddress></item></privateIpAddressesSet></item>
+                    """.utf8))
+        ).decode(InstanceNetworkInterface.self)
+        #expect(interface.publicIP == "3.3.3.3")
+        #expect(interface.securityGroupIDs == ["sg-1", "sg-2"], "an item without groupId is skipped")
+        #expect(interface.privateIPAddresses == ["10.0.0.5"])
+        #expect(interface.deviceIndex == nil && interface.subnetID == nil, "absent optionals are nil")
+
+        let type = try #require(
+            XMLNode.parse(
+                Array(
+                    """
+                    <item><instanceType>m5.large</instanceType><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo>
+                    <processorInfo><supportedArchitectures><item>x86_64</item></supportedArchitectures></processorInfo>
+                    <supportedBootModes><item>legacy-bios</item><item>uefi</item></supportedBootModes></item>
+                    """.utf8))
+        ).decode(InstanceTypeInfo.self)
+        #expect(type.defaultVCpus == 2 && type.memorySizeMiB == nil)
+        #expect(type.architectures == ["x86_64"] && type.supportedBootModes == ["legacy-bios", "uefi"])
+
+        func snapshot(_ xml: String) throws -> Snapshot {
+            try #require(XMLNode.parse(Array("<item><snapshotId>snap-1</snapshotId>\(xml)</item>".utf8))).decode(
+                Snapshot.self)
+        }
+        #expect(try snapshot("<status>completed</status><state>pending</state>").state == "completed")
+        #expect(try snapshot("<state>pending</state>").state == "pending", "the second alternative")
+        let bare = try snapshot("")
+        #expect(bare.state == "" && bare.tags == [] && bare.volumeSize == nil, "absent: zero values and nil")
+        let volume = try #require(XMLNode.parse(Array("<item><volumeId>vol-1</volumeId></item>".utf8))).decode(
+            Volume.self)
+        #expect(volume.size == 0 && volume.encrypted == false && volume.attachments == [])
+    }
+
+    @Test("text that is not the number or boolean a field expects is refused, naming the field")
+    func malformedFields() throws {
+        let xml =
+            "<item><volumeId>vol-1</volumeId><attachmentSet><item><deleteOnTermination>maybe</deleteOnTermination></item></attachmentSet></item>"
+        #expect {
+            try #require(XMLNode.parse(Array(xml.utf8))).decode(Volume.self)
+        } throws: { error in
+            "\(error)" == "Attachments.0.DeleteOnTermination: \"maybe\" is not a valid Bool"
+        }
+        let size = "<item><volumeId>vol-1</volumeId><size>30 GiB</size></item>"
+        #expect(throws: XMLShapeError.self) { try #require(XMLNode.parse(Array(size.utf8))).decode(Volume.self) }
     }
 
     @Test("EC2 and STS error envelopes decode to the same error type")
@@ -108,9 +163,5 @@ struct DecodingTests {
         #expect(policy.backoff(retry: 3, random: 1) == 2)
         #expect(policy.backoff(retry: 10, random: 1) == 4)
         #expect(policy.backoff(retry: 3, random: 0) == 0)
-    }
-
-    private func snapshot(state: String) -> Snapshot {
-        Snapshot(xml: XMLNode(name: "item", children: [XMLNode(name: "status", text: state)]))
     }
 }

@@ -10,7 +10,14 @@ struct InventoryBuilderTests {
     /// Builds an instance the way DescribeInstances would describe it.
     func instance(_ fields: String) throws -> Instance {
         let xml = "<item><instanceId>i-1</instanceId><rootDeviceName>/dev/xvda</rootDeviceName>\(fields)</item>"
-        return Instance(xml: try #require(XMLNode.parse(Array(xml.utf8))), ownerID: "123")
+        var instance = try shape(Instance.self, xml)
+        instance.ownerID = "123"
+        return instance
+    }
+
+    /// Reads a model from the XML EC2 would answer with.
+    func shape<T: Decodable>(_ type: T.Type, _ xml: String) throws -> T {
+        try #require(XMLNode.parse(Array(xml.utf8))).decode(T.self)
     }
 
     @Test(
@@ -40,20 +47,16 @@ struct InventoryBuilderTests {
                 """)
         ]
         pass.volumes = [
-            Volume(
-                xml: try #require(
-                    XMLNode.parse(
-                        Array(
-                            "<item><volumeId>vol-1</volumeId><size>30</size><volumeType>gp3</volumeType><encrypted>true</encrypted></item>"
-                                .utf8))))
+            try shape(
+                Volume.self,
+                "<item><volumeId>vol-1</volumeId><size>30</size><volumeType>gp3</volumeType><encrypted>true</encrypted></item>"
+            )
         ]
         pass.instanceTypes = [
-            InstanceTypeInfo(
-                xml: try #require(
-                    XMLNode.parse(
-                        Array(
-                            "<item><instanceType>c6g.large</instanceType><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>4096</sizeInMiB></memoryInfo></item>"
-                                .utf8))))
+            try shape(
+                InstanceTypeInfo.self,
+                "<item><instanceType>c6g.large</instanceType><vCpuInfo><defaultVCpus>2</defaultVCpus></vCpuInfo><memoryInfo><sizeInMiB>4096</sizeInMiB></memoryInfo></item>"
+            )
         ]
         let vm = try #require(try InventoryBuilder.records(from: pass)[.vm]?.first)
         #expect(vm.name == "i-1", "no Name tag: named by the instance ID")
@@ -81,12 +84,10 @@ struct InventoryBuilderTests {
             )
         ]
         pass.instanceTypes = [
-            InstanceTypeInfo(
-                xml: try #require(
-                    XMLNode.parse(
-                        Array(
-                            "<item><instanceType>m5.xlarge</instanceType><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo></item>"
-                                .utf8))))
+            try shape(
+                InstanceTypeInfo.self,
+                "<item><instanceType>m5.xlarge</instanceType><vCpuInfo><defaultVCpus>4</defaultVCpus></vCpuInfo></item>"
+            )
         ]
         let vm = try #require(try InventoryBuilder.records(from: pass)[.vm]?.first)
         #expect(vm.object["cpuCount"] == 1)
@@ -96,14 +97,12 @@ struct InventoryBuilderTests {
     @Test("networks are VPCs and subnets; storages are the EBS types")
     func networksAndStorages() throws {
         var pass = InventoryBuilder.Snapshot()
-        pass.vpcs = [Vpc(xml: try #require(XMLNode.parse(Array("<item><vpcId>vpc-1</vpcId></item>".utf8))))]
+        pass.vpcs = [try shape(Vpc.self, "<item><vpcId>vpc-1</vpcId></item>")]
         pass.subnets = [
-            Subnet(
-                xml: try #require(
-                    XMLNode.parse(
-                        Array(
-                            "<item><subnetId>subnet-1</subnetId><vpcId>vpc-1</vpcId><tagSet><item><key>Name</key><value>web</value></item></tagSet></item>"
-                                .utf8))))
+            try shape(
+                Subnet.self,
+                "<item><subnetId>subnet-1</subnetId><vpcId>vpc-1</vpcId><tagSet><item><key>Name</key><value>web</value></item></tagSet></item>"
+            )
         ]
         let records = try InventoryBuilder.records(from: pass)
         #expect(records[.network]?.map(\.name) == ["vpc-1", "web"])
