@@ -29,11 +29,14 @@ let package = Package(
             name: "AWSSigV4",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // Backoff with jitter, the one waiting rule of every retry loop (AWS, Kubernetes, work queues).
+        .target(name: "Retries"),
         // EC2 and STS over the Query protocol: credentials, transport, retries, paginators.
         .target(
             name: "AWSClient",
             dependencies: [
                 "AWSSigV4",
+                "Retries",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -54,6 +57,7 @@ let package = Package(
             name: "KubernetesClient",
             dependencies: [
                 "MTVAPI",
+                "Retries",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,6 +95,7 @@ let package = Package(
                 "MTVAPI",
                 "Inventory",
                 "MigrationCore",
+                "Retries",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -154,7 +159,8 @@ let package = Package(
             name: "AWSClientTests",
             dependencies: ["AWSClient", "TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
         ),
-        .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "TestSupport"]),
+        .testTarget(
+            name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "Retries", "TestSupport"]),
         .testTarget(name: "MTVAPITests", dependencies: ["MTVAPI"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "MTVAPI"]),
         .testTarget(name: "InventoryQueryTests", dependencies: ["InventoryQuery", "MTVAPI"]),

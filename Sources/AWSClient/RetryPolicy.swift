@@ -1,8 +1,9 @@
 import Foundation
+import Retries
 
 /// When and how long to wait before another attempt, and a per-client budget that stops retry storms.
 ///
-/// Backoff is exponential with full jitter (`random(0, min(cap, base·2^attempt))`). The budget works like the
+/// Backoff is exponential with full jitter (`Backoff` with `.full`), as the AWS SDKs wait. The budget works like the
 /// AWS SDKs' standard mode: each retry takes tokens (more for timeouts and broken connections), each success
 /// gives one back, and an empty bucket means the error is returned at once instead of retried.
 public struct RetryPolicy: Sendable {
@@ -42,8 +43,7 @@ public struct RetryPolicy: Sendable {
 
     /// The backoff before retry number `retry` (1 for the first retry), drawn with full jitter.
     public func backoff(retry: Int, random: Double) -> Double {
-        let ceiling = min(maxDelay, baseDelay * pow(2, Double(max(0, retry - 1))))
-        return ceiling * min(max(random, 0), 1)
+        Backoff(base: baseDelay, cap: maxDelay, jitter: .full).delay(retry: retry, random: random)
     }
 
     /// The token cost of retrying after `error`.

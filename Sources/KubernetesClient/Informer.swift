@@ -1,5 +1,6 @@
 import Foundation
 import MTVAPI
+import Retries
 
 /// A local cache of one resource type kept current by list + watch, with change notifications.
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import MTVAPI
+import Retries
 
 /// The typed verbs: objects that know their resource type, decoded and encoded on the way, with guarded updates.
 extension KubernetesClient {

@@ -5,6 +5,7 @@ import MTVAPI
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Retries
 
 /// A client for the Kubernetes API: typed and untyped REST verbs, the status subresource, patches and watches.
 ///

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import MTVAPI
 import NIOCore
+import Retries
 
 /// One event of a watch stream.
 public struct WatchEvent: Sendable, Equatable {

@@ -1,6 +1,7 @@
 import Foundation
 import KubernetesClient
 import Logging
+import Retries
 
 /// A queue of object keys for reconcilers: a key waits at most once, a key being worked on is not handed out
 /// twice, and a key added while in work is handed out again when that work is done.
