@@ -15,12 +15,13 @@ def parse_rfc3339(text):
         return None
 
 
-def human_age(text):
-    """The apiserver's short duration ("45s", "3m12s", "5h", "12d") since the timestamp `text`."""
+def human_age(text, until=None):
+    """The apiserver's short duration ("45s", "3m12s", "5h", "12d") since the timestamp `text` (up to `until`)."""
     then = parse_rfc3339(text)
-    if then is None:
+    end = parse_rfc3339(until) if until else datetime.now(timezone.utc)
+    if then is None or end is None:
         return "<invalid>"
-    seconds = int((datetime.now(timezone.utc) - then).total_seconds())
+    seconds = int((end - then).total_seconds())
     if seconds < -1:
         return "<invalid>"
     seconds = max(seconds, 0)

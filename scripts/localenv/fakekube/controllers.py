@@ -4,6 +4,7 @@ One background thread follows the store's event history (like a watch on everyth
 - the scheduler and kubelet: each Pod is bound to a node matching its nodeSelector, goes Running after
   `pod_start_delay` and Succeeded after `pod_delay` (or Failed with an exit code and log when a failure rule from
   the control API matches it); logs are kept for the log endpoint;
+- the Job controller (jobs.py): one Pod at a time from the template, retries up to backoffLimit, deadlines;
 - the PV/PVC binder: a PVC naming an existing PV, or a PV whose claimRef names an existing PVC, binds both;
 - a KubeVirt stand-in: a VirtualMachine's status follows spec.runStrategy, with a VirtualMachineInstance that is
   created, runs (or stays unschedulable when its nodeSelector matches no node) and is removed accordingly;
@@ -21,6 +22,7 @@ import time
 from . import errors
 from .api import internal_options
 from .clock import now_rfc3339
+from .jobs import JOBS, Jobs
 from .selectors import LabelSelector
 
 log = logging.getLogger("fakekube")
@@ -100,6 +102,7 @@ class Controllers:
         self._pods = {}  # (namespace, name) -> monotonic time first seen, for Pods not yet finished
         self._vmis = {}  # (namespace, name) -> monotonic time first seen, for Scheduling VMIs
         self._terminating = set()
+        self.jobs = Jobs(api, settings)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fakekube-controllers", daemon=True)
 
@@ -131,6 +134,7 @@ class Controllers:
             if bind:
                 self._guard(self._bind_volumes)
             self._guard(self._advance_pods)
+            self._guard(self.jobs.advance)
             self._guard(self._advance_vmis)
 
     @staticmethod
@@ -155,6 +159,8 @@ class Controllers:
             elif event.key == VMIS:
                 self._vmis.pop(ident, None)
                 self._reconcile_vm(*ident)
+            elif event.key == JOBS:
+                self.jobs.forget(*ident)
             self._collect_dependents(meta["uid"])
             for ref in meta.get("ownerReferences") or []:
                 self._finish_foreground(ref.get("uid"))
@@ -172,6 +178,8 @@ class Controllers:
             self._pods.setdefault(ident, time.monotonic())
         elif key == VMS:
             self._reconcile_vm(*ident)
+        elif key == JOBS:
+            self.jobs.track(obj)
         elif key == VMIS and (obj.get("status") or {}).get("phase") != "Running" and not _unschedulable(obj):
             self._vmis.setdefault(ident, time.monotonic())
         elif key == "/namespaces" and meta.get("deletionTimestamp"):

@@ -90,6 +90,7 @@ BUILTIN_TYPES = [
     _core("Pod", "pods", True, ["po"], ["status", "log"], ["all"]),
     _core("PersistentVolume", "persistentvolumes", False, ["pv"], ["status"]),
     _core("PersistentVolumeClaim", "persistentvolumeclaims", True, ["pvc"], ["status"]),
+    _core("Job", "jobs", True, [], ["status"], ["all"], group="batch"),
     _core("Event", "events", True, ["ev"]),
     _core("Event", "events", True, ["ev"], group="events.k8s.io"),
     _core("StorageClass", "storageclasses", False, ["sc"], group="storage.k8s.io"),

@@ -120,6 +120,18 @@ def _pod_status(obj):
     return {"Succeeded": "Completed"}.get(_get(obj, "status.phase"), _get(obj, "status.phase") or "Pending")
 
 
+def _job_status(obj):
+    for kind, shown in (("Complete", "Complete"), ("Failed", "Failed")):
+        if _condition(obj, kind) == "True":
+            return shown
+    return "Running"
+
+
+def _job_duration(obj):
+    start = _get(obj, "status.startTime")
+    return human_age(start, until=_get(obj, "status.completionTime") or None) if start else ""
+
+
 def _node_roles(obj):
     roles = sorted(k.split("/", 1)[1] for k in obj["metadata"].get("labels") or {}
                    if k.startswith("node-role.kubernetes.io/"))
@@ -165,6 +177,10 @@ BUILTIN_COLUMNS = {
                                              for s in _get(o, "status.containerStatuses", [])), type_="integer"),
               _AGE, _col("IP", lambda o: _get(o, "status.podIP") or "<none>", 1),
               _col("Node", lambda o: _get(o, "spec.nodeName") or "<none>", 1)],
+    "batch/jobs": [_col("Status", _job_status),
+                   _col("Completions", lambda o: f"{_get(o, 'status.succeeded', 0) or 0}/"
+                                                 f"{_get(o, 'spec.completions', 1) or 1}"),
+                   _col("Duration", _job_duration), _AGE],
     "/nodes": [_col("Status", lambda o: "Ready" if _condition(o, "Ready") == "True" else "NotReady"),
                _col("Roles", _node_roles), _AGE,
                _col("Version", lambda o: _get(o, "status.nodeInfo.kubeletVersion"))],
