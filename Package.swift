@@ -180,6 +180,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The CLI's message catalogues and other pieces of MTVCLI that need no cluster: no local environment.
+        .testTarget(
+            name: "MTVCLITests",
+            dependencies: ["MTVCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         // The built binaries end to end against the local environment: kubectl mtv, mtv-controller, the upstream CLI.
         .testTarget(name: "EndToEndTests", dependencies: ["MTVCLI", "TestSupport", "KubernetesClient", "MTVAPI"]),
     ]

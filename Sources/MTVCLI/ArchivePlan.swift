@@ -14,7 +14,7 @@ struct ArchivePlan: AsyncParsableCommand {
     var names: [String] = []
 
     func validate() throws {
-        guard !names.isEmpty else { throw ValidationError("name the plans to archive") }
+        guard !names.isEmpty else { throw CommonMessages.noNames("plans", verb: "archive") }
     }
 
     func run() async throws {
@@ -32,7 +32,7 @@ struct UnarchivePlan: AsyncParsableCommand {
     var names: [String] = []
 
     func validate() throws {
-        guard !names.isEmpty else { throw ValidationError("name the plans to unarchive") }
+        guard !names.isEmpty else { throw CommonMessages.noNames("plans", verb: "unarchive") }
     }
 
     func run() async throws {

@@ -17,18 +17,13 @@ enum AutoTarget {
         do {
             secret = try await client.get(Secret.self, name: "aws-creds", namespace: "kube-system")
         } catch let error as KubernetesError where error.isNotFound {
-            throw CLIError(
-                "--auto-target-credentials: secret kube-system/aws-creds does not exist (it exists on "
-                    + "OpenShift clusters installed on AWS); pass --target-access-key-id and --target-secret-access-key"
-            )
+            throw ProviderMessages.noAutoTargetSecret
         }
         guard let key = secret.value("aws_access_key_id"), let value = secret.value("aws_secret_access_key") else {
-            throw CLIError(
-                "--auto-target-credentials: kube-system/aws-creds lacks aws_access_key_id or aws_secret_access_key")
+            throw ProviderMessages.incompleteAutoTargetSecret
         }
         guard let zone = try await workerZone(client: client) else {
-            throw CLIError(
-                "--auto-target-credentials: no worker node has a topology.kubernetes.io/zone label; pass --target-az")
+            throw ProviderMessages.noWorkerZone
         }
         return Found(accessKeyID: key, secretAccessKey: value, zone: zone)
     }

@@ -22,15 +22,15 @@ struct CancelPlan: AsyncParsableCommand {
             let requested = vms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
                 !$0.isEmpty
             }
-            guard !requested.isEmpty else { throw CLIError("--vms names no VM") }
+            guard !requested.isEmpty else { throw PlanMessages.noVMs }
             let selected: [Plan.VM]
             if requested == ["all"] {
                 selected = plan.spec.vms
             } else {
                 selected = try requested.map { entry in
                     guard let vm = plan.spec.vms.first(where: { $0.id == entry || $0.name == entry }) else {
-                        let known = plan.spec.vms.map { "\($0.name ?? "") (\($0.id ?? ""))" }.joined(separator: ", ")
-                        throw CLIError("VM '\(entry)' is not in plan \(name) (its VMs: \(known))")
+                        throw PlanMessages.vmNotInPlan(
+                            entry, plan: name, known: plan.spec.vms.map { "\($0.name ?? "") (\($0.id ?? ""))" })
                     }
                     return vm
                 }
@@ -38,7 +38,7 @@ struct CancelPlan: AsyncParsableCommand {
             let migrations = try await client.list(Migration.self, namespace: namespace).items
             guard let running = migrations.first(where: { $0.spec.plan.name == name && $0.status?.completed == nil })
             else {
-                throw CLIError("plan \(name) has no running migration to cancel")
+                throw PlanMessages.noRunningMigration(name)
             }
             _ = try await client.update(Migration.self, name: running.metadata.name ?? "", namespace: namespace) {
                 migration in

@@ -32,7 +32,7 @@ struct Cleanup: AsyncParsableCommand {
         try await global.withClient { client, configuration in
             let found = try await ProviderLookup.resolve(provider, namespace: configuration.namespace, client: client)
             guard found.spec.type == "ec2" else {
-                throw CLIError("provider '\(provider)' is of type \(found.spec.type), not ec2")
+                throw ProviderMessages.notEC2(provider, type: found.spec.type)
             }
             let config = try await Self.configuration(of: found, client: client)
             let (source, target) = (config.sourceClient(), config.targetClient())
@@ -40,9 +40,7 @@ struct Cleanup: AsyncParsableCommand {
             do {
                 cluster = try await client.clusterUID()
             } catch {
-                throw CLIError(
-                    "cannot read this cluster's UID (the kube-system namespace): \(error); cleanup needs "
-                        + "it to tell this cluster's resources from other clusters'")
+                throw ProviderMessages.noClusterUID("\(error)")
             }
 
             let migrations = try await client.list(Migration.self).items
@@ -107,14 +105,14 @@ struct Cleanup: AsyncParsableCommand {
     static func configuration(of provider: Provider, client: KubernetesClient) async throws -> EC2ProviderConfig {
         let name = provider.metadata.name ?? ""
         guard let secretName = provider.spec.secret.name, !secretName.isEmpty else {
-            throw CLIError("provider \(name) names no Secret (spec.secret.name)")
+            throw ProviderMessages.noSecret(name)
         }
         let secret = try await client.get(
             Secret.self, name: secretName, namespace: provider.spec.secret.namespace ?? provider.metadata.namespace)
         do {
             return try EC2ProviderConfig.resolve(provider: provider, secret: secret)
         } catch {
-            throw CLIError("provider \(name): \(error.message)")
+            throw ProviderMessages.unresolved(name, error.message)
         }
     }
 }

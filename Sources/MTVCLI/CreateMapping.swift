@@ -50,11 +50,11 @@ struct CreateMapping: AsyncParsableCommand {
     func validate() throws {
         switch kind {
         case .network:
-            guard networkPairs != nil else { throw ValidationError("a network mapping needs --network-pairs") }
-            guard storagePairs == nil else { throw ValidationError("--storage-pairs belongs to storage mappings") }
+            guard networkPairs != nil else { throw MappingMessages.pairsNeeded(.network) }
+            guard storagePairs == nil else { throw MappingMessages.pairsOfOtherKind(.storage) }
         case .storage:
-            guard storagePairs != nil else { throw ValidationError("a storage mapping needs --storage-pairs") }
-            guard networkPairs == nil else { throw ValidationError("--network-pairs belongs to network mappings") }
+            guard storagePairs != nil else { throw MappingMessages.pairsNeeded(.storage) }
+            guard networkPairs == nil else { throw MappingMessages.pairsOfOtherKind(.network) }
         }
         try DryRunOutput.check(output, dryRun: dryRun)
     }

@@ -93,39 +93,34 @@ struct CreatePlan: AsyncParsableCommand {
 
     func validate() throws {
         guard (name == nil) != (nameOption == nil) else {
-            throw ValidationError("give the plan's name once: as the argument or with --name")
+            throw CommonMessages.nameOnce("plan")
         }
         if networkMapping != nil, networkPairs != nil {
-            throw ValidationError(
-                "--network-mapping and --network-pairs cannot be combined: use an existing mapping or pairs")
+            throw PlanMessages.mappingAndPairs(.network)
         }
         if storageMapping != nil, storagePairs != nil {
-            throw ValidationError(
-                "--storage-mapping and --storage-pairs cannot be combined: use an existing mapping or pairs")
+            throw PlanMessages.mappingAndPairs(.storage)
         }
         if networkMapping != nil, defaultTargetNetwork != nil {
-            throw ValidationError("--default-target-network has no effect with --network-mapping; drop one of them")
+            throw PlanMessages.defaultWithMapping("--default-target-network", .network)
         }
         if storageMapping != nil, defaultTargetStorageClass != nil {
-            throw ValidationError(
-                "--default-target-storage-class has no effect with --storage-mapping; drop one of them")
+            throw PlanMessages.defaultWithMapping("--default-target-storage-class", .storage)
         }
         if useCompatibilityMode, !skipGuestConversion {
-            throw ValidationError(
-                "--use-compatibility-mode applies only with --skip-guest-conversion (converted guests get VirtIO)")
+            throw PlanMessages.compatibilityModeNeedsSkip
         }
         if let targetPowerState, !["on", "off", "auto"].contains(targetPowerState) {
-            throw ValidationError("--target-power-state must be on, off or auto")
+            throw PlanMessages.powerState
         }
-        guard !vms.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--vms is empty") }
+        guard !vms.trimmingCharacters(in: .whitespaces).isEmpty else { throw PlanMessages.vmsEmpty }
         if let network = defaultTargetNetwork {
             let parts = network.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
             guard parts.count <= 2, parts.allSatisfy(Names.isValidObjectName) else {
-                throw ValidationError(
-                    "--default-target-network '\(network)' is not default, a network attachment name or namespace/name")
+                throw PlanMessages.badDefaultNetwork(network)
             }
         }
-        guard waitTimeout >= 0 else { throw ValidationError("--wait-timeout cannot be negative") }
+        guard waitTimeout >= 0 else { throw CommonMessages.negativeWaitTimeout }
         try DryRunOutput.check(output, dryRun: dryRun)
     }
 
@@ -138,18 +133,15 @@ struct CreatePlan: AsyncParsableCommand {
             let namespace = configuration.namespace
             let targetNamespace = targetNamespace ?? namespace
             guard TargetName.isValid(targetNamespace) else {
-                throw CLIError(
-                    "--target-namespace '\(targetNamespace)' is not a valid namespace name (a DNS-1123 label)")
+                throw PlanMessages.badTargetNamespace(targetNamespace)
             }
             if (try? await client.get(Plan.self, name: planName, namespace: namespace)) != nil {
-                throw CLIError("plan \(planName) already exists in namespace \(namespace)")
+                throw PlanMessages.alreadyExists(planName, namespace: namespace)
             }
             let sourceProvider = try await ProviderLookup.resolve(source, namespace: namespace, client: client)
             let targetProvider = try await ProviderLookup.resolve(target, namespace: namespace, client: client)
             guard targetProvider.spec.type == "openshift" else {
-                throw CLIError(
-                    "--target \(target) is of type \(targetProvider.spec.type); the target must be an openshift provider such as host"
-                )
+                throw PlanMessages.targetNotOpenShift(target, type: targetProvider.spec.type)
             }
             let reader = try await InventoryReader.open(
                 client: client, configuration: configuration, provider: sourceProvider.metadata.name ?? "",
@@ -203,7 +195,7 @@ struct CreatePlan: AsyncParsableCommand {
                         pairs = try AutomaticMapping.storagePairs(
                             volumeTypes: types, classes: classes, defaultClass: defaultTargetStorageClass)
                     } catch let error as AutomaticMapping.StorageError {
-                        throw CLIError(error.message)
+                        throw CommonMessages.passthrough(error.message)
                     }
                     for index in pairs.indices {
                         pairs[index].destination.volumeMode = "Block"

@@ -43,27 +43,25 @@ struct CreateProvider: AsyncParsableCommand {
 
     func validate() throws {
         guard type == "ec2" else {
-            throw ValidationError("--type '\(type)' is not supported; this plugin creates ec2 providers")
+            throw ProviderMessages.unsupportedType(type)
         }
         guard (name == nil) != (nameOption == nil) else {
-            throw ValidationError("give the provider's name once: as the argument or with --name")
+            throw CommonMessages.nameOnce("provider")
         }
         if secret != nil, ec2.username != nil || ec2.password != nil {
-            throw ValidationError("--secret cannot be combined with --username/--password")
+            throw ProviderMessages.secretWithKeys
         }
         if secret != nil, ec2.cacert != nil || ec2.providerInsecureSkipTls != nil {
-            throw ValidationError(
-                "--cacert and --provider-insecure-skip-tls go into the Secret this command creates; "
-                    + "with --secret, put ca.crt or insecureSkipVerify in that Secret")
+            throw ProviderMessages.secretWithTLS
         }
         if secret == nil, ec2.username == nil {
-            throw ValidationError("give the AWS keys with --username and --password, or an existing --secret")
+            throw ProviderMessages.noKeys
         }
         guard let region = ec2.ec2Region, !region.isEmpty else {
-            throw ValidationError("--ec2-region is required (for example --ec2-region us-east-1)")
+            throw ProviderMessages.noRegion
         }
-        guard [.yaml, .json].contains(output) else { throw ValidationError("--output must be yaml or json") }
-        guard waitTimeout >= 0 else { throw ValidationError("--wait-timeout cannot be negative") }
+        guard [.yaml, .json].contains(output) else { throw CommonMessages.outputFormat }
+        guard waitTimeout >= 0 else { throw CommonMessages.negativeWaitTimeout }
     }
 
     func run() async throws {
@@ -75,7 +73,7 @@ struct CreateProvider: AsyncParsableCommand {
             endpoint = try AWSEndpoint.resolve(
                 service: "ec2", region: region, explicit: ec2.url, environment: ProcessInfo.processInfo.environment)
         } catch {
-            throw CLIError(error.message)
+            throw CommonMessages.passthrough(error.message)
         }
         try ec2.checkTLS(endpoint: endpoint)
         let tlsValues = try ec2.tlsSecretValues()
@@ -96,15 +94,10 @@ struct CreateProvider: AsyncParsableCommand {
             }
             if zoneRegion == nil { zoneRegion = zone.map { String($0.dropLast()) } ?? region.name }
             if let zone, let zoneRegion, !(zone.hasPrefix(zoneRegion) && zone.count == zoneRegion.count + 1) {
-                throw CLIError(
-                    "the target zone \(zone) is not in the target region \(zoneRegion); pass --target-az with a zone "
-                        + "of \(zoneRegion) or a matching --target-region")
+                throw ProviderMessages.zoneNotInRegion(zone, region: zoneRegion)
             }
             if let zoneRegion, zoneRegion != region.name {
-                throw CLIError(
-                    "the target zone \(zone ?? zoneRegion) is not in the target region \(region.name): volumes are "
-                        + "made from snapshots in the provider's region (cross-region is not supported yet); use a "
-                        + "zone of \(region.name)")
+                throw ProviderMessages.crossRegion(zoneRegion, providerRegion: region.name)
             }
 
             let secretObject =

@@ -18,7 +18,7 @@ struct DeleteMapping: AsyncParsableCommand {
     var names: [String] = []
 
     func validate() throws {
-        guard !names.isEmpty else { throw ValidationError("name the mappings to delete") }
+        guard !names.isEmpty else { throw CommonMessages.noNames("mappings", verb: "delete") }
     }
 
     func run() async throws {
@@ -32,9 +32,7 @@ struct DeleteMapping: AsyncParsableCommand {
                         && (reference.namespace ?? configuration.namespace) == configuration.namespace
                 }
                 guard users.isEmpty else {
-                    throw CLIError(
-                        "mapping \(name) is used by plan \(users.compactMap(\.metadata.name).joined(separator: ", ")); "
-                            + "delete the plan first")
+                    throw MappingMessages.inUse(name, plans: users.compactMap(\.metadata.name))
                 }
                 try await client.delete(kind.resource, name: name, namespace: configuration.namespace)
                 print("\(kind.kindName.lowercased())/\(name) deleted")

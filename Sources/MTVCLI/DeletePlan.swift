@@ -21,8 +21,8 @@ struct DeletePlan: AsyncParsableCommand {
     var timeout: Double = 60
 
     func validate() throws {
-        guard !names.isEmpty else { throw ValidationError("name the plans to delete") }
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard !names.isEmpty else { throw CommonMessages.noNames("plans", verb: "delete") }
+        guard timeout > 0 else { throw PlanMessages.nonPositiveTimeout }
     }
 
     func run() async throws {
@@ -39,9 +39,7 @@ struct DeletePlan: AsyncParsableCommand {
                     let deadline = Date().addingTimeInterval(timeout)
                     while plan.status?.conditions?.isTrue(ConditionType.archived) != true {
                         guard Date() < deadline else {
-                            throw CLIError(
-                                "plan \(name) was archived but the controller has not confirmed it within "
-                                    + "\(Int(timeout)) s; is mtv-controller running? (--skip-archive deletes at once)")
+                            throw PlanMessages.archiveNotConfirmed(name, seconds: Int(timeout))
                         }
                         try await Task.sleep(nanoseconds: 250_000_000)
                         plan = try await client.get(Plan.self, name: name, namespace: namespace)

@@ -44,14 +44,14 @@ struct EC2ProviderOptions: ParsableArguments {
         if cacert.hasPrefix("@") {
             let path = String(cacert.dropFirst())
             guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw ValidationError("--cacert: cannot read \(path)")
+                throw ProviderMessages.unreadableCABundle(path)
             }
             defer { try? handle.close() }
             let data = try handle.read(upToCount: EndpointTrust.maximumBundleBytes + 1) ?? Data()
             text = String(decoding: data, as: UTF8.self)
         }
         do { _ = try EndpointTrust(caPEM: text, insecureSkipVerify: false) } catch {
-            throw ValidationError("--cacert: \(error.message)")
+            throw CommonMessages.invalidValue("--cacert", error.message)
         }
         return text
     }
@@ -66,18 +66,20 @@ struct EC2ProviderOptions: ParsableArguments {
 
     func validate() throws {
         if (username == nil) != (password == nil) {
-            throw ValidationError("--username and --password go together (the access key ID and its secret)")
+            throw ProviderMessages.keysGoTogether("--username", "--password")
         }
         if (targetAccessKeyId == nil) != (targetSecretAccessKey == nil) {
-            throw ValidationError("--target-access-key-id and --target-secret-access-key go together")
+            throw ProviderMessages.keysGoTogether("--target-access-key-id", "--target-secret-access-key")
         }
         for (flag, value) in [("--ec2-region", ec2Region), ("--target-region", targetRegion)] {
             if let value {
-                do { _ = try AWSRegion(value) } catch { throw ValidationError("\(flag): \(error.message)") }
+                do { _ = try AWSRegion(value) } catch { throw CommonMessages.invalidValue(flag, error.message) }
             }
         }
         if let url {
-            do { _ = try AWSEndpoint.validated(url, source: "--url") } catch { throw ValidationError(error.message) }
+            do { _ = try AWSEndpoint.validated(url, source: "--url") } catch {
+                throw CommonMessages.invalidInput(error.message)
+            }
         }
         _ = try caBundle()
     }
@@ -86,9 +88,7 @@ struct EC2ProviderOptions: ParsableArguments {
     func checkTLS(endpoint: URL) throws {
         let custom = !(cacert ?? "").isEmpty || providerInsecureSkipTls == true
         if custom, endpoint.scheme != "https" {
-            throw CLIError(
-                "--cacert and --provider-insecure-skip-tls apply to https endpoints; \(endpoint.absoluteString) is not one"
-            )
+            throw ProviderMessages.tlsNeedsHTTPS(endpoint.absoluteString)
         }
     }
 }

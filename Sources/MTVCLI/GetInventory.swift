@@ -38,12 +38,10 @@ struct GetInventory: AsyncParsableCommand {
 
     func validate() throws {
         guard InventoryResource(argument: resource) != nil else {
-            throw ValidationError(
-                "unknown inventory resource '\(resource)'; use one of "
-                    + InventoryResource.names.joined(separator: ", "))
+            throw InventoryMessages.unknownResource(resource, known: InventoryResource.names)
         }
         guard (providerArgument == nil) != (provider == nil) else {
-            throw ValidationError("name the provider once: as the second argument or with --provider")
+            throw CommonMessages.nameOnce("provider", argument: "second argument", flag: "--provider")
         }
     }
 
@@ -53,7 +51,7 @@ struct GetInventory: AsyncParsableCommand {
         do {
             parsed = try query.map { try Query.parse($0) }
         } catch {
-            throw CLIError("invalid query:\n\(error)")
+            throw InventoryMessages.invalidQuery("\(error)")
         }
         let providerName = provider ?? providerArgument!
         try await global.withClient { client, configuration in

@@ -34,7 +34,7 @@ struct GetMapping: AsyncParsableCommand {
                 }
             }
             if let name, rows.isEmpty {
-                throw CLIError("mapping '\(name)' not found in namespace \(namespace ?? "any")")
+                throw MappingMessages.notFound(name, kind: kind, namespace: namespace)
             }
             switch output {
             case .json, .yaml: print(Printer.document(rows.map(\.1), format: output))

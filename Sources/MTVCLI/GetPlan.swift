@@ -29,8 +29,8 @@ struct GetPlan: AsyncParsableCommand {
 
     func validate() throws {
         if vms || disk {
-            guard names.count == 1 else { throw ValidationError("--vms and --disk need exactly one plan name") }
-            guard output == .table else { throw ValidationError("--vms and --disk print tables; drop -o") }
+            guard names.count == 1 else { throw PlanMessages.detailNeedsOnePlan }
+            guard output == .table else { throw PlanMessages.detailIsTable }
         }
     }
 
@@ -56,8 +56,7 @@ struct GetPlan: AsyncParsableCommand {
             if !names.isEmpty {
                 let missing = names.filter { name in !plans.contains { $0.metadata.name == name } }
                 guard missing.isEmpty else {
-                    throw CLIError(
-                        "plan \(missing.joined(separator: ", ")) not found in namespace \(namespace ?? "any")")
+                    throw PlanMessages.notFound(missing, namespace: namespace)
                 }
                 plans = plans.filter { names.contains($0.metadata.name ?? "") }
             }

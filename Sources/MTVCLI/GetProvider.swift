@@ -29,8 +29,7 @@ struct GetProvider: AsyncParsableCommand {
             if !names.isEmpty {
                 let missing = names.filter { name in !providers.contains { $0.metadata.name == name } }
                 guard missing.isEmpty else {
-                    throw CLIError(
-                        "provider \(missing.joined(separator: ", ")) not found in namespace \(namespace ?? "any")")
+                    throw ProviderMessages.notFound(missing, in: namespace.map { [$0] } ?? [])
                 }
                 providers = providers.filter { names.contains($0.metadata.name ?? "") }
             }

@@ -25,7 +25,7 @@ public struct GlobalOptions: ParsableArguments {
         do {
             return try KubernetesConfiguration.load(kubeconfig: kubeconfig, context: context, namespace: namespace)
         } catch let error as KubernetesConfigurationError {
-            throw CLIError(error.message)
+            throw CommonMessages.passthrough(error.message)
         }
     }
 
@@ -36,7 +36,7 @@ public struct GlobalOptions: ParsableArguments {
         do {
             client = try KubernetesClient(configuration: configuration)
         } catch let error as KubernetesConfigurationError {
-            throw CLIError(error.message)
+            throw CommonMessages.passthrough(error.message)
         }
         do {
             let result = try await body(client, configuration)
@@ -54,26 +54,33 @@ public struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// An error for the person at the terminal: one line that says what is wrong and what to do.
+/// An error for the person at the terminal: one line that says what is wrong and what to do, and for a few a block
+/// of detail under it (a query's caret, a plan's conditions). The lines live in `Messages/`, one catalogue per area.
 public struct CLIError: Error, CustomStringConvertible {
+    /// The one line.
     public var message: String
+    /// The block under the line, if any.
+    public var detail: String?
 
     /// Creates the error.
-    public init(_ message: String) {
+    public init(_ message: String, detail: String? = nil) {
         self.message = message
+        self.detail = detail
     }
 
-    public var description: String { message }
+    public var description: String { detail.map { "\(message):\n\($0)" } ?? message }
 
     /// Rewrites errors from the layers below into messages for the command line.
     static func from(_ error: any Error) -> any Error {
         switch error {
         case let error as CLIError: return error
         case let error as KubernetesError:
-            if error.isNotFound { return CLIError(error.message.isEmpty ? error.description : error.message) }
-            if error.code == 0 { return CLIError("cannot reach the cluster: \(error.message)") }
-            return CLIError("\(error.message) (\(error.reason))")
-        case let error as KubernetesConfigurationError: return CLIError(error.message)
+            if error.isNotFound {
+                return CommonMessages.passthrough(error.message.isEmpty ? error.description : error.message)
+            }
+            if error.code == 0 { return CommonMessages.clusterUnreachable(error.message) }
+            return CommonMessages.clusterRefused(error.message, reason: error.reason)
+        case let error as KubernetesConfigurationError: return CommonMessages.passthrough(error.message)
         default: return error
         }
     }

@@ -36,27 +36,22 @@ struct InventoryOptions: ParsableArguments {
         let fromEnvironment = ProcessInfo.processInfo.environment["MTV_INVENTORY_URL"].flatMap { $0.isEmpty ? nil : $0 }
         if let text = inventoryURL ?? fromEnvironment {
             guard let base = URL(string: text), ["http", "https"].contains(base.scheme ?? ""), base.host != nil else {
-                throw CLIError("the inventory URL '\(text)' is not an http(s) URL")
+                throw InventoryMessages.badURL(text)
             }
             return try await direct(base, client: client, configuration: configuration)
         }
-        var notes: [String] = []
+        var unavailable: String?
         switch try await Self.availability(client: client) {
         case .available: return .aggregated(client)
-        case .unavailable(let why):
-            notes.append("the APIService \(InventoryAPI.apiService) is registered but not Available: \(why)")
+        case .unavailable(let why): unavailable = why
         case .absent: break
         }
         let namespace = mtvNamespace ?? ProcessInfo.processInfo.environment["MTV_NAMESPACE"] ?? "openshift-mtv"
         if let host = try await Self.routeHost(client: client, namespace: namespace) {
             return try await direct(URL(string: "https://\(host)")!, client: client, configuration: configuration)
         }
-        throw CLIError(
-            (notes + [
-                "cannot find the inventory: register the controller's APIService \(InventoryAPI.apiService) (deploy/apiservice.yaml), "
-                    + "expose it with a Route labelled app=forklift,service=forklift-inventory in \(namespace), or pass "
-                    + "--inventory-url (or set MTV_INVENTORY_URL)"
-            ]).joined(separator: "; "))
+        throw unavailable.map { InventoryMessages.unavailable($0, namespace: namespace) }
+            ?? InventoryMessages.notFound(namespace: namespace)
     }
 
     private func direct(
@@ -124,16 +119,15 @@ struct InventoryReader {
         do {
             found = try await client.get(Provider.self, name: name, namespace: namespace)
         } catch let error as KubernetesError where error.isNotFound {
-            throw CLIError("provider '\(name)' not found in namespace \(namespace) (see kubectl mtv get providers)")
+            throw ProviderMessages.notFound([name], in: [namespace])
         }
         guard found.spec.type == "ec2" else {
-            throw CLIError("provider '\(name)' is of type \(found.spec.type), not ec2")
+            throw ProviderMessages.notEC2(name, type: found.spec.type)
         }
         guard found.status?.conditions?.isTrue(ConditionType.ready) == true else {
             let reason = found.status?.conditions?.first { $0.category == Condition.Category.critical }
-            throw CLIError(
-                "provider \(namespace)/\(name) is not ready"
-                    + (reason.map { ": \($0.reason ?? $0.type): \($0.message ?? "")" } ?? " yet"))
+            throw ProviderMessages.notReady(
+                name, namespace: namespace, problem: reason.map { "\($0.reason ?? $0.type): \($0.message ?? "")" })
         }
         return InventoryReader(
             provider: found, transport: try await options.transport(client: client, configuration: configuration))
@@ -150,7 +144,7 @@ struct InventoryReader {
             do {
                 tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMBytes(clusterCA))]
             } catch {
-                throw CLIError("the kubeconfig's certificate-authority does not parse as PEM: \(error)")
+                throw InventoryMessages.badClusterCA("\(error)")
             }
         }
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
@@ -182,18 +176,16 @@ struct InventoryReader {
             do {
                 body = try await client.getRaw(path, query: parameters)
             } catch let error as KubernetesError {
-                throw CLIError(
-                    error.code == 0
-                        ? "cannot reach the inventory through the API server: \(error.message)"
-                        : "the inventory answered \(error.code): \(error.message)")
+                throw error.code == 0
+                    ? InventoryMessages.unreachableThroughAPIServer(error.message)
+                    : InventoryMessages.answered(error.code, error.message)
             }
         case .direct(let base, let token, let http):
             let path = "providers/ec2/\(provider.metadata.uid ?? "")/\(collection)"
             body = try await Self.get(base.appending(path: path), parameters, token: token, http: http)
         }
         guard let items = (try? JSONValue(parsing: Data(body)))?.arrayValue else {
-            throw CLIError(
-                "the inventory's answer is not a JSON list: \(String(decoding: body.prefix(200), as: UTF8.self))")
+            throw InventoryMessages.notAList(String(decoding: body.prefix(200), as: UTF8.self))
         }
         return items.map { item in
             var object = item["object"] ?? [:]
@@ -218,12 +210,12 @@ struct InventoryReader {
             response = try await http.execute(request, timeout: .seconds(60))
             body = try await response.body.collect(upTo: 256 << 20)
         } catch {
-            throw CLIError("cannot reach the inventory at \(url.deletingLastPathComponent().absoluteString): \(error)")
+            throw InventoryMessages.unreachable(url.deletingLastPathComponent().absoluteString, "\(error)")
         }
         guard response.status.code == 200 else {
             let value = try? JSONValue(parsing: Data(body.readableBytesView))
             let message = value?[path: ["error", "message"]]?.stringValue ?? String(buffer: body)
-            throw CLIError("the inventory answered \(response.status.code): \(message)")
+            throw InventoryMessages.answered(Int(response.status.code), message)
         }
         return Array(body.readableBytesView)
     }

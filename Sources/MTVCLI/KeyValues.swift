@@ -12,10 +12,10 @@ enum KeyValues {
         var result: [String: String] = [:]
         for item in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !item.isEmpty {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw CLIError("\(flag): '\(item)' is not key=value") }
+            guard parts.count == 2, !parts[0].isEmpty else { throw CommonMessages.notKeyValue(flag, item: item) }
             result[parts[0]] = parts[1]
         }
-        guard !result.isEmpty else { throw CLIError("\(flag) is empty; give key=value pairs") }
+        guard !result.isEmpty else { throw CommonMessages.emptyKeyValues(flag) }
         return result
     }
 }

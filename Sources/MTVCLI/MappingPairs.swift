@@ -19,14 +19,13 @@ enum MappingPairs {
         return try entries(text, flag: "--network-pairs", example: "subnet-0abc:default").map { source, target in
             let matches = subnets.filter { $0["id"]?.stringValue == source || $0["name"]?.stringValue == source }
             guard let subnet = matches.first, let id = subnet["id"]?.stringValue else {
-                let known = subnets.compactMap { $0["id"]?.stringValue }.sorted().joined(separator: ", ")
-                throw CLIError(
-                    "--network-pairs: subnet '\(source)' is not in the provider's inventory (subnets: \(known))")
+                throw MappingMessages.unknownSubnet(
+                    source, known: subnets.compactMap { $0["id"]?.stringValue }.sorted())
             }
             guard matches.count == 1 else {
-                throw CLIError("--network-pairs: more than one subnet is named '\(source)'; use its subnet ID")
+                throw MappingMessages.ambiguousSubnet(source)
             }
-            guard seen.insert(id).inserted else { throw CLIError("--network-pairs: subnet \(id) is mapped twice") }
+            guard seen.insert(id).inserted else { throw MappingMessages.subnetTwice(id) }
             let destination: NetworkMap.Destination
             switch target {
             case "default", "pod": destination = NetworkMap.Destination(type: "pod")
@@ -34,9 +33,7 @@ enum MappingPairs {
             default:
                 let parts = target.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
                 guard parts.count <= 2, parts.allSatisfy(Names.isValidObjectName) else {
-                    throw CLIError(
-                        "--network-pairs: target '\(target)' is not default, ignored, a network attachment "
-                            + "name or namespace/name")
+                    throw MappingMessages.badNetworkTarget(target)
                 }
                 destination = NetworkMap.Destination(
                     type: "multus", name: parts.last!, namespace: parts.count == 2 ? parts[0] : targetNamespace)
@@ -57,11 +54,10 @@ enum MappingPairs {
         return try entries(text, flag: "--storage-pairs", example: "gp3:gp3-csi").map { source, target in
             let type = source.lowercased()
             guard volumeTypes.contains(type) else {
-                throw CLIError(
-                    "--storage-pairs: '\(source)' is not an EBS volume type (\(volumeTypes.joined(separator: ", ")))")
+                throw MappingMessages.notVolumeType(source, types: volumeTypes)
             }
             guard seen.insert(type).inserted else {
-                throw CLIError("--storage-pairs: volume type \(type) is mapped twice")
+                throw MappingMessages.volumeTypeTwice(type)
             }
             let options = target.split(separator: ";").map(String.init)
             let className = options.first ?? ""
@@ -75,24 +71,18 @@ enum MappingPairs {
                 case ("accessMode", let mode?) where ["ReadWriteOnce", "ReadWriteMany", "ReadOnlyMany"].contains(mode):
                     destination.accessMode = mode
                 default:
-                    throw CLIError(
-                        "--storage-pairs: option '\(option)' is not volumeMode=Block|Filesystem or "
-                            + "accessMode=ReadWriteOnce|ReadWriteMany|ReadOnlyMany")
+                    throw MappingMessages.badStorageOption(option)
                 }
             }
             if let modes = MapValidator.unsupportedModes(destination) {
-                throw CLIError(
-                    "--storage-pairs: \(type):\(className) asks for \(modes), which cannot be honoured: "
-                        + "EC2 disks are bound as Block-mode ReadWriteOnce EBS volumes")
+                throw MappingMessages.unsupportedModes(type, storageClass: className, modes: modes)
             }
             guard let info = classes.first(where: { $0.name == className }) else {
-                let names = classes.map(\.name).sorted().joined(separator: ", ")
-                throw CLIError("--storage-pairs: storage class '\(className)' does not exist (classes: \(names))")
+                throw MappingMessages.noStorageClass(className, known: classes.map(\.name).sorted())
             }
             if requireEBS, info.provisioner != StorageClass.ebsProvisioner {
-                throw CLIError(
-                    "--storage-pairs: storage class '\(className)' uses provisioner \(info.provisioner); "
-                        + "EC2 disks move as EBS volumes, so the class must use \(StorageClass.ebsProvisioner)")
+                throw MappingMessages.notEBSClass(
+                    className, provisioner: info.provisioner, needed: StorageClass.ebsProvisioner)
             }
             return .init(source: SourceReference(name: type), destination: destination)
         }
@@ -101,15 +91,15 @@ enum MappingPairs {
     /// Splits `a:b,c:d` into pairs, with a message that shows the expected form.
     private static func entries(_ text: String, flag: String, example: String) throws -> [(String, String)] {
         let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !items.isEmpty else { throw CLIError("\(flag) is empty; give SOURCE:TARGET pairs such as \(example)") }
+        guard !items.isEmpty else { throw MappingMessages.emptyPairs(flag, example: example) }
         return try items.map { item in
             guard let colon = item.firstIndex(of: ":") else {
-                throw CLIError("\(flag): '\(item)' is not SOURCE:TARGET (for example \(example))")
+                throw MappingMessages.notAPair(flag, item: item, example: example)
             }
             let source = String(item[..<colon]).trimmingCharacters(in: .whitespaces)
             let target = String(item[item.index(after: colon)...]).trimmingCharacters(in: .whitespaces)
             guard !source.isEmpty, !target.isEmpty else {
-                throw CLIError("\(flag): '\(item)' is not SOURCE:TARGET (for example \(example))")
+                throw MappingMessages.notAPair(flag, item: item, example: example)
             }
             return (source, target)
         }
@@ -127,7 +117,7 @@ enum ProviderLookup {
     static func resolve(_ text: String, namespace: String, client: KubernetesClient) async throws -> Provider {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count <= 2, parts.allSatisfy(Names.isValidObjectName) else {
-            throw CLIError("provider '\(text)' is not a name or namespace/name")
+            throw ProviderMessages.badReference(text)
         }
         let candidates =
             parts.count == 2
@@ -140,6 +130,6 @@ enum ProviderLookup {
                 continue
             }
         }
-        throw CLIError("provider '\(text)' not found in namespace \(candidates.map(\.0).joined(separator: " or "))")
+        throw ProviderMessages.notFound([text], in: candidates.map(\.0))
     }
 }

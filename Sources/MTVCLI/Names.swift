@@ -11,9 +11,7 @@ enum Names {
     /// Throws a message naming the rule when `name` breaks it.
     static func check(_ name: String, what: String) throws {
         guard isValidObjectName(name) else {
-            throw CLIError(
-                "\(what) name '\(name)' is not valid: use lower-case letters, digits, '-' and '.', starting and "
-                    + "ending with a letter or digit (at most 253 characters)")
+            throw CommonMessages.invalidName(name, what: what)
         }
     }
 }

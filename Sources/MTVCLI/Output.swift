@@ -115,7 +115,7 @@ func age(since timestamp: String?, now: Date = Date()) -> String {
 enum DryRunOutput {
     static func check(_ output: OutputFormat?, dryRun: Bool) throws {
         guard let output else { return }
-        guard dryRun else { throw ValidationError("--output can only be used with --dry-run") }
-        guard [.yaml, .json].contains(output) else { throw ValidationError("--output must be yaml or json") }
+        guard dryRun else { throw CommonMessages.outputNeedsDryRun }
+        guard [.yaml, .json].contains(output) else { throw CommonMessages.outputFormat }
     }
 }

@@ -41,14 +41,14 @@ struct PatchPlan: AsyncParsableCommand {
 
     func validate() throws {
         if let targetPowerState, !["on", "off", "auto"].contains(targetPowerState) {
-            throw ValidationError("--target-power-state must be on, off or auto")
+            throw PlanMessages.powerState
         }
         let given: [Any?] = [
             description, targetNamespace, targetPowerState, skipGuestConversion, useCompatibilityMode,
             skipZoneNodeSelector, pvcNameTemplate, targetLabels, targetNodeSelector,
         ]
         guard given.contains(where: { $0 != nil }) else {
-            throw ValidationError("nothing to change: give at least one setting")
+            throw CommonMessages.nothingToChange
         }
     }
 
@@ -56,17 +56,16 @@ struct PatchPlan: AsyncParsableCommand {
         let labels = try KeyValues.parse(targetLabels, flag: "--target-labels")
         let selector = try KeyValues.parse(targetNodeSelector, flag: "--target-node-selector")
         if let targetNamespace, !Names.isValidObjectName(targetNamespace) || targetNamespace.contains(".") {
-            throw CLIError("--target-namespace '\(targetNamespace)' is not a valid namespace name")
+            throw PlanMessages.badTargetNamespace(targetNamespace)
         }
         try await global.withClient { client, configuration in
             let plan = try await client.get(Plan.self, name: name, namespace: configuration.namespace)
             if PlanView.status(plan) == "Running" {
-                throw CLIError("plan \(name) is running; cancel it or wait for it to finish before changing it")
+                throw PlanMessages.running(name)
             }
             let skip = skipGuestConversion ?? plan.spec.skipGuestConversion ?? false
             if useCompatibilityMode == true, !skip {
-                throw CLIError(
-                    "--use-compatibility-mode true needs guest conversion skipped (--skip-guest-conversion true)")
+                throw PlanMessages.patchedCompatibilityModeNeedsSkip
             }
             _ = try await client.update(Plan.self, name: name, namespace: configuration.namespace) { plan in
                 if let description { plan.spec.description = description }

@@ -21,14 +21,14 @@ struct PatchProvider: AsyncParsableCommand {
             ec2.ec2Region, ec2.url, ec2.username, ec2.targetAccessKeyId, ec2.targetRegion, ec2.targetAz, ec2.cacert,
         ]
         guard given.contains(where: { $0 != nil }) || ec2.providerInsecureSkipTls != nil else {
-            throw ValidationError("nothing to change: give at least one of the flags (see --help)")
+            throw CommonMessages.nothingToChange
         }
     }
 
     func run() async throws {
         try await global.withClient { client, configuration in
             let provider = try await client.get(Provider.self, name: name, namespace: configuration.namespace)
-            guard provider.spec.type == "ec2" else { throw CLIError("provider \(name) is not an ec2 provider") }
+            guard provider.spec.type == "ec2" else { throw ProviderMessages.notEC2(name, type: provider.spec.type) }
             let secretName = provider.spec.secret.name ?? ""
             let secretNamespace = provider.spec.secret.namespace ?? configuration.namespace
             let secret = try await client.get(Secret.self, name: secretName, namespace: secretNamespace)
@@ -63,16 +63,14 @@ struct PatchProvider: AsyncParsableCommand {
                 ec2.targetRegion ?? ec2.targetAz.map { String($0.dropLast()) } ?? (ec2.ec2Region != nil ? region : nil)
             if let zoneRegion {
                 guard zoneRegion == region else {
-                    throw CLIError(
-                        "the target region \(zoneRegion) differs from the provider's region \(region); "
-                            + "cross-region is not supported yet")
+                    throw ProviderMessages.crossRegion(zoneRegion, providerRegion: region)
                 }
                 settings["target-region"] = zoneRegion
                 let zone =
                     ec2.targetAz ?? settings["target-az"].flatMap { $0.hasPrefix(zoneRegion) ? $0 : nil }
                     ?? "\(zoneRegion)a"
                 guard zone.hasPrefix(zoneRegion), zone.count == zoneRegion.count + 1 else {
-                    throw CLIError("the target zone \(zone) is not in the target region \(zoneRegion)")
+                    throw ProviderMessages.zoneNotInRegion(zone, region: zoneRegion)
                 }
                 settings["target-az"] = zone
             }
@@ -80,9 +78,7 @@ struct PatchProvider: AsyncParsableCommand {
             if !secretValues.isEmpty {
                 guard secret.metadata.ownerReferences?.contains(where: { $0.uid == provider.metadata.uid }) == true
                 else {
-                    throw CLIError(
-                        "secret \(secretNamespace)/\(secretName) is not owned by provider \(name); edit it "
-                            + "directly (kubectl edit secret) or recreate the provider")
+                    throw ProviderMessages.secretNotOwned(secretName, namespace: secretNamespace, provider: name)
                 }
                 _ = try await client.update(secret) { secret in
                     var data = secret.data ?? [:]

@@ -27,8 +27,7 @@ enum PlanInputs {
         do {
             _ = try await client.get(kind.resource, name: mapName, namespace: mapNamespace)
         } catch let error as KubernetesError where error.isNotFound {
-            throw CLIError(
-                "\(kind.rawValue) mapping \(mapNamespace)/\(mapName) not found (see kubectl mtv get mappings)")
+            throw MappingMessages.notFound(mapName, kind: kind, namespace: mapNamespace)
         }
         return ObjectReference(name: mapName, namespace: mapNamespace)
     }
@@ -40,9 +39,7 @@ enum PlanInputs {
             note("Fetching VMs from provider '\(reader.provider.metadata.name ?? "")' using query: \(trimmed)")
             let records = try await reader.records("vms", query: trimmed)
             guard !records.isEmpty else {
-                throw CLIError(
-                    "no VMs match the query \"\(trimmed)\"; check it with kubectl mtv get inventory ec2-instance "
-                        + "\(reader.provider.metadata.name ?? "") -q \"\(trimmed)\"")
+                throw PlanMessages.noVMsMatch(trimmed, provider: reader.provider.metadata.name ?? "")
             }
             note("Found \(records.count) VM(s) matching the query")
             return records.map { (Plan.VM(id: $0["id"]?.stringValue, name: $0["name"]?.stringValue), $0) }
@@ -57,24 +54,20 @@ enum PlanInputs {
             }
             .map { Plan.VM(name: $0) }
         }
-        guard !requested.isEmpty else { throw CLIError("--vms names no VM") }
+        guard !requested.isEmpty else { throw PlanMessages.noVMs }
         var seen = Set<String>()
         return try requested.map { request in
             let key = request.id ?? request.name ?? ""
             let byID = inventory.filter { $0["id"]?.stringValue == key }
             let byName = request.id == nil ? inventory.filter { $0["name"]?.stringValue == key } : []
             guard let record = byID.first ?? byName.first else {
-                throw CLIError(
-                    "VM '\(key)' is not in the inventory of provider \(reader.provider.metadata.name ?? "") "
-                        + "(see kubectl mtv get inventory ec2-instance \(reader.provider.metadata.name ?? ""))")
+                throw PlanMessages.vmNotInInventory(key, provider: reader.provider.metadata.name ?? "")
             }
             guard Set((byID + byName).compactMap { $0["id"]?.stringValue }).count == 1 else {
-                throw CLIError(
-                    "more than one instance is named '\(key)': "
-                        + byName.compactMap { $0["id"]?.stringValue }.joined(separator: ", ") + "; use the instance ID")
+                throw PlanMessages.ambiguousVM(key, ids: byName.compactMap { $0["id"]?.stringValue })
             }
             let id = record["id"]?.stringValue ?? ""
-            guard seen.insert(id).inserted else { throw CLIError("VM '\(key)' (\(id)) is listed twice in --vms") }
+            guard seen.insert(id).inserted else { throw PlanMessages.vmTwice(key, id: id) }
             var vm = request
             vm.id = id
             vm.name = record["name"]?.stringValue
@@ -85,7 +78,7 @@ enum PlanInputs {
     /// A YAML or JSON list of plan VMs (what `kubectl mtv get plan -o yaml` shows under spec.vms).
     static func vmFile(_ path: String) throws -> [Plan.VM] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read the VM file \(path)")
+            throw PlanMessages.unreadableVMFile(path)
         }
         do {
             let value = try JSONValue(
@@ -95,8 +88,7 @@ enum PlanInputs {
                         options: [.fragmentsAllowed])))
             return try value.decode()
         } catch {
-            throw CLIError(
-                "the VM file \(path) is not a YAML or JSON list of VMs ({id, name, targetName, …}): \(error)")
+            throw PlanMessages.badVMFile(path, "\(error)")
         }
     }
 
@@ -126,7 +118,7 @@ enum PlanInputs {
         } catch {
             for (kind, name) in created { try? await client.delete(kind.resource, name: name, namespace: namespace) }
             if let error = error as? KubernetesError, error.isAlreadyExists {
-                throw CLIError("\(error.message); choose another plan name or delete the old objects")
+                throw PlanMessages.objectsExist(error.message)
             }
             throw error
         }

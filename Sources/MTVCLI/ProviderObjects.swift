@@ -61,13 +61,13 @@ enum ProviderObjects {
     ) async throws {
         let name = provider.metadata.name ?? ""
         if (try? await client.get(Provider.self, name: name, namespace: namespace)) != nil {
-            throw CLIError("provider \(namespace)/\(name) already exists; delete it first or choose another name")
+            throw CommonMessages.alreadyExists("provider", name, namespace: namespace)
         }
         if let existingSecret {
             do { _ = try await client.get(Secret.self, name: existingSecret, namespace: namespace) } catch let error
                 as KubernetesError where error.isNotFound
             {
-                throw CLIError("secret \(namespace)/\(existingSecret) does not exist")
+                throw ProviderMessages.secretNotFound(existingSecret, namespace: namespace)
             }
         }
         var provider = provider

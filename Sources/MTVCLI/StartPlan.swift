@@ -20,7 +20,7 @@ struct StartPlan: AsyncParsableCommand {
     var output: OutputFormat?
 
     func validate() throws {
-        guard !names.isEmpty else { throw ValidationError("name the plans to start") }
+        guard !names.isEmpty else { throw CommonMessages.noNames("plans", verb: "start") }
         try DryRunOutput.check(output, dryRun: dryRun)
     }
 
@@ -34,19 +34,19 @@ struct StartPlan: AsyncParsableCommand {
                 do {
                     plan = try await client.get(Plan.self, name: name, namespace: namespace)
                 } catch let error as KubernetesError where error.isNotFound {
-                    throw CLIError("plan '\(name)' not found in namespace \(namespace)")
+                    throw PlanMessages.notFound([name], namespace: namespace)
                 }
                 let conditions = plan.status?.conditions ?? []
                 guard conditions.isTrue(ConditionType.ready) else {
-                    throw CLIError("migration plan '\(name)' is not ready\n" + PlanView.readiness(conditions))
+                    throw PlanMessages.notReady(name, readiness: PlanView.readiness(conditions))
                 }
-                if plan.spec.archived == true { throw CLIError("plan '\(name)' is archived; unarchive it first") }
+                if plan.spec.archived == true { throw PlanMessages.archived(name) }
                 let ours = migrations.filter { $0.spec.plan.name == name }
                 if let running = ours.first(where: { $0.status?.completed == nil }) {
-                    throw CLIError("plan '\(name)' already has a running migration (\(running.metadata.name ?? ""))")
+                    throw PlanMessages.alreadyRunning(name, migration: running.metadata.name ?? "")
                 }
                 if conditions.isTrue(ConditionType.succeeded) {
-                    throw CLIError("plan '\(name)' has already succeeded; create a new plan to migrate these VMs again")
+                    throw PlanMessages.alreadySucceeded(name)
                 }
                 let planReference = ObjectReference(name: name, namespace: namespace, uid: plan.metadata.uid)
                 var metadata = ObjectMeta(name: nil, namespace: namespace)

@@ -62,7 +62,7 @@ struct BadInputTests {
                     [
                         "create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--target-az",
                         "eu-west-1a",
-                    ] + keys, "not in"
+                    ] + keys, "cross-region"
                 ),
                 (
                     ["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "-o", "table"] + keys,
@@ -80,7 +80,7 @@ struct BadInputTests {
                 (["patch", "provider", "nope", "--ec2-region", "us-east-1"], "not found"),
                 (["patch", "provider", "my-ec2"], "nothing"),
                 (["get", "inventory", "ec2-bogus", "my-ec2"], "unknown inventory resource"),
-                (["get", "inventory", "ec2-instance"], "name the provider"),
+                (["get", "inventory", "ec2-instance"], "the provider's name"),
                 (["get", "inventory", "ec2-instance", "my-ec2", "--provider", "my-ec2"], "once"),
                 (["get", "inventory", "ec2-instance", "nope"], "not found"),
                 (["get", "inventory", "ec2-instance", "my-ec2", "-q", "where"], "invalid query"),

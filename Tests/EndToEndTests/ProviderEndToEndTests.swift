@@ -306,7 +306,7 @@ struct ProviderEndToEndTests {
                     "create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a",
                     "--password", "b",
                     "--target-az", "eu-west-1a",
-                ], "not in the target region"
+                ], "differs from the provider's region"
             ),
             (
                 [
