@@ -76,6 +76,8 @@ extension ResourceType {
     public static let migrations = forklift("migrations", "Migration")
     public static let networkMaps = forklift("networkmaps", "NetworkMap")
     public static let storageMaps = forklift("storagemaps", "StorageMap")
+    public static let hooks = forklift("hooks", "Hook")
+    public static let jobs = ResourceType(group: "batch", version: "v1", plural: "jobs", kind: "Job", namespaced: true)
     public static let virtualMachines = ResourceType(
         group: "kubevirt.io", version: "v1", plural: "virtualmachines", kind: "VirtualMachine", namespaced: true)
     public static let virtualMachineInstances = ResourceType(

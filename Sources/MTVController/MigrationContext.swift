@@ -19,7 +19,8 @@ struct MigrationContext: Sendable {
     let storageMap: StorageMap
     /// Inventory records of the plan's instances, by instance ID.
     let records: [String: JSONValue]
-    let itinerary: Itinerary
+    /// What every VM's itinerary has in common; hooks are per VM (`itinerary(of:)`).
+    let itineraryOptions: Itinerary.Options
     let client: any MigrationCluster
     let store: InventoryStore
     let memory: MigrationMemory
@@ -61,16 +62,25 @@ struct MigrationContext: Sendable {
             }
         }
         let clients = await runner.clients(for: entry)
-        let itinerary = Itinerary(
-            .init(
-                shareSnapshots: entry.accounts.source != entry.accounts.target,
-                convertGuest: plan.spec.skipGuestConversion != true))
+        let options = Itinerary.Options(
+            shareSnapshots: entry.accounts.source != entry.accounts.target,
+            convertGuest: plan.spec.skipGuestConversion != true)
         return MigrationContext(
             plan: plan, migrationUID: migrationUID, entry: entry, source: clients.source, target: clients.target,
-            networkMap: networkMap, storageMap: storageMap, records: records, itinerary: itinerary,
+            networkMap: networkMap, storageMap: storageMap, records: records, itineraryOptions: options,
             client: runner.client,
             store: runner.store, memory: runner.memory, logger: runner.logger,
             conversionKVM: runner.conversionKVM, clusterUID: runner.clusterUID, registry: runner.registry)
+    }
+
+    /// The phases of the VM of instance `id`: the plan's, with the VM's hooks.
+    func itinerary(instance id: String?) -> Itinerary {
+        var options = itineraryOptions
+        if let settings = plan.spec.vms.first(where: { $0.id == id }) {
+            options.preHook = PlanValidator.hook(of: settings, at: .preHook) != nil
+            options.postHook = PlanValidator.hook(of: settings, at: .postHook) != nil
+        }
+        return Itinerary(options)
     }
 
     /// Whether the provider's credentials changed since this context's clients were made: the registry holds a

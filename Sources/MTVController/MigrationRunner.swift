@@ -293,7 +293,8 @@ public actor MigrationRunner {
         status.vms = context.plan.spec.vms.map { vm in
             var entry = VMStatus(
                 id: vm.id, name: vm.name, phase: Phase.started.rawValue,
-                pipeline: context.itinerary.pipeline(diskMiB: context.diskMiB(ofInstance: vm.id ?? "")))
+                pipeline: context.itinerary(instance: vm.id).pipeline(diskMiB: context.diskMiB(ofInstance: vm.id ?? ""))
+            )
             entry.started = now
             entry.newName = names[vm.id ?? ""]
             entry.targetName = vm.targetName

@@ -208,6 +208,21 @@ public actor PlanReconciler {
         return ready ? nil : recheckInterval
     }
 
+    /// The hooks the plan's VMs name, by `namespace/name`; one that does not exist is absent.
+    func hooks(of plan: Plan) async throws -> [String: Hook] {
+        let namespace = plan.metadata.namespace ?? ""
+        var found: [String: Hook] = [:]
+        for reference in plan.spec.vms.flatMap({ $0.hooks ?? [] }) {
+            let key = PlanValidator.hookKey(reference, planNamespace: namespace)
+            guard found[key] == nil, let name = reference.hook?.name, !name.isEmpty else { continue }
+            do {
+                found[key] = try await client.get(
+                    Hook.self, name: name, namespace: reference.hook?.namespace ?? namespace)
+            } catch let error as KubernetesError where error.isNotFound {}
+        }
+        return found
+    }
+
     /// Every condition the plan should carry now: the blocking ones, the warnings, and Ready when none blocks.
     func evaluate(_ plan: Plan, rawSpec: JSONValue? = nil) async throws -> [Condition] {
         let namespace = plan.metadata.namespace ?? ""
@@ -289,6 +304,7 @@ public actor PlanReconciler {
             crossAccount: entry.accounts.source != entry.accounts.target,
             takenNames: try await takenNames(plan))
         validator.rawSpec = rawSpec
+        validator.hooks = try await hooks(of: plan)
         if entry.config.targetRegion != entry.config.region {
             validator.crossRegion = (entry.config.region.name, entry.config.targetRegion.name)
         }

@@ -7,10 +7,10 @@ import MigrationCore
 /// Failure, cancel and cleanup: what a VM's migration leaves when it stops before completing.
 extension VMMigrator {
     /// Fails the VM with `message` (the AWS code and call are in it), then removes what it made and restores
-    /// the source's power.
+    /// the source's power; after a failed PostHook the new VirtualMachine stays, and the source stays stopped.
     func fail(_ vm: VMStatus, phase: Phase, message: String) async -> VMStatus {
         var vm = vm
-        let problems = await cleanup(vm)
+        let problems = await cleanup(vm, keepTarget: phase == .postHook)
         let now = Timestamp.now()
         vm.error = VMError(phase: phase.rawValue, reasons: [message] + problems)
         vm.markFailed(phase, message: message)
@@ -45,16 +45,18 @@ extension VMMigrator {
         return vm
     }
 
-    /// Removes the VM's objects and volumes (unless the plan keeps them), its snapshots, and restarts the source
-    /// if it was running. Best effort: returns what could not be done.
-    func cleanup(_ vm: VMStatus) async -> [String] {
-        var problems: [String] = []
+    /// Removes the VM's hook Jobs, its objects and volumes (unless the plan or `keepTarget` keeps them), its
+    /// snapshots, and restarts the source if it was running (unless the target is kept: the migrated VM is then
+    /// the one in service). Best effort: returns what could not be done.
+    func cleanup(_ vm: VMStatus, keepTarget: Bool = false) async -> [String] {
+        var problems = await context.removeHookObjects(of: vm)
         let id = vm.id ?? ""
         let namespace = context.plan.spec.targetNamespace
         let selector = ListOptions(
             labelSelector: "\(MigrationLabels.migrationUID)=\(context.migrationUID),\(MigrationLabels.vmID)=\(id)")
         let settings = context.plan.spec.vms.first { $0.id == id }
-        let deleteTargets = (settings?.deleteVmOnFailMigration ?? context.plan.spec.deleteVmOnFailMigration) != false
+        let deleteTargets =
+            !keepTarget && (settings?.deleteVmOnFailMigration ?? context.plan.spec.deleteVmOnFailMigration) != false
         if deleteTargets {
             for (resource, scoped) in [
                 (ResourceType.virtualMachines, true), (.pods, true), (.persistentVolumeClaims, true),
@@ -92,7 +94,7 @@ extension VMMigrator {
                 problems.append("snapshot \(snapshotID) not deleted: \(error)")
             }
         }
-        if vm.restorePowerState == "On" {
+        if vm.restorePowerState == "On", !keepTarget {
             do { _ = try await context.source.startInstances(ids: [id]) } catch {
                 problems.append("the source instance was not restarted: \(error)")
             }

@@ -25,7 +25,7 @@ struct VMMigrator: Sendable {
                 case .next:
                     await context.memory.clearFailures(key)
                     CrashHook.shared.reach("phase", key: "\(key) done")
-                    vm.enter(context.itinerary.next(after: phase), now: Timestamp.now())
+                    vm.enter(context.itinerary(instance: vm.id).next(after: phase), now: Timestamp.now())
                 case .wait:
                     let since = await context.memory.firstSeen(key)
                     let now = context.memory.clock()

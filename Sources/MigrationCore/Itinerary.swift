@@ -3,6 +3,7 @@ import MTVAPI
 /// A VM's migration phases (upstream names, so existing UIs understand the status).
 public enum Phase: String, Sendable, CaseIterable {
     case started = "Started"
+    case preHook = "PreHook"
     case storePowerState = "StorePowerState"
     case powerOffSource = "PowerOffSource"
     case waitForPowerOff = "WaitForPowerOff"
@@ -16,12 +17,14 @@ public enum Phase: String, Sendable, CaseIterable {
     case convertGuest = "ConvertGuest"
     case createVM = "CreateVM"
     case removeSnapshots = "RemoveSnapshots"
+    case postHook = "PostHook"
     case completed = "Completed"
 }
 
 /// The pipeline steps a UI shows, each covering one or more phases.
 public enum Step: String, Sendable, CaseIterable {
     case initialize = "Initialize"
+    case preHook = "PreHook"
     case prepareSource = "PrepareSource"
     case createSnapshots = "CreateSnapshots"
     case shareSnapshots = "ShareSnapshots"
@@ -29,11 +32,13 @@ public enum Step: String, Sendable, CaseIterable {
     case imageConversion = "ImageConversion"
     case createVM = "CreateVM"
     case cleanup = "Cleanup"
+    case postHook = "PostHook"
 
     /// What the step does, as the status shows it.
     public var summary: String {
         switch self {
         case .initialize: "Initialize migration."
+        case .preHook: "Run the pre-migration hook."
         case .prepareSource: "Stop the source EC2 instance."
         case .createSnapshots: "Snapshot the EBS volumes (one crash-consistent set)."
         case .shareSnapshots: "Share the snapshots with the target account."
@@ -41,6 +46,7 @@ public enum Step: String, Sendable, CaseIterable {
         case .imageConversion: "Convert the guest to VirtIO (virt-v2v in place)."
         case .createVM: "Create the VirtualMachine."
         case .cleanup: "Delete the migration snapshots."
+        case .postHook: "Run the post-migration hook."
         }
     }
 }
@@ -54,6 +60,10 @@ public struct Itinerary: Sendable, Equatable {
         public var shareSnapshots: Bool
         /// virt-v2v converts the guest.
         public var convertGuest: Bool
+        /// A hook runs before the source instance is stopped.
+        public var preHook = false
+        /// A hook runs once the VirtualMachine exists.
+        public var postHook = false
 
         /// Creates options.
         public init(shareSnapshots: Bool, convertGuest: Bool) {
@@ -70,6 +80,8 @@ public struct Itinerary: Sendable, Equatable {
             switch phase {
             case .shareSnapshots: options.shareSnapshots
             case .createGuestConversionPod, .convertGuest: options.convertGuest
+            case .preHook: options.preHook
+            case .postHook: options.postHook
             default: true
             }
         }
@@ -85,6 +97,8 @@ public struct Itinerary: Sendable, Equatable {
     public static func step(of phase: Phase) -> Step {
         switch phase {
         case .started: .initialize
+        case .preHook: .preHook
+        case .postHook: .postHook
         case .storePowerState, .powerOffSource, .waitForPowerOff: .prepareSource
         case .createSnapshots, .waitForSnapshots: .createSnapshots
         case .shareSnapshots: .shareSnapshots
@@ -121,6 +135,7 @@ public struct Itinerary: Sendable, Equatable {
         case .waitForVolumes: 60 * 60
         case .createPVsAndPVCs: 30 * 60
         case .convertGuest: 4 * 3600
+        case .preHook, .postHook: 6 * 3600
         default: 10 * 60
         }
     }

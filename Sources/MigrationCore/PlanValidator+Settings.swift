@@ -24,7 +24,7 @@ extension PlanValidator {
     /// Per-VM fields this controller carries out.
     static let supportedVMFields: Set<String> = [
         "id", "name", "targetName", "targetPowerState", "pvcNameTemplate", "rootDisk", "instanceType",
-        "deleteVmOnFailMigration", "enableNestedVirtualization",
+        "deleteVmOnFailMigration", "enableNestedVirtualization", "hooks",
     ]
 
     func checkSettings(_ found: inout Findings) {
@@ -80,8 +80,7 @@ extension PlanValidator {
                 guard case .object(let entry) = vm else { continue }
                 for (key, value) in entry.sorted(by: { $0.key < $1.key })
                 where !Self.supportedVMFields.contains(key) && Self.isSet(value) {
-                    let what = key == "hooks" ? "hooks (hooks are not run yet)" : key
-                    fields.append("vms[\(index)].\(what)")
+                    fields.append("vms[\(index)].\(key)")
                 }
             }
         }

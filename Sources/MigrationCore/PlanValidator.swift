@@ -32,6 +32,8 @@ public struct PlanValidator: Sendable {
     public var rawSpec: JSONValue?
     /// The provider's region and target region, when they differ.
     public var crossRegion: (source: String, target: String)?
+    /// The hooks the plan's VMs name, by `namespace/name` (a missing one is absent).
+    public var hooks: [String: Hook] = [:]
 
     /// Creates a validator over gathered inputs.
     public init(
@@ -57,7 +59,8 @@ public struct PlanValidator: Sendable {
         "VMArchitectureNotSupported",
         "TargetZoneHasNoNodes", "VMMultiplePodNetworks", "TargetNameNotValid", "VMInstanceStore",
         "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid", "SettingNotSupported", "SettingNotValid",
-        "SettingNotApplicable", "CrossRegionNotSupported", "VMRootDiskNotFound",
+        "SettingNotApplicable", "CrossRegionNotSupported", "VMRootDiskNotFound", "HookNotFound", "HookNotValid",
+        "HookStepNotValid",
     ]
 
     /// Runs every check; Critical conditions block the plan, Warn ones do not.
@@ -109,6 +112,7 @@ public struct PlanValidator: Sendable {
             checkModes(record, &found)
             checkVM(record, &found)
             checkRootDisk(vm, record, &found)
+            checkHooks(vm, &found)
         }
         checkNames(resolved, &found)
         return found.conditions

@@ -106,7 +106,7 @@ struct PlanSettingsTests {
         #expect(
             unsupported?.items == [
                 "installLegacyDrivers", "pvcNameTemplateUseGenerateName",
-                "transferNetwork", "vms[0].hooks (hooks are not run yet)", "vms[0].luks",
+                "transferNetwork", "vms[0].luks",
             ])
         // What the upstream CLI sets by default is accepted: carried out, or named in a warning when moot for EC2.
         let moot = conditions[type: "SettingNotApplicable"]

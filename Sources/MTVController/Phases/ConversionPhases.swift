@@ -28,11 +28,8 @@ struct ConvertGuest: PhaseAction {
             vm.setProgress(.imageConversion, completed: 1, total: 1)
             return .next
         case "Failed":
-            let log =
-                (try? await context.client.logs(
-                    pod: builder.conversionPodName, namespace: namespace,
-                    container: "virt-v2v", tailLines: 10)) ?? ""
-            let tail = log.split(separator: "\n").suffix(5).joined(separator: " | ")
+            let tail = await context.logTail(
+                pod: builder.conversionPodName, namespace: namespace, container: "virt-v2v")
             throw PermanentFailure(
                 description: "the conversion pod \(builder.conversionPodName) failed"
                     + (tail.isEmpty ? "" : "; log tail: \(tail)"))

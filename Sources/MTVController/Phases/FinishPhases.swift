@@ -47,11 +47,14 @@ struct RemoveSnapshots: PhaseAction {
     }
 }
 
-/// Completed: the VM's migration succeeded; it stays here.
+/// Completed: the VM's migration succeeded; its hooks' Jobs and ConfigMaps go, and it stays here.
 struct Completed: PhaseAction {
     let phase = Phase.completed
 
     func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
+        for problem in await context.removeHookObjects(of: vm) {
+            context.logger.warning("hook cleanup", metadata: ["vm": "\(vm.id ?? "")", "problem": "\(problem)"])
+        }
         let now = Timestamp.now()
         vm.completed = now
         vm.mark(.cleanup, .completed, now: now)

@@ -41,6 +41,12 @@ actor FakeCluster: MigrationCluster {
         objects[key] = objects[key]?.applyingMergePatch(["status": ["phase": .string(phase)]])
     }
 
+    /// Merges `patch` into an object (a Job's conditions, a VirtualMachine becoming ready).
+    func merge(_ resource: ResourceType, _ name: String, namespace: String?, _ patch: JSONValue) {
+        let key = Self.key(resource, namespace, name)
+        objects[key] = objects[key]?.applyingMergePatch(patch)
+    }
+
     /// The log a pod's container prints.
     func setLog(pod: String, namespace: String, _ text: String) { podLogs["\(namespace)/\(pod)"] = text }
 

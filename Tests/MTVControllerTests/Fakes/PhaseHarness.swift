@@ -33,12 +33,15 @@ final class PhaseHarness: Sendable {
     let registry = ProviderRegistry()
     let entry: ProviderRegistry.Entry
     let plan: Plan
-    let itinerary: Itinerary
+    let options: Itinerary.Options
     let record: JSONValue
     let store: InventoryStore
 
-    /// A running instance with two gp3 disks, in one account (`sharedAccounts: false`) or two.
-    init(twoAccounts: Bool = false, convertGuest: Bool = true, state: String = "running") async throws {
+    /// A running instance with two gp3 disks, in one account (`sharedAccounts: false`) or two, with `hooks`.
+    init(
+        twoAccounts: Bool = false, convertGuest: Bool = true, state: String = "running",
+        hooks: [Plan.HookReference] = []
+    ) async throws {
         ec2 = try FakeEC2(instance: Self.instanceID, state: state, volumes: [("vol-root", 10), ("vol-data", 20)])
         cluster = FakeCluster()
         store = try InventoryStore()
@@ -51,6 +54,7 @@ final class PhaseHarness: Sendable {
                 network: ObjectReference(name: "net", namespace: "ns"),
                 storage: ObjectReference(name: "disk", namespace: "ns")),
             vms: [Plan.VM(id: Self.instanceID)])
+        spec.vms[0].hooks = hooks.isEmpty ? nil : hooks
         spec.skipGuestConversion = !convertGuest
         plan = Plan(
             metadata: {
@@ -74,7 +78,7 @@ final class PhaseHarness: Sendable {
         await registry.set(key: "ns/ec2", uid: "provider-uid", config: config, accounts: accounts, secret: version)
         entry = ProviderRegistry.Entry(
             key: "ns/ec2", uid: "provider-uid", config: config, accounts: accounts, secret: version)
-        itinerary = Itinerary(.init(shareSnapshots: twoAccounts, convertGuest: convertGuest))
+        options = Itinerary.Options(shareSnapshots: twoAccounts, convertGuest: convertGuest)
         record = [
             "id": .string(Self.instanceID), "name": "web", "InstanceType": "m5.large", "cpuCount": 2, "memoryMB": 8192,
             "disks": [
@@ -109,7 +113,7 @@ final class PhaseHarness: Sendable {
         let clock = self.clock
         return MigrationContext(
             plan: plan, migrationUID: "migration-uid", entry: entry, source: ec2, target: ec2, networkMap: network,
-            storageMap: storage, records: [Self.instanceID: record], itinerary: itinerary, client: cluster,
+            storageMap: storage, records: [Self.instanceID: record], itineraryOptions: options, client: cluster,
             store: store,
             memory: memory ?? MigrationMemory(clock: { clock.read() }),
             logger: Logger(label: "phase-tests", factory: { _ in SwiftLogNoOpLogHandler() }),
@@ -118,9 +122,8 @@ final class PhaseHarness: Sendable {
 
     /// The VM as the runner admits it.
     func admitted() -> VMStatus {
-        var vm = VMStatus(
-            id: Self.instanceID, name: "web", phase: Phase.started.rawValue,
-            pipeline: itinerary.pipeline(diskMiB: 30 * 1024))
+        var vm = VMStatus(id: Self.instanceID, name: "web", phase: Phase.started.rawValue, pipeline: [])
+        vm.pipeline = context().itinerary(instance: vm.id).pipeline(diskMiB: 30 * 1024)
         vm.started = Timestamp.now()
         vm.newName = "web"
         return vm
@@ -153,8 +156,17 @@ final class PhaseHarness: Sendable {
         return vm
     }
 
-    /// Lets the world catch up: AWS finishes what it was doing, PVCs bind, conversion pods succeed.
+    /// Lets the world catch up: AWS finishes what it was doing, PVCs bind, conversion pods and hook Jobs succeed,
+    /// VirtualMachines run.
     func settle() async {
+        for name in await cluster.names(.jobs, namespace: Self.namespace) {
+            await cluster.merge(
+                .jobs, name, namespace: Self.namespace,
+                ["status": ["conditions": [["type": "Complete", "status": "True"]]]])
+        }
+        for name in await cluster.names(.virtualMachines, namespace: Self.namespace) {
+            await cluster.merge(.virtualMachines, name, namespace: Self.namespace, ["status": ["ready": true]])
+        }
         await ec2.settle()
         for name in await cluster.names(.persistentVolumeClaims, namespace: Self.namespace) {
             await cluster.setPhase(.persistentVolumeClaims, name, namespace: Self.namespace, "Bound")

@@ -36,7 +36,8 @@ KUBECTL = shutil.which("kubectl")
 GROUP = "forklift.konveyor.io"
 NAMESPACE = "openshift-mtv"
 KINDS = {"Provider": "provider", "Plan": "plan", "Migration": "migration", "NetworkMap": "networkmap",
-         "StorageMap": "storagemap"}
+         "StorageMap": "storagemap", "Hook": "hook"}
+UPSTREAM_HOOK_CRD = SHARED / "schemas" / "forklift-hooks" / "forklift.konveyor.io_hooks.yaml"
 FORMATS = jsonschema.FormatChecker()
 
 
@@ -64,12 +65,14 @@ def our_schema(kind):
 
 
 def upstream_schema(kind):
+    if kind == "Hook":  # the Hook CRD is kept on its own, without a separate JSON schema
+        return served_version(upstream_crd(kind))["schema"]["openAPIV3Schema"]
     with open(UPSTREAM / f"{KINDS[kind]}-v1beta1.schema.json", encoding="utf-8") as f:
         return json.load(f)
 
 
 def upstream_crd(kind):
-    (doc,) = load_docs(UPSTREAM / f"forklift.konveyor.io_{KINDS[kind]}s.yaml")
+    (doc,) = load_docs(UPSTREAM_HOOK_CRD if kind == "Hook" else UPSTREAM / f"forklift.konveyor.io_{KINDS[kind]}s.yaml")
     return doc
 
 
@@ -210,8 +213,17 @@ def storagemap_sample():
             "status": {"observedGeneration": 1, "conditions": [condition("Ready")]}}
 
 
+def hook_sample():
+    return {"apiVersion": f"{GROUP}/v1beta1", "kind": "Hook",
+            "metadata": {"name": "quiesce-db", "namespace": "demo"},
+            "spec": {"image": "quay.io/konveyor/hook-runner:latest", "serviceAccount": "hook-runner",
+                     "deadline": 300, "playbook": "LSBob3N0czogbG9jYWxob3N0CiAgdGFza3M6IFtdCg=="},
+            "status": {"observedGeneration": 1, "conditions": [condition("Ready")]}}
+
+
 SAMPLES = {"Provider": [provider_sample, host_provider_sample], "Plan": [plan_sample],
-           "Migration": [migration_sample], "NetworkMap": [networkmap_sample], "StorageMap": [storagemap_sample]}
+           "Migration": [migration_sample], "NetworkMap": [networkmap_sample], "StorageMap": [storagemap_sample],
+           "Hook": [hook_sample]}
 
 
 def smallest(kind):
@@ -222,7 +234,8 @@ def smallest(kind):
                       "vms": []},
              "Migration": {"plan": ref("p")},
              "NetworkMap": {"provider": pair, "map": []},
-             "StorageMap": {"provider": pair, "map": []}}
+             "StorageMap": {"provider": pair, "map": []},
+             "Hook": {}}
     return {"apiVersion": f"{GROUP}/v1beta1", "kind": kind, "metadata": {"name": "small"}, "spec": specs[kind]}
 
 
@@ -275,7 +288,7 @@ def test_manifest_parses_into_named_objects(path):
         assert doc["metadata"].get("name"), doc
 
 
-def test_crd_folder_holds_the_five_kinds():
+def test_crd_folder_holds_the_six_kinds():
     assert set(crds()) == set(KINDS)
     assert sorted(p.name for p in CRD_DIR.iterdir()) == sorted(f"{stem}s.yaml" for stem in KINDS.values())
 
@@ -308,6 +321,9 @@ CLUSTER_GRANTS = {
     ("", "persistentvolumes"): READ | {"create", "delete", "patch"},
     ("", "persistentvolumeclaims"): READ | {"create", "delete", "patch", "update"},
     ("", "pods"): READ | {"create", "delete"},
+    ("", "configmaps"): {"get", "create", "delete"},
+    ("batch", "jobs"): READ | {"create", "delete"},
+    (GROUP, "hooks"): READ,
     ("", "pods/log"): {"get"},
     ("", "events"): {"create", "patch"},
     ("storage.k8s.io", "storageclasses"): READ,
@@ -365,7 +381,8 @@ def test_rbac_covers_the_resource_list_and_nothing_that_escalates():
     assert resources == {
         *FORKLIFT, *(f"{r}/status" for r in FORKLIFT), *(f"{r}/finalizers" for r in FORKLIFT), "secrets",
         "namespaces", "nodes", "persistentvolumes", "persistentvolumeclaims", "pods", "pods/log", "events",
-        "storageclasses", "virtualmachines", "virtualmachineinstances", "network-attachment-definitions", "leases"}
+        "storageclasses", "virtualmachines", "virtualmachineinstances", "network-attachment-definitions", "leases",
+        "hooks", "configmaps", "jobs"}
     for doc in load_docs(DEPLOY / "rbac.yaml"):
         for rule in doc.get("rules") or []:
             assert not {"escalate", "bind", "impersonate", "deletecollection"} & set(rule["verbs"]), rule
@@ -546,6 +563,7 @@ EXPECTED_COLUMNS = {
     "Migration": ["PLAN", "READY", "RUNNING", "SUCCEEDED", "FAILED", "STARTED", "COMPLETED", "AGE"],
     "NetworkMap": ["READY", "SOURCE", "DESTINATION", "AGE"],
     "StorageMap": ["READY", "SOURCE", "DESTINATION", "AGE"],
+    "Hook": ["READY", "IMAGE", "DEADLINE", "AGE"],
 }
 JSONPATH = re.compile(r"^(?:\.[A-Za-z][A-Za-z0-9_-]*|\[\?\(@\.type=='[A-Za-z]+'\)\])+$")
 
@@ -560,10 +578,10 @@ def test_printer_columns(kind):
         if column["jsonPath"].startswith(".status.conditions"):
             assert column["jsonPath"].endswith("].status")
     assert columns[-1] == {"name": "AGE", "type": "date", "jsonPath": ".metadata.creationTimestamp"}
-    # Everything upstream prints, we print too, from the same place.
+    # Everything upstream prints, we print too, from the same place (kubectl shows headers in capitals).
     ours = {c["name"]: c["jsonPath"] for c in columns}
     for column in served_version(upstream_crd(kind))["additionalPrinterColumns"]:
-        assert ours.get(column["name"]) == column["jsonPath"], column
+        assert ours.get(column["name"].upper()) == column["jsonPath"], column
 
 
 ALLOWED_KEYWORDS = {
@@ -650,8 +668,8 @@ def test_schema_is_never_stricter_than_upstream(kind):
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_schema_requires_what_upstream_requires_in_spec(kind):
-    assert set(our_schema(kind)["properties"]["spec"]["required"]) == set(
-        upstream_schema(kind)["properties"]["spec"]["required"])
+    assert set(our_schema(kind)["properties"]["spec"].get("required", [])) == set(
+        upstream_schema(kind)["properties"]["spec"].get("required", []))
 
 
 # --- CRDs against the upstream schemas: sample objects --------------------------------------------------------------
