@@ -77,6 +77,12 @@ struct CreatePlan: AsyncParsableCommand {
     @Option(help: "A node selector for the VMs: k=v,…")
     var targetNodeSelector: String?
 
+    @Option(help: "A hook every VM runs before its source instance is stopped (a Hook in the plan's namespace).")
+    var preHook: String?
+
+    @Option(help: "A hook every VM runs once its VirtualMachine exists and runs.")
+    var postHook: String?
+
     @Option(help: "A description of the plan.")
     var description: String?
 
@@ -146,7 +152,10 @@ struct CreatePlan: AsyncParsableCommand {
             let reader = try await InventoryReader.open(
                 client: client, configuration: configuration, provider: sourceProvider.metadata.name ?? "",
                 namespace: sourceProvider.metadata.namespace ?? namespace, options: inventory)
-            let selected = try await PlanInputs.selectVMs(vms, reader: reader)
+            var selected = try await PlanInputs.selectVMs(vms, reader: reader)
+            let hooks = try await PlanInputs.hookReferences(
+                pre: preHook, post: postHook, namespace: namespace, client: client)
+            for index in selected.indices where !hooks.isEmpty { selected[index].vm.hooks = hooks }
             let providers = ProviderPair(source: sourceProvider.reference, destination: targetProvider.reference)
 
             var maps: [(MappingKind, JSONValue)] = []

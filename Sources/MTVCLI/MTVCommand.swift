@@ -26,34 +26,35 @@ public struct MTVCommand: AsyncParsableCommand {
     /// `kubectl mtv create …`
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create providers, mappings and plans.",
-            subcommands: [CreateProvider.self, CreateMapping.self, CreatePlan.self])
+            abstract: "Create providers, mappings, hooks and plans.",
+            subcommands: [CreateProvider.self, CreateMapping.self, CreateHook.self, CreatePlan.self])
     }
 
     /// `kubectl mtv get …`
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List resources.",
-            subcommands: [GetProvider.self, GetMapping.self, GetPlan.self, GetInventory.self])
+            subcommands: [GetProvider.self, GetMapping.self, GetHook.self, GetPlan.self, GetInventory.self])
     }
 
     /// `kubectl mtv describe …`
     struct Describe: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a resource in detail.",
-            subcommands: [DescribeProvider.self, DescribeMapping.self, DescribePlan.self])
+            subcommands: [DescribeProvider.self, DescribeMapping.self, DescribeHook.self, DescribePlan.self])
     }
 
     /// `kubectl mtv patch …`
     struct Patch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change a resource.", subcommands: [PatchProvider.self, PatchPlan.self])
+            abstract: "Change a resource.", subcommands: [PatchProvider.self, PatchHook.self, PatchPlan.self])
     }
 
     /// `kubectl mtv delete …`
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete resources.", subcommands: [DeleteProvider.self, DeleteMapping.self, DeletePlan.self])
+            abstract: "Delete resources.",
+            subcommands: [DeleteProvider.self, DeleteMapping.self, DeleteHook.self, DeletePlan.self])
     }
 
     /// `kubectl mtv start …`

@@ -7,6 +7,24 @@ import Yams
 
 /// The pieces `create plan` gathers and creates.
 enum PlanInputs {
+    /// The hook references `--pre-hook` and `--post-hook` give every VM; each hook must exist in `namespace`.
+    static func hookReferences(
+        pre: String?, post: String?, namespace: String, client: KubernetesClient
+    ) async throws -> [Plan.HookReference] {
+        var references: [Plan.HookReference] = []
+        for (flag, name, step) in [("--pre-hook", pre, Hook.Step.preHook), ("--post-hook", post, .postHook)] {
+            guard let name else { continue }
+            do {
+                _ = try await client.get(Hook.self, name: name, namespace: namespace)
+            } catch let error as KubernetesError where error.isNotFound {
+                throw HookMessages.unknownHook(flag, name, namespace: namespace)
+            }
+            references.append(
+                Plan.HookReference(hook: ObjectReference(name: name, namespace: namespace), step: step.rawValue))
+        }
+        return references
+    }
+
     /// The cluster's storage classes as the mapping code sees them.
     static func storageClasses(_ client: KubernetesClient) async throws -> [AutomaticMapping.StorageClassInfo] {
         try await client.list(StorageClass.self).items.map {

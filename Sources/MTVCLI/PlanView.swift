@@ -102,11 +102,13 @@ enum PlanView {
             + indent(storage.map { MappingView.pairsTable($0, kind: .storage) } ?? "(mapping not found)")
 
         let statuses = plan.status?.migration?.vms ?? []
-        var vmTable = TableWriter(["NAME", "ID", "TARGET NAME", "PHASE", "STARTED", "COMPLETED", "ERROR"])
+        var vmTable = TableWriter(["NAME", "ID", "TARGET NAME", "HOOKS", "PHASE", "STARTED", "COMPLETED", "ERROR"])
         for vm in plan.spec.vms {
             let status = statuses.first { $0.id == vm.id }
+            let hooks = (vm.hooks ?? []).map { "\($0.step ?? "?"): \($0.hook?.name ?? "?")" }
             vmTable.add([
-                vm.name ?? "", vm.id ?? "", status?.newName ?? vm.targetName ?? "-", status?.phase ?? "-",
+                vm.name ?? "", vm.id ?? "", status?.newName ?? vm.targetName ?? "-",
+                hooks.isEmpty ? "-" : hooks.joined(separator: ", "), status?.phase ?? "-",
                 status?.started ?? "-", status?.completed ?? "-", status?.error?.reasons.joined(separator: "; ") ?? "-",
             ])
         }

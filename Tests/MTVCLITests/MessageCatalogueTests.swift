@@ -11,7 +11,7 @@ struct MessageCatalogueTests {
     static let catalogues: [(name: String, entries: [any Error])] = [
         ("CommonMessages", CommonMessages.all), ("ProviderMessages", ProviderMessages.all),
         ("PlanMessages", PlanMessages.all), ("MappingMessages", MappingMessages.all),
-        ("InventoryMessages", InventoryMessages.all),
+        ("InventoryMessages", InventoryMessages.all), ("HookMessages", HookMessages.all),
     ]
 
     /// The one line a person reads first: a CLIError's message (its detail goes under it) or a ValidationError's.

@@ -87,7 +87,7 @@ struct CreatePVsAndPVCs: PhaseAction {
         let recorded = step.flatMap { vm.pipeline[$0].tasks }?.filter { $0.annotations?["pvc"] != nil }.count ?? 0
         let disks = context.disks(of: vm)
         if recorded < disks.count {
-            try await createNamespace(namespace, context)
+            try await context.ensureTargetNamespace()
             for disk in disks {
                 try await context.createOwned(.persistentVolumeClaims, builder.pvc(disk), namespace: namespace)
                 try await context.createOwned(.persistentVolumes, builder.pv(disk), namespace: nil)
@@ -107,17 +107,5 @@ struct CreatePVsAndPVCs: PhaseAction {
             }
         }
         return bound == disks.count ? .next : .wait
-    }
-
-    /// Creates the target namespace unless it exists; one the user may not create fails the VM.
-    private func createNamespace(_ name: String, _ context: MigrationContext) async throws {
-        do {
-            _ = try await context.client.create(
-                .namespaces, try JSONValue(encoding: Namespace(name: name)),
-                namespace: nil)
-        } catch let error as KubernetesError where error.isAlreadyExists {
-        } catch let error as KubernetesError where error.code == 403 || error.code == 422 {
-            throw PermanentFailure(description: "cannot create the target namespace \(name): \(error.message)")
-        }
     }
 }

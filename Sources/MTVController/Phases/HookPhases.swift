@@ -22,6 +22,7 @@ struct RunHook: PhaseAction {
         } catch let error as KubernetesError where error.isNotFound {
             if step == .postHook, try await !context.targetRunsAsWanted(builder) { return .wait }
             let hook = try await context.hook(reference)
+            try await context.ensureTargetNamespace()
             let configMap: JSONValue
             do { configMap = try builder.hookConfigMap(step, hook: hook) } catch let error as TargetBuilder.BuildError {
                 throw PermanentFailure(description: error.description)

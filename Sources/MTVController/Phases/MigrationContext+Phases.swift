@@ -60,6 +60,17 @@ extension MigrationContext {
         }
     }
 
+    /// Creates the plan's target namespace unless it exists; one the controller may not create fails the VM.
+    func ensureTargetNamespace() async throws {
+        let name = plan.spec.targetNamespace
+        do {
+            _ = try await client.create(.namespaces, try JSONValue(encoding: Namespace(name: name)), namespace: nil)
+        } catch let error as KubernetesError where error.isAlreadyExists {
+        } catch let error as KubernetesError where error.code == 403 || error.code == 422 {
+            throw PermanentFailure(description: "cannot create the target namespace \(name): \(error.message)")
+        }
+    }
+
     /// Deletes a snapshot; one already gone is no error.
     func deleteSnapshot(_ id: String) async throws {
         do { try await source.deleteSnapshot(id: id) } catch let error as AWSError where error.isNotFound {}

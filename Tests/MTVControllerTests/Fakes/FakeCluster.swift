@@ -5,7 +5,7 @@ import MTVAPI
 @testable import MTVController
 
 /// An in-memory Kubernetes API for unit tests of the migration phases: objects by kind, namespace and name, with
-/// AlreadyExists and NotFound as the API server answers them, merge patches, equality label selectors, pod logs,
+/// AlreadyExists and NotFound as the API server answers them (a create in a namespace that does not exist too), merge patches, equality label selectors, pod logs,
 /// and failures a test arms per verb and kind. Nothing binds or runs by itself: the test sets the status it wants.
 actor FakeCluster: MigrationCluster {
     private var objects: [String: JSONValue] = [:]
@@ -62,6 +62,9 @@ actor FakeCluster: MigrationCluster {
     ) async throws -> JSONValue {
         try fault("create", resource)
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
+        if let namespace, resource.namespaced, objects[Self.key(.namespaces, nil, namespace)] == nil {
+            throw Self.notFound(.namespaces, namespace, "POST")  // as the API server refuses it
+        }
         let key = Self.key(resource, namespace, name)
         guard objects[key] == nil else {
             throw KubernetesError(
