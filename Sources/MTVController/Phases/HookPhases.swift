@@ -43,10 +43,10 @@ struct RunHook: PhaseAction {
         let why = [failed["reason"]?.stringValue, failed["message"]?.stringValue].compactMap { $0 }
             .joined(separator: ": ")
         let tail = await context.logTail(ofJob: name, namespace: namespace, container: "hook")
+        let key = PlanValidator.hookKey(reference, planNamespace: context.plan.metadata.namespace ?? "")
         throw PermanentFailure(
-            description:
-                "the \(step.rawValue) hook \(PlanValidator.hookKey(reference, planNamespace: context.plan.metadata.namespace ?? "")) failed"
-                + (why.isEmpty ? "" : " (\(why))") + (tail.isEmpty ? "" : "; log tail: \(tail)"))
+            description: "the \(step.rawValue) hook \(key) failed" + (why.isEmpty ? "" : " (\(why))")
+                + (tail.isEmpty ? "" : "; log tail: \(tail)"))
     }
 }
 
