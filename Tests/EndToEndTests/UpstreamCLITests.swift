@@ -201,4 +201,34 @@ struct UpstreamCLITests {
             #expect(vm[path: ["metadata", "name"]]?.stringValue == "web-2", "the migrated VM outlives its plan")
         }
     }
+
+    @Test("hooks the upstream CLI makes, and plans it gives them to, run in our controller")
+    func upstreamHooks() async throws {
+        try await MigrationEndToEndTests.withSandbox { scenario, _ in
+            let namespace = "\(scenario.namespace)-uphook"
+            let made = try await Self.upstream(
+                scenario, "create", "hook", "--name", "up-pre", "--playbook", "- hosts: localhost\n  tasks: []\n",
+                "--deadline", "60")
+            #expect(made.status == 0, "\(made.stdout) \(made.stderr)")
+            let listed = try await Self.upstream(scenario, "get", "hooks")
+            #expect(listed.status == 0 && listed.stdout.contains("up-pre"), "\(listed.stdout) \(listed.stderr)")
+            let ours = try await scenario.mtv("describe", "hook", "up-pre")
+            #expect(ours.stdout.contains("  tasks: []"), "our CLI reads the upstream hook: \(ours.stdout)")
+            let created = try await Self.upstream(
+                scenario, "create", "plan", "up-hooked", "--source", "my-ec2", "--target", "host", "--vms", "web-2",
+                "--target-namespace", namespace, "--default-target-storage-class", "gp3-csi",
+                "--pre-hook", "up-pre", "--post-hook", "up-pre")
+            #expect(created.status == 0, "\(created.stdout) \(created.stderr)")
+            let ready = try await PlanEndToEndTests.validated(scenario, "up-hooked") {
+                $0.status?.conditions?.isTrue("Ready") == true
+            }
+            #expect(ready.spec.vms.first?.hooks?.compactMap(\.step).sorted() == ["PostHook", "PreHook"])
+            let started = try await Self.upstream(scenario, "start", "plan", "up-hooked")
+            #expect(started.status == 0, "\(started.stdout) \(started.stderr)")
+            let done = try await MigrationEndToEndTests.finished(scenario, plan: "up-hooked")
+            #expect(done.status?.conditions?.isTrue("Succeeded") == true, "\(String(describing: done.status))")
+            let steps = done.status?.vms?.first?.pipeline.filter { $0.name.hasSuffix("Hook") } ?? []
+            #expect(steps.map(\.name) == ["PreHook", "PostHook"] && steps.allSatisfy { $0.phase == "Completed" })
+        }
+    }
 }

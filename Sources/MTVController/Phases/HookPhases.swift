@@ -99,11 +99,14 @@ extension MigrationContext {
         return await logTail(pod: pod, namespace: namespace, container: container)
     }
 
-    /// Deletes the Jobs (with their pods) and ConfigMaps of a VM's hooks; returns what could not be deleted.
+    /// Deletes the Jobs (with their pods) and ConfigMaps of a VM's hooks; returns what could not be deleted. A VM
+    /// without hooks costs no request.
     func removeHookObjects(of vm: VMStatus) async -> [String] {
-        guard let builder = builder(for: vm) else { return [] }
+        guard let builder = builder(for: vm), let settings = plan.spec.vms.first(where: { $0.id == vm.id }) else {
+            return []
+        }
         var problems: [String] = []
-        for step in Hook.Step.allCases {
+        for step in Hook.Step.allCases where PlanValidator.hook(of: settings, at: step) != nil {
             let name = builder.hookJobName(step)
             do {
                 try await client.delete(
