@@ -50,7 +50,7 @@ enum HookUsers {
         try await client.list(Plan.self, namespace: namespace).items.compactMap { plan in
             let steps = Set(
                 plan.spec.vms.flatMap { $0.hooks ?? [] }.filter {
-                    $0.hook?.name == name && ($0.hook?.namespace ?? namespace) == namespace
+                    PlanValidator.hookKey($0, planNamespace: namespace) == "\(namespace)/\(name)"
                 }.compactMap(\.step))
             return steps.isEmpty ? nil : (plan.metadata.name ?? "", steps.sorted())
         }

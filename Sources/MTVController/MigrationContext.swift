@@ -76,11 +76,14 @@ struct MigrationContext: Sendable {
     /// The phases of the VM of instance `id`: the plan's, with the VM's hooks.
     func itinerary(instance id: String?) -> Itinerary {
         var options = itineraryOptions
-        if let settings = plan.spec.vms.first(where: { $0.id == id }) {
-            options.preHook = PlanValidator.hook(of: settings, at: .preHook) != nil
-            options.postHook = PlanValidator.hook(of: settings, at: .postHook) != nil
-        }
+        options.preHook = hookReference(instance: id, at: .preHook) != nil
+        options.postHook = hookReference(instance: id, at: .postHook) != nil
         return Itinerary(options)
+    }
+
+    /// The hook the plan gives the VM of instance `id` at `step`, if any.
+    func hookReference(instance id: String?, at step: Hook.Step) -> Plan.HookReference? {
+        plan.spec.vms.first { $0.id == id }.flatMap { PlanValidator.hook(of: $0, at: step) }
     }
 
     /// Whether the provider's credentials changed since this context's clients were made: the registry holds a

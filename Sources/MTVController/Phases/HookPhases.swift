@@ -6,13 +6,11 @@ import MigrationCore
 /// plan, the VM's inventory record and the playbook. A completed Job moves on; a failed one fails the VM with the
 /// Job's reason and the tail of its pod's log. A PostHook waits until the new VM runs when it is to run.
 struct RunHook: PhaseAction {
-    let phase: Phase
     let step: Hook.Step
+    var phase: Phase { step == .preHook ? .preHook : .postHook }
 
     func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
-        guard let settings = context.plan.spec.vms.first(where: { $0.id == vm.id }),
-            let reference = PlanValidator.hook(of: settings, at: step)
-        else { return .next }
+        guard let reference = context.hookReference(instance: vm.id, at: step) else { return .next }
         let builder = try context.requireBuilder(for: vm)
         let namespace = context.plan.spec.targetNamespace
         let name = builder.hookJobName(step)
@@ -102,11 +100,9 @@ extension MigrationContext {
     /// Deletes the Jobs (with their pods) and ConfigMaps of a VM's hooks; returns what could not be deleted. A VM
     /// without hooks costs no request.
     func removeHookObjects(of vm: VMStatus) async -> [String] {
-        guard let builder = builder(for: vm), let settings = plan.spec.vms.first(where: { $0.id == vm.id }) else {
-            return []
-        }
+        guard let builder = builder(for: vm) else { return [] }
         var problems: [String] = []
-        for step in Hook.Step.allCases where PlanValidator.hook(of: settings, at: step) != nil {
+        for step in Hook.Step.allCases where hookReference(instance: vm.id, at: step) != nil {
             let name = builder.hookJobName(step)
             do {
                 try await client.delete(

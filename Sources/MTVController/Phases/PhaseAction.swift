@@ -69,7 +69,7 @@ enum PhaseActions {
             CreateVolumes(), WaitForVolumes(), CreatePVsAndPVCs(),
             CreateGuestConversionPod(), ConvertGuest(),
             CreateVM(), RemoveSnapshots(), Completed(),
-            RunHook(phase: .preHook, step: .preHook), RunHook(phase: .postHook, step: .postHook),
+            RunHook(step: .preHook), RunHook(step: .postHook),
         ] as [any PhaseAction]).map { ($0.phase, $0) })
 
     /// The action of `phase`; a phase without one fails the VM rather than the process.
