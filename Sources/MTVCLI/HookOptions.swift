@@ -25,6 +25,10 @@ struct HookOptions: ParsableArguments {
             throw CommonMessages.invalidValue(
                 "--image", "an image reference is non-empty, without spaces, at most 512 characters")
         }
+        if let serviceAccount, !serviceAccount.isEmpty, !Names.isValidObjectName(serviceAccount) {
+            throw CommonMessages.invalidValue(
+                "--service-account", "'\(serviceAccount)' is not a service account name (a DNS-1123 subdomain)")
+        }
     }
 
     /// The playbook base64-encoded as the Hook stores it (its text, or the file after `@`); nil without the flag.

@@ -47,6 +47,10 @@ extension MigrationEndToEndTests {
             let post = try await scenario.mtv(
                 "create", "hook", "--name", "notify", "--image", "quay.io/example/notify:1")
             #expect(post.status == 0, "\(post.stderr)")
+            let badAccount = try await scenario.mtv("create", "hook", "bad", "--service-account", "Hook_Runner")
+            #expect(
+                badAccount.status != 0 && badAccount.stderr.contains("--service-account: 'Hook_Runner' is not"),
+                "\(badAccount.stderr)")
             let listed = try await scenario.mtv("get", "hooks")
             #expect(listed.stdout.contains("quay.io/kubev2v/hook-runner") && listed.stdout.contains("notify"))
             let described = try await scenario.mtv("describe", "hook", "quiesce")
