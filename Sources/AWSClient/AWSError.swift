@@ -43,7 +43,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         if let httpStatus, [500, 502, 503, 504].contains(httpStatus), !AWSErrorCode.permanent.contains(code) {
             return .transient
         }
-        if code.rawValue.hasSuffix("NotFound") { return .notFound }
+        if code.rawValue.hasSuffix("NotFound") || code == "NotFoundException" { return .notFound }
         return .permanent
     }
 
@@ -120,7 +120,8 @@ public struct AWSErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByS
     ]
     static let transient: Set<Self> = [
         attemptTimeout, "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable",
-        "Unavailable", "InsufficientInstanceCapacity", connectionError,
+        "Unavailable", "InsufficientInstanceCapacity", "KMSInternalException", "DependencyTimeoutException",
+        connectionError,
     ]
     static let permanent: Set<Self> = [authFailure, "UnauthorizedOperation", "AccessDenied"]
 }

@@ -40,14 +40,12 @@ struct QueryTransport: Sendable {
 
     init(
         endpoint: URL, http: HTTPClient, tls: TLSConfiguration?, headers: [(String, String)], time: any TimeSource,
-        logger: Logger
+        logger: Logger, contentType: String = "application/x-www-form-urlencoded; charset=utf-8"
     ) {
         self.endpoint = endpoint
         self.http = http
         self.tls = tls
-        baseHeaders =
-            [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
-            + headers.map { (name: $0.0, value: $0.1) }
+        baseHeaders = [("Content-Type", contentType)] + headers.map { (name: $0.0, value: $0.1) }
         self.time = time
         self.logger = logger
     }

@@ -67,6 +67,7 @@ public enum InventoryBuilder {
                 "capacityGiB": volume.map { .number(Double($0.size)) } ?? .null,
                 "volumeType": volume.map { .string($0.volumeType) } ?? .null,
                 "encrypted": volume.map { .bool($0.encrypted) } ?? .null,
+                "kmsKeyId": volume?.kmsKeyID.map(JSONValue.string) ?? .null,
                 "root": .bool(mapping.deviceName == instance.rootDeviceName),
             ]
         }

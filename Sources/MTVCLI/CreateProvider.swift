@@ -96,9 +96,6 @@ struct CreateProvider: AsyncParsableCommand {
             if let zone, let zoneRegion, !(zone.hasPrefix(zoneRegion) && zone.count == zoneRegion.count + 1) {
                 throw ProviderMessages.zoneNotInRegion(zone, region: zoneRegion)
             }
-            if let zoneRegion, zoneRegion != region.name {
-                throw ProviderMessages.crossRegion(zoneRegion, providerRegion: region.name)
-            }
 
             let secretObject =
                 secret == nil
@@ -113,7 +110,7 @@ struct CreateProvider: AsyncParsableCommand {
                 secretName: secret ?? "\(providerName)-ec2-credentials",
                 settings: [
                     "target-region": zoneRegion ?? region.name, "target-az": zone ?? "\(zoneRegion ?? region.name)a",
-                ])
+                ].merging(ec2.targetKmsKey.flatMap { $0.isEmpty ? nil : ["target-kms-key": $0] } ?? [:]) { $1 })
 
             if dryRun {
                 var documents: [JSONValue] = []

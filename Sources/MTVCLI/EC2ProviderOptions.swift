@@ -1,5 +1,6 @@
 import AWSClient
 import ArgumentParser
+import EC2Provider
 import Foundation
 
 /// The EC2 flags `create provider` and `patch provider` share, with the checks that need no cluster.
@@ -27,6 +28,12 @@ struct EC2ProviderOptions: ParsableArguments {
 
     @Option(help: "The availability zone new volumes go to (default: the worker nodes' zone).")
     var targetAz: String?
+
+    @Option(
+        help:
+            "The KMS key (ID, ARN or alias/NAME) new volumes are encrypted with (default: the snapshots' own key); \"\" removes it."
+    )
+    var targetKmsKey: String?
 
     @Option(
         help:
@@ -80,6 +87,10 @@ struct EC2ProviderOptions: ParsableArguments {
             do { _ = try AWSEndpoint.validated(url, source: "--url") } catch {
                 throw CommonMessages.invalidInput(error.message)
             }
+        }
+        if let targetKmsKey, !targetKmsKey.isEmpty, !EC2ProviderConfig.isKMSKeyReference(targetKmsKey) {
+            throw CommonMessages.invalidValue(
+                "--target-kms-key", "'\(targetKmsKey)' is not a KMS key ID, key ARN, alias/NAME or alias ARN")
         }
         _ = try caBundle()
     }

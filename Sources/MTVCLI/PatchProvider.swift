@@ -19,6 +19,7 @@ struct PatchProvider: AsyncParsableCommand {
     func validate() throws {
         let given = [
             ec2.ec2Region, ec2.url, ec2.username, ec2.targetAccessKeyId, ec2.targetRegion, ec2.targetAz, ec2.cacert,
+            ec2.targetKmsKey,
         ]
         guard given.contains(where: { $0 != nil }) || ec2.providerInsecureSkipTls != nil else {
             throw CommonMessages.nothingToChange
@@ -59,12 +60,13 @@ struct PatchProvider: AsyncParsableCommand {
             secretValues.merge(try ec2.tlsSecretValues()) { _, new in new }
 
             var settings = provider.spec.settings ?? [:]
-            let zoneRegion =
-                ec2.targetRegion ?? ec2.targetAz.map { String($0.dropLast()) } ?? (ec2.ec2Region != nil ? region : nil)
-            if let zoneRegion {
-                guard zoneRegion == region else {
-                    throw ProviderMessages.crossRegion(zoneRegion, providerRegion: region)
-                }
+            if let key = ec2.targetKmsKey { settings["target-kms-key"] = key.isEmpty ? nil : key }
+            // a target in the source's region follows a new source region; one in another region (the cluster's)
+            // changes only with the target flags
+            let follows = ec2.ec2Region != nil && (settings["target-region"] ?? oldRegion) == oldRegion
+            if let zoneRegion = ec2.targetRegion ?? ec2.targetAz.map({ String($0.dropLast()) })
+                ?? (follows ? region : nil)
+            {
                 settings["target-region"] = zoneRegion
                 let zone =
                     ec2.targetAz ?? settings["target-az"].flatMap { $0.hasPrefix(zoneRegion) ? $0 : nil }

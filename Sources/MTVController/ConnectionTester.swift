@@ -5,7 +5,8 @@ import Foundation
 import Logging
 
 /// Tests an EC2 provider's credentials: STS GetCallerIdentity and one cheap EC2 Describe, with the source and,
-/// when they differ, the target credentials. Bounded so a provider's status changes within seconds.
+/// when they differ in credentials or region, the target credentials in the target region, where `target-az` must
+/// exist. Bounded so a provider's status changes within seconds.
 public struct ConnectionTester: Sendable {
     /// The accounts the credentials belong to.
     public struct Accounts: Sendable, Equatable {
@@ -36,10 +37,13 @@ public struct ConnectionTester: Sendable {
     /// Runs the test.
     public func test() async -> Result<Accounts, Failure> {
         do {
-            let source = try await identify(config.source, region: config.region, role: "source")
+            let source = try await identify(
+                config.source, region: config.region, endpoint: config.endpoint, zone: nil, role: "source")
             let target =
-                config.hasSeparateTarget
-                ? try await identify(config.target, region: config.targetRegion, role: "target") : source
+                config.hasSeparateTarget || config.isCrossRegion
+                ? try await identify(
+                    config.target ?? config.source, region: config.targetRegion, endpoint: config.targetEndpoint,
+                    zone: config.targetAZ, role: "target") : source
             return .success(Accounts(source: source, target: target))
         } catch let failure as Failure {
             return .failure(failure)
@@ -48,18 +52,28 @@ public struct ConnectionTester: Sendable {
         }
     }
 
-    private func identify(_ credentials: AWSCredentials?, region: AWSRegion, role: String) async throws -> String {
+    private func identify(
+        _ credentials: AWSCredentials?, region: AWSRegion, endpoint: URL, zone: String?, role: String
+    ) async throws -> String {
         let provider: any CredentialProvider =
             credentials.map { StaticCredentialProvider($0) } ?? CredentialChain.standard(region: region)
         let sts = STSClient(
             region: region, credentials: provider, endpoint: config.stsEndpoint, policy: Self.policy,
             trust: config.trust, logger: logger)
         let ec2 = EC2Client(
-            region: region, credentials: provider, endpoint: config.endpoint, policy: Self.policy,
-            trust: config.trust, logger: logger)
+            region: region, credentials: provider, endpoint: endpoint, policy: Self.policy, trust: config.trust,
+            logger: logger)
         do {
             let identity = try await sts.getCallerIdentity()
-            _ = try await ec2.describeAvailabilityZones()
+            let zones = try await ec2.describeAvailabilityZones()
+            if let zone, !zones.contains(where: { $0.zoneName == zone }) {
+                throw Failure(
+                    code: "TargetZoneNotFound",
+                    message: "target-az \(zone) is not a zone of \(region.name) (its zones: "
+                        + "\(zones.map(\.zoneName).sorted().joined(separator: ", ")))",
+                    suggestion: "set the provider's target-az to the zone of the cluster's worker nodes",
+                    transient: false)
+            }
             return identity.account
         } catch let error as AWSError {
             throw Failure(

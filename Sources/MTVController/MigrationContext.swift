@@ -62,9 +62,10 @@ struct MigrationContext: Sendable {
             }
         }
         let clients = await runner.clients(for: entry)
-        let options = Itinerary.Options(
+        var options = Itinerary.Options(
             shareSnapshots: entry.accounts.source != entry.accounts.target,
             convertGuest: plan.spec.skipGuestConversion != true)
+        options.copySnapshots = entry.config.isCrossRegion
         return MigrationContext(
             plan: plan, migrationUID: migrationUID, entry: entry, source: clients.source, target: clients.target,
             networkMap: networkMap, storageMap: storageMap, records: records, itineraryOptions: options,
@@ -115,6 +116,11 @@ struct MigrationContext: Sendable {
         }
     }
 
+    /// Snapshot copies in the target region recorded on a VM, by source volume.
+    func copyIDs(of vm: VMStatus) -> [String: String] {
+        tasks(vm, .copySnapshots).reduce(into: [:]) { result, task in result[task.name] = task.annotations?["copy"] }
+    }
+
     /// New volume IDs recorded on a VM, by source volume.
     func newVolumeIDs(of vm: VMStatus) -> [String: String] {
         tasks(vm, .diskTransfer).reduce(into: [:]) { result, task in result[task.name] = task.annotations?["volume"] }
@@ -154,9 +160,10 @@ struct MigrationContext: Sendable {
         return builder
     }
 
-    /// The disks of a VM with the snapshot and volume IDs recorded so far.
+    /// The disks of a VM with the IDs recorded so far: the snapshot its volume is made from (the copy in the
+    /// target region, when there is one) and the new volume.
     func disks(of vm: VMStatus) -> [TargetBuilder.Disk] {
-        let snapshots = snapshotIDs(of: vm)
+        let snapshots = snapshotIDs(of: vm).merging(copyIDs(of: vm)) { _, copy in copy }
         let volumes = newVolumeIDs(of: vm)
         return disks(ofInstance: vm.id ?? "").map { disk in
             var disk = disk
@@ -166,15 +173,18 @@ struct MigrationContext: Sendable {
         }
     }
 
-    /// Deletes any snapshot still tagged with this migration (one an interrupted call made twice, say): one
-    /// Describe per migration, when it ends.
+    /// Deletes any snapshot or copy still tagged with this migration (one an interrupted call made twice, say): one
+    /// Describe per region per migration, when it ends.
     func sweepSnapshots() async {
+        let filters = [EC2Filter("tag:\(MigrationLabels.migrationUID)", [migrationUID])]
         do {
-            let leftovers = try await source.describeSnapshots(filters: [
-                EC2Filter("tag:\(MigrationLabels.migrationUID)", [migrationUID])
-            ])
-            for snapshot in leftovers {
+            for snapshot in try await source.describeSnapshots(filters: filters) {
                 try await deleteSnapshot(snapshot.snapshotID)
+            }
+            if itineraryOptions.copySnapshots {
+                for copy in try await target.describeSnapshots(ids: [], filters: filters, ownerIDs: ["self"]) {
+                    try await deleteCopy(copy.snapshotID)
+                }
             }
         } catch {
             logger.warning(
@@ -194,18 +204,22 @@ struct MigrationContext: Sendable {
             watched.instances += ids.instances
             watched.snapshots += ids.snapshots
             watched.volumes += ids.volumes
+            watched.copies += ids.copies
         }
         var observations = Observations()
         async let instances = describe(watched.instances) { try await source.describeInstances(ids: $0) }
         async let snapshots = describe(watched.snapshots) { try await source.describeSnapshots(ids: $0) }
         async let volumes = describe(watched.volumes) { try await target.describeVolumes(ids: $0) }
+        async let copies = describe(watched.copies) { try await target.describeSnapshots(ids: $0) }
         let (foundInstances, missingInstances) = await instances
         let (foundSnapshots, missingSnapshots) = await snapshots
         let (foundVolumes, missingVolumes) = await volumes
+        let (foundCopies, missingCopies) = await copies
         for instance in foundInstances { observations.instances[instance.instanceID] = instance }
         for snapshot in foundSnapshots { observations.snapshots[snapshot.snapshotID] = snapshot }
         for volume in foundVolumes { observations.volumes[volume.volumeID] = volume }
-        observations.missing = missingInstances.union(missingSnapshots).union(missingVolumes)
+        for copy in foundCopies { observations.copies[copy.snapshotID] = copy }
+        observations.missing = missingInstances.union(missingSnapshots).union(missingVolumes).union(missingCopies)
         return observations
     }
 

@@ -15,6 +15,10 @@ protocol MigrationEC2: Sendable {
     func modifySnapshotCreateVolumePermission(
         snapshotID: String, operation: PermissionOperation, accountIDs: [String])
         async throws
+    func copySnapshot(
+        sourceRegion: String, sourceSnapshotID: String, description: String?, encrypted: Bool?, kmsKeyID: String?,
+        tags: [Tag]
+    ) async throws -> String
     func deleteSnapshot(id: String) async throws
     func createVolume(_ input: CreateVolumeInput) async throws -> Volume
     func describeVolumes(ids: [String], filters: [EC2Filter]) async throws -> [Volume]

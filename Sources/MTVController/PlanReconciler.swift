@@ -1,3 +1,5 @@
+import AWSClient
+import EC2Provider
 import Foundation
 import Inventory
 import KubernetesClient
@@ -223,6 +225,31 @@ public actor PlanReconciler {
         return found
     }
 
+    /// What the target account may do with each KMS key: AWS-managed keys (asked with the source credentials) can
+    /// never be shared; any other must be one the target account may describe. A transient failure is thrown, so
+    /// the plan is evaluated again.
+    func keyAccess(_ keys: [String], config: EC2ProviderConfig) async throws -> [String: PlanValidator.KeyAccess] {
+        var found: [String: PlanValidator.KeyAccess] = [:]
+        for key in keys {
+            let source = config.kmsClient(target: false, region: config.region, logger: logger)
+            do {
+                if try await source.describeKey(key).isAWSManaged {
+                    found[key] = .awsManaged
+                    continue
+                }
+            } catch let error as AWSError where error.isRetryable { throw error } catch {
+                logger.debug("source cannot describe its KMS key", metadata: ["key": "\(key)", "error": "\(error)"])
+            }
+            do {
+                _ = try await config.kmsClient(target: true, region: config.region, logger: logger).describeKey(key)
+                found[key] = .usable
+            } catch let error as AWSError where !error.isRetryable {
+                found[key] = .notUsable("\(error.code): \(error.message)")
+            }
+        }
+        return found
+    }
+
     /// Every condition the plan should carry now: the blocking ones, the warnings, and Ready when none blocks.
     func evaluate(_ plan: Plan, rawSpec: JSONValue? = nil) async throws -> [Condition] {
         let namespace = plan.metadata.namespace ?? ""
@@ -305,8 +332,14 @@ public actor PlanReconciler {
             takenNames: try await takenNames(plan))
         validator.rawSpec = rawSpec
         validator.hooks = try await hooks(of: plan)
-        if entry.config.targetRegion != entry.config.region {
-            validator.crossRegion = (entry.config.region.name, entry.config.targetRegion.name)
+        if validator.crossAccount {
+            let names = Set(plan.spec.vms.compactMap(\.name)), ids = Set(plan.spec.vms.compactMap(\.id))
+            validator.keys = try await keyAccess(
+                PlanValidator.keysToCheck(
+                    inventory.filter { record in
+                        ids.contains(record["id"]?.stringValue ?? "")
+                            || names.contains(record["name"]?.stringValue ?? "")
+                    }), config: entry.config)
         }
         conditions += validator.conditions()
         if !conditions.contains(where: { $0.category == Condition.Category.critical }) {

@@ -82,6 +82,19 @@ extension VMMigrator {
                 } catch { problems.append("volume \(volumeID) not deleted: \(error)") }
             }
         }
+        var copies = Array(context.copyIDs(of: vm).values)
+        if context.itineraryOptions.copySnapshots {
+            // a copy requested before a crash is known only by its tags
+            copies +=
+                (try? await context.target.describeSnapshots(
+                    ids: [], filters: context.snapshotFilters(instance: id), ownerIDs: ["self"]
+                ).map(\.snapshotID)) ?? []
+        }
+        for copyID in Set(copies).sorted() {
+            do { try await context.deleteCopy(copyID) } catch {
+                problems.append("snapshot copy \(copyID) not deleted: \(error)")
+            }
+        }
         var snapshots = Array(context.snapshotIDs(of: vm).values)
         let requested = vm.pipeline.first { $0.name == Step.createSnapshots.rawValue }?.annotations?["requested"] != nil
         if snapshots.isEmpty, requested {

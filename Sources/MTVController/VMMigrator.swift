@@ -33,7 +33,8 @@ struct VMMigrator: Sendable {
                         .flatMap { ISO8601DateFormatter().date(from: $0) }
                     if let overdue = Itinerary.overdue(
                         phase, phaseElapsed: now.timeIntervalSince(since),
-                        stepElapsed: stepStarted.map { now.timeIntervalSince($0) })
+                        stepElapsed: stepStarted.map { now.timeIntervalSince($0) },
+                        sizeGiB: Int(context.diskMiB(ofInstance: vm.id ?? "") / 1024))
                     {
                         return await fail(vm, phase: phase, message: overdue)
                     }

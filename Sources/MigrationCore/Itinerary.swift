@@ -10,6 +10,8 @@ public enum Phase: String, Sendable, CaseIterable {
     case createSnapshots = "CreateSnapshots"
     case waitForSnapshots = "WaitForSnapshots"
     case shareSnapshots = "ShareSnapshots"
+    case copySnapshots = "CopySnapshots"
+    case waitForSnapshotCopies = "WaitForSnapshotCopies"
     case createVolumes = "CreateVolumes"
     case waitForVolumes = "WaitForVolumes"
     case createPVsAndPVCs = "CreatePVsAndPVCs"
@@ -28,6 +30,7 @@ public enum Step: String, Sendable, CaseIterable {
     case prepareSource = "PrepareSource"
     case createSnapshots = "CreateSnapshots"
     case shareSnapshots = "ShareSnapshots"
+    case copySnapshots = "CopySnapshots"
     case diskTransfer = "DiskTransfer"
     case imageConversion = "ImageConversion"
     case createVM = "CreateVM"
@@ -42,6 +45,7 @@ public enum Step: String, Sendable, CaseIterable {
         case .prepareSource: "Stop the source EC2 instance."
         case .createSnapshots: "Snapshot the EBS volumes (one crash-consistent set)."
         case .shareSnapshots: "Share the snapshots with the target account."
+        case .copySnapshots: "Copy the snapshots into the target region."
         case .diskTransfer: "Create EBS volumes in the target zone and bind them as PVs and PVCs."
         case .imageConversion: "Convert the guest to VirtIO (virt-v2v in place)."
         case .createVM: "Create the VirtualMachine."
@@ -49,6 +53,9 @@ public enum Step: String, Sendable, CaseIterable {
         case .postHook: "Run the post-migration hook."
         }
     }
+
+    /// Whether the step's progress counts MiB of the VM's disks rather than one unit.
+    var countsMiB: Bool { self == .diskTransfer || self == .copySnapshots }
 }
 
 /// The phases one VM goes through, from the plan's options: a data-driven list, so a transfer method can add its
@@ -58,6 +65,8 @@ public struct Itinerary: Sendable, Equatable {
     public struct Options: Sendable, Equatable {
         /// Snapshots must be shared because the target account differs from the source.
         public var shareSnapshots: Bool
+        /// Snapshots are copied into the target region because it differs from the source's.
+        public var copySnapshots = false
         /// virt-v2v converts the guest.
         public var convertGuest: Bool
         /// A hook runs before the source instance is stopped.
@@ -79,6 +88,7 @@ public struct Itinerary: Sendable, Equatable {
         phases = Phase.allCases.filter { phase in
             switch phase {
             case .shareSnapshots: options.shareSnapshots
+            case .copySnapshots, .waitForSnapshotCopies: options.copySnapshots
             case .createGuestConversionPod, .convertGuest: options.convertGuest
             case .preHook: options.preHook
             case .postHook: options.postHook
@@ -102,6 +112,7 @@ public struct Itinerary: Sendable, Equatable {
         case .storePowerState, .powerOffSource, .waitForPowerOff: .prepareSource
         case .createSnapshots, .waitForSnapshots: .createSnapshots
         case .shareSnapshots: .shareSnapshots
+        case .copySnapshots, .waitForSnapshotCopies: .copySnapshots
         case .createVolumes, .waitForVolumes, .createPVsAndPVCs: .diskTransfer
         case .createGuestConversionPod, .convertGuest: .imageConversion
         case .createVM: .createVM
@@ -109,7 +120,8 @@ public struct Itinerary: Sendable, Equatable {
         }
     }
 
-    /// The steps of this itinerary, in order, with their progress totals (DiskTransfer counts MiB of all disks).
+    /// The steps of this itinerary, in order, with their progress totals (DiskTransfer and CopySnapshots count MiB
+    /// of all disks).
     public func pipeline(diskMiB: Int64) -> [PipelineStep] {
         var steps: [Step] = []
         for phase in phases {
@@ -119,19 +131,20 @@ public struct Itinerary: Sendable, Equatable {
         return steps.map { step in
             var entry = PipelineStep(
                 name: step.rawValue, description: step.summary,
-                progress: .init(total: step == .diskTransfer ? max(diskMiB, 1) : 1, completed: 0))
-            if step == .diskTransfer { entry.annotations = ["unit": "MB"] }
+                progress: .init(total: step.countsMiB ? max(diskMiB, 1) : 1, completed: 0))
+            if step.countsMiB { entry.annotations = ["unit": "MB"] }
             entry.phase = "Pending"
             return entry
         }
     }
 
     /// How long a phase may take before the VM fails (seconds): waits on AWS or the cluster get long limits,
-    /// quick actions short ones.
-    public static func deadline(of phase: Phase) -> Double {
+    /// quick actions short ones; a copy between regions gets an hour and two minutes per GiB of the VM's disks.
+    public static func deadline(of phase: Phase, sizeGiB: Int = 0) -> Double {
         switch phase {
         case .waitForPowerOff: 15 * 60
         case .waitForSnapshots: 6 * 3600
+        case .waitForSnapshotCopies: 3600 + 120 * Double(sizeGiB)
         case .waitForVolumes: 60 * 60
         case .createPVsAndPVCs: 30 * 60
         case .convertGuest: 4 * 3600
@@ -142,19 +155,25 @@ public struct Itinerary: Sendable, Equatable {
 
     /// How long a step may take in all (seconds): the sum of its phases' deadlines. A step's start is kept in the
     /// status, so this limit holds across controller restarts, while a phase's own starts again with each process.
-    public static func deadline(of step: Step) -> Double {
-        Phase.allCases.filter { Self.step(of: $0) == step }.map(deadline(of:)).reduce(0, +)
+    public static func deadline(of step: Step, sizeGiB: Int = 0) -> Double {
+        Phase.allCases.filter { Self.step(of: $0) == step }.map { deadline(of: $0, sizeGiB: sizeGiB) }.reduce(0, +)
     }
 
     /// Why a VM waiting in `phase` has run out of time (nil while it has not): `phaseElapsed` seconds in the phase,
-    /// `stepElapsed` since its step started (nil when unknown).
-    public static func overdue(_ phase: Phase, phaseElapsed: Double, stepElapsed: Double?) -> String? {
-        if phaseElapsed > deadline(of: phase) {
-            return "\(phase.rawValue) did not finish within \(Int(deadline(of: phase) / 60)) minutes"
+    /// `stepElapsed` since its step started (nil when unknown); `sizeGiB` is the size of the VM's disks.
+    public static func overdue(
+        _ phase: Phase, phaseElapsed: Double, stepElapsed: Double?, sizeGiB: Int = 0
+    )
+        -> String?
+    {
+        let phaseLimit = deadline(of: phase, sizeGiB: sizeGiB)
+        if phaseElapsed > phaseLimit {
+            return "\(phase.rawValue) did not finish within \(Int(phaseLimit / 60)) minutes"
         }
         let step = step(of: phase)
-        if let stepElapsed, stepElapsed > deadline(of: step) {
-            return "\(step.rawValue) did not finish within \(Int(deadline(of: step) / 60)) minutes of its start"
+        let stepLimit = deadline(of: step, sizeGiB: sizeGiB)
+        if let stepElapsed, stepElapsed > stepLimit {
+            return "\(step.rawValue) did not finish within \(Int(stepLimit / 60)) minutes of its start"
         }
         return nil
     }

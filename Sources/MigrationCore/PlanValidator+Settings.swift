@@ -47,12 +47,6 @@ extension PlanValidator {
                 "SettingNotValid", "NotValid", "settings with values that cannot be used",
                 item: "conversionTempStorageSize '\(size)' is not a storage quantity such as 10Gi")
         }
-        if let region = crossRegion {
-            found.critical(
-                "CrossRegionNotSupported", "NotSupported",
-                "the provider's target-region \(region.target) differs from its region \(region.source): migrating "
-                    + "across regions is not supported yet; set target-region to \(region.source)", item: nil)
-        }
     }
 
     func checkRootDisk(_ vm: Plan.VM, _ record: JSONValue, _ found: inout Findings) {

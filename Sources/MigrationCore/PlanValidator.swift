@@ -30,10 +30,11 @@ public struct PlanValidator: Sendable {
     public var takenNames: Set<String>
     /// The plan's spec as stored, with any fields the `Plan` type does not model (they must not pass unnoticed).
     public var rawSpec: JSONValue?
-    /// The provider's region and target region, when they differ.
-    public var crossRegion: (source: String, target: String)?
     /// The hooks the plan's VMs name, by `namespace/name` (a missing one is absent).
     public var hooks: [String: Hook] = [:]
+    /// What the target account may do with the KMS keys of the plan's encrypted volumes, by key (a key not
+    /// looked up yet is absent).
+    public var keys: [String: KeyAccess] = [:]
 
     /// Creates a validator over gathered inputs.
     public init(
@@ -59,8 +60,10 @@ public struct PlanValidator: Sendable {
         "VMArchitectureNotSupported",
         "TargetZoneHasNoNodes", "VMMultiplePodNetworks", "TargetNameNotValid", "VMInstanceStore",
         "EncryptedVolumeKey", "VMPoweredOn", "TargetNamespaceNotValid", "SettingNotSupported", "SettingNotValid",
-        "SettingNotApplicable", "CrossRegionNotSupported", "VMRootDiskNotFound", "HookNotFound", "HookNotValid",
-        "HookStepNotValid",
+        "SettingNotApplicable", "VMRootDiskNotFound", "HookNotFound", "HookNotValid", "HookStepNotValid",
+        "EncryptedVolumeKeyNotShareable", "EncryptedVolumeKeyNotUsable",
+        // no longer raised (plans across regions run): listed so that a plan's old condition is cleared
+        "CrossRegionNotSupported",
     ]
 
     /// Runs every check; Critical conditions block the plan, Warn ones do not.
@@ -111,6 +114,7 @@ public struct PlanValidator: Sendable {
             resolved.append((vm, record))
             checkModes(record, &found)
             checkVM(record, &found)
+            checkKeys(record, &found)
             checkRootDisk(vm, record, &found)
             checkHooks(vm, &found)
         }
@@ -221,13 +225,6 @@ public struct PlanValidator: Sendable {
             found.warn(
                 "VMInstanceStore", "DataNotMigrated",
                 "VMs with instance-store volumes: their data is not migrated (only EBS volumes are)", item: item)
-        }
-        if crossAccount, disks.contains(where: { $0["encrypted"]?.boolValue == true }) {
-            found.warn(
-                "EncryptedVolumeKey", "KeyMustBeShared",
-                "VMs with encrypted volumes while the target is another account: the snapshots' KMS key must be a "
-                    + "customer-managed key shared with the target account (AWS-managed keys cannot be shared)",
-                item: item)
         }
         if record["powerState"]?.stringValue == "On" {
             found.warn(

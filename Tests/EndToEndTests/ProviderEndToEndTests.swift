@@ -203,8 +203,22 @@ struct ProviderEndToEndTests {
             #expect(kept.spec.url == scenario.environment.awsEndpoint.absoluteString, "a custom endpoint stays")
             #expect(kept.spec.settings?["target-az"] == "us-east-1b")
 
-            let wrong = try await scenario.mtv("patch", "provider", "custom", "--target-az", "eu-west-1a")
-            #expect(wrong.status != 0 && wrong.stderr.contains("cross-region"))
+            // a cluster in another region: the target follows the zone, the source stays, and a new source region
+            // leaves the target where the cluster is
+            let across = try await scenario.mtv(
+                "patch", "provider", "custom", "--target-az", "eu-west-1a", "--target-kms-key", "alias/migrated")
+            #expect(across.status == 0, "\(across.stderr)")
+            let moved = try await scenario.client.get(Provider.self, name: "custom", namespace: scenario.namespace)
+            #expect(
+                moved.spec.settings == [
+                    "target-region": "eu-west-1", "target-az": "eu-west-1a", "target-kms-key": "alias/migrated",
+                ])
+            _ = try await scenario.mtv(
+                "patch", "provider", "custom", "--ec2-region", "us-west-2", "--target-kms-key", "")
+            let source = try await scenario.client.get(Provider.self, name: "custom", namespace: scenario.namespace)
+            #expect(source.spec.settings == ["target-region": "eu-west-1", "target-az": "eu-west-1a"])
+            let badKey = try await scenario.mtv("patch", "provider", "custom", "--target-kms-key", "my key")
+            #expect(badKey.status != 0 && badKey.stderr.contains("--target-kms-key"))
             let nothing = try await scenario.mtv("patch", "provider", "custom")
             #expect(nothing.status != 0 && nothing.stderr.contains("nothing to change"))
         }

@@ -99,7 +99,6 @@ struct PlanSettingsTests {
         ]
         validator.plan.spec.installLegacyDrivers = true
         validator.plan.spec.conversionTempStorageSize = "lots"
-        validator.crossRegion = ("us-east-1", "eu-west-1")
         let conditions = validator.conditions()
         let unsupported = conditions[type: "SettingNotSupported"]
         #expect(unsupported?.category == Condition.Category.critical)
@@ -113,7 +112,6 @@ struct PlanSettingsTests {
         #expect(
             moot?.category == Condition.Category.warn && moot?.items?.first?.hasPrefix("preserveStaticIPs:") == true)
         #expect(conditions[type: "SettingNotValid"]?.items?.first?.contains("conversionTempStorageSize") == true)
-        #expect(conditions[type: "CrossRegionNotSupported"]?.message?.contains("eu-west-1") == true)
     }
 
     @Test("a rootDisk that names none of the VM's disks blocks the plan")

@@ -131,6 +131,35 @@ struct PlanValidatorTests {
         #expect(conditions.allSatisfy { $0.category == Condition.Category.warn })
     }
 
+    @Test(
+        "across accounts, an AWS-managed key or one the target account may not use blocks the plan, naming the volume")
+    func keysAcrossAccounts() {
+        var record = Self.vm("i-1", name: "web")
+        record["disks"] = [
+            ["volumeId": "vol-a", "volumeType": "gp3", "encrypted": true, "kmsKeyId": "arn:aws:kms:r:1:key/aws"],
+            ["volumeId": "vol-b", "volumeType": "gp3", "encrypted": true, "kmsKeyId": "arn:aws:kms:r:1:key/cmk"],
+            ["volumeId": "vol-c", "volumeType": "gp3", "encrypted": true, "kmsKeyId": "arn:aws:kms:r:1:key/shared"],
+            ["volumeId": "vol-d", "volumeType": "gp3", "encrypted": false],
+        ]
+        #expect(
+            PlanValidator.keysToCheck([record, record])
+                == ["arn:aws:kms:r:1:key/aws", "arn:aws:kms:r:1:key/cmk", "arn:aws:kms:r:1:key/shared"])
+        var validator = Self.validator(vms: [Plan.VM(id: "i-1")], inventory: [record], crossAccount: true)
+        validator.keys = [
+            "arn:aws:kms:r:1:key/aws": .awsManaged, "arn:aws:kms:r:1:key/cmk": .notUsable("AccessDeniedException: no"),
+            "arn:aws:kms:r:1:key/shared": .usable,
+        ]
+        let conditions = validator.conditions()
+        let managed = conditions[type: "EncryptedVolumeKeyNotShareable"]
+        #expect(managed?.category == Condition.Category.critical && managed?.items == ["id:i-1 name:'web': vol-a"])
+        let denied = conditions[type: "EncryptedVolumeKeyNotUsable"]
+        #expect(denied?.category == Condition.Category.critical)
+        #expect(denied?.items == ["id:i-1 name:'web': vol-b (arn:aws:kms:r:1:key/cmk): AccessDeniedException: no"])
+        #expect(conditions[type: "EncryptedVolumeKey"] == nil, "every key was checked")
+        validator.crossAccount = false
+        #expect(validator.conditions().isEmpty, "within one account the volumes keep their key")
+    }
+
     @Test("a targetName that is taken or not a DNS-1123 label blocks the plan")
     func names() {
         var vm = Plan.VM(id: "i-1")

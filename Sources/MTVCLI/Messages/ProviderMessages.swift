@@ -57,14 +57,6 @@ enum ProviderMessages {
                 + "of \(region) or a matching --target-region")
     }
 
-    /// A target region (given, or that of the target zone) other than the provider's region.
-    static func crossRegion(_ region: String, providerRegion: String) -> CLIError {
-        CLIError(
-            "the target region \(region) differs from the provider's region \(providerRegion): volumes are made "
-                + "from snapshots in the provider's region (cross-region is not supported yet); use a zone of "
-                + providerRegion)
-    }
-
     /// `--secret` naming a Secret that is not there.
     static func secretNotFound(_ name: String, namespace: String) -> CLIError {
         CLIError("secret \(namespace)/\(name) does not exist")
@@ -121,7 +113,6 @@ enum ProviderMessages {
             keysGoTogether("--username", "--password"), unreadableCABundle("/nonexistent/ca.pem"),
             tlsNeedsHTTPS("http://127.0.0.1:9"), noAutoTargetSecret, incompleteAutoTargetSecret, noWorkerZone,
             zoneNotInRegion("us-east-1a", region: "eu-west-1"),
-            crossRegion("eu-west-1", providerRegion: "us-east-1"),
             secretNotFound("s", namespace: "ns"), secretNotOwned("s", namespace: "ns", provider: "p"),
             notFound(["nope"], in: ["ns", "openshift-mtv"]), badReference("a/b/c"), notEC2("v", type: "vsphere"),
             notReady("p", namespace: "ns", problem: "ConnectionTestFailed: AuthFailure"), noSecret("p"),

@@ -4,7 +4,8 @@ import MTVAPI
 import MigrationCore
 
 /// CreateVolumes: one CreateVolume per disk in the target zone, with the source's type, size, IOPS and throughput,
-/// and a ClientToken that makes a repeated call return the same volume.
+/// encrypted with the provider's `target-kms-key` when it has one (else as the snapshot is), and a ClientToken that
+/// makes a repeated call return the same volume.
 struct CreateVolumes: PhaseAction {
     let phase = Phase.createVolumes
 
@@ -32,6 +33,8 @@ struct CreateVolumes: PhaseAction {
                     availabilityZone: zone, snapshotID: snapshotID, size: disk.sizeGiB, volumeType: type,
                     iops: ["io1", "io2", "gp3"].contains(type) ? source?.iops : nil,
                     throughput: type == "gp3" ? source?.throughput : nil,
+                    encrypted: context.entry.config.targetKMSKey != nil ? true : nil,
+                    kmsKeyID: context.entry.config.targetKMSKey,
                     clientToken: "\(context.migrationUID)-\(disk.sourceVolumeID)",
                     tagSpecifications: [TagSpecification(resourceType: "volume", tags: tags)]))
             made[disk.sourceVolumeID] = volume.volumeID

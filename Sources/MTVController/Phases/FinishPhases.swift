@@ -31,11 +31,13 @@ struct CreateVM: PhaseAction {
     }
 }
 
-/// RemoveSnapshots: deletes the migration's snapshots (and the conversion pod when the plan asks).
+/// RemoveSnapshots: deletes the migration's snapshots and their copies in the target region (and the conversion pod
+/// when the plan asks).
 struct RemoveSnapshots: PhaseAction {
     let phase = Phase.removeSnapshots
 
     func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
+        for copyID in context.copyIDs(of: vm).values { try await context.deleteCopy(copyID) }
         for snapshotID in context.snapshotIDs(of: vm).values { try await context.deleteSnapshot(snapshotID) }
         if context.plan.spec.deleteGuestConversionPod == true, let builder = context.builder(for: vm) {
             try await context.client.delete(

@@ -76,6 +76,11 @@ extension MigrationContext {
         do { try await source.deleteSnapshot(id: id) } catch let error as AWSError where error.isNotFound {}
     }
 
+    /// Deletes a snapshot copy in the target region; one already gone is no error.
+    func deleteCopy(_ id: String) async throws {
+        do { try await target.deleteSnapshot(id: id) } catch let error as AWSError where error.isNotFound {}
+    }
+
     /// A source volume's size in MiB, from the plan's disks.
     func sizeMiB(_ vm: VMStatus, _ volume: String) -> Int64 {
         Int64(disks(ofInstance: vm.id ?? "").first { $0.sourceVolumeID == volume }?.sizeGiB ?? 0) * 1024

@@ -39,6 +39,8 @@ struct Watched: Sendable, Equatable {
     var instances: [String] = []
     var snapshots: [String] = []
     var volumes: [String] = []
+    /// Snapshot copies in the target region.
+    var copies: [String] = []
 }
 
 /// What AWS said this tick about the resources the VMs in flight wait on.
@@ -46,6 +48,7 @@ struct Observations: Sendable {
     var instances: [String: Instance] = [:]
     var snapshots: [String: Snapshot] = [:]
     var volumes: [String: Volume] = [:]
+    var copies: [String: Snapshot] = [:]
     /// IDs AWS says do not exist.
     var missing: Set<String> = []
     /// Instances whose snapshot request this tick recorded: they may be sent without a lookup.
@@ -65,7 +68,7 @@ enum PhaseActions {
     static let all: [Phase: any PhaseAction] = Dictionary(
         uniqueKeysWithValues: ([
             Started(), StorePowerState(), PowerOffSource(), WaitForPowerOff(),
-            CreateSnapshots(), WaitForSnapshots(), ShareSnapshots(),
+            CreateSnapshots(), WaitForSnapshots(), ShareSnapshots(), CopySnapshots(), WaitForSnapshotCopies(),
             CreateVolumes(), WaitForVolumes(), CreatePVsAndPVCs(),
             CreateGuestConversionPod(), ConvertGuest(),
             CreateVM(), RemoveSnapshots(), Completed(),

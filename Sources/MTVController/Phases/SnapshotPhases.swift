@@ -96,3 +96,71 @@ struct ShareSnapshots: PhaseAction {
         return .next
     }
 }
+
+/// CopySnapshots: copies each snapshot into the target region (with the target credentials, after sharing when the
+/// accounts differ), encrypted with the provider's `target-kms-key` when it has one. Each copy carries the
+/// migration's tags and its source snapshot's ID, so a copy requested before a crash is found instead of made twice.
+struct CopySnapshots: PhaseAction {
+    let phase = Phase.copySnapshots
+
+    func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
+        let copies = context.copyIDs(of: vm)
+        let wanted = context.snapshotIDs(of: vm).filter { copies[$0.key] == nil }.sorted { $0.key < $1.key }
+        guard !wanted.isEmpty else { return .next }
+        let id = vm.id ?? ""
+        let earlier = try await context.target.describeSnapshots(
+            ids: [], filters: context.snapshotFilters(instance: id), ownerIDs: ["self"]
+        ).reduce(into: [String: String]()) { found, copy in
+            if let source = copy.tags.first(where: { $0.key == MigrationLabels.snapshot })?.value {
+                found[source] = copy.snapshotID
+            }
+        }
+        let config = context.entry.config
+        for (volume, snapshotID) in wanted {
+            let copy: String
+            if let found = earlier[snapshotID] {
+                copy = found
+            } else {
+                copy = try await context.target.copySnapshot(
+                    sourceRegion: config.region.name, sourceSnapshotID: snapshotID,
+                    description: "Forklift migration copy of \(snapshotID) for VM \(vm.name ?? id) (\(id))",
+                    encrypted: config.targetKMSKey != nil ? true : nil, kmsKeyID: config.targetKMSKey,
+                    tags: context.tags(vm) + [Tag(MigrationLabels.snapshot, snapshotID)])
+                CrashHook.shared.reach("create", key: "\(context.migrationUID)/\(volume)/copy")
+            }
+            vm.report(
+                .copySnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume), percent: 0, now: Timestamp.now(),
+                annotations: ["copy": copy, "snapshot": snapshotID])
+        }
+        return .next
+    }
+}
+
+/// WaitForSnapshotCopies: follows the copies' progress in the target region; done when all are completed.
+struct WaitForSnapshotCopies: PhaseAction {
+    let phase = Phase.waitForSnapshotCopies
+
+    func watched(_ vm: VMStatus, _ context: MigrationContext) -> Watched {
+        Watched(copies: Array(context.copyIDs(of: vm).values))
+    }
+
+    func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
+        let copies = context.copyIDs(of: vm)
+        let now = Timestamp.now()
+        var done = 0
+        for (volume, copyID) in copies {
+            guard let copy = try seen.resource(copyID, in: seen.copies, "snapshot copy \(copyID) of \(volume)")
+            else { continue }
+            if copy.state == "error" {
+                throw PermanentFailure(
+                    description: "snapshot copy \(copyID) of \(volume) in \(context.entry.config.targetRegion.name) "
+                        + "failed: \(copy.stateMessage ?? "state error")")
+            }
+            vm.report(
+                .copySnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume),
+                percent: VMStatus.snapshotPercent(state: copy.state, progress: copy.progress), now: now)
+            if copy.state == "completed" { done += 1 }
+        }
+        return done == copies.count ? .next : .wait
+    }
+}

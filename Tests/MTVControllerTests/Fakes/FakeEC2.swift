@@ -18,9 +18,12 @@ actor FakeEC2: MigrationEC2 {
     private var tokens: [String: String] = [:]
     private var armed: [String: [any Error]] = [:]
     private var counter = 0
+    /// The account and region CopySnapshot copies from (a target region's account has one).
+    private let origin: FakeEC2?
 
     /// An account with one instance in `state` whose volumes are `volumes` (ID and size in GiB).
     init(instance id: String, state: String = "running", volumes: [(id: String, sizeGiB: Int)]) throws {
+        origin = nil
         let mappings: [JSONValue] = volumes.enumerated().map { index, volume in
             [
                 "DeviceName": .string("/dev/sd\(Character(UnicodeScalar(97 + index)!))"),
@@ -35,6 +38,11 @@ actor FakeEC2: MigrationEC2 {
             self.volumes[volume.id] = try Self.volume(
                 id: volume.id, sizeGiB: volume.sizeGiB, type: "gp3", state: "in-use")
         }
+    }
+
+    /// An empty account in another region that copies snapshots from `origin`.
+    init(copiesFrom origin: FakeEC2) {
+        self.origin = origin
     }
 
     /// Makes the next `times` calls of `action` (`StopInstances`) throw `error`.
@@ -136,6 +144,23 @@ actor FakeEC2: MigrationEC2 {
         sharedWith[snapshotID, default: []].formUnion(accountIDs)
     }
 
+    func copySnapshot(
+        sourceRegion: String, sourceSnapshotID: String, description: String?, encrypted: Bool?, kmsKeyID: String?,
+        tags: [Tag]
+    ) async throws -> String {
+        try record("CopySnapshot")
+        guard let source = await origin?.snapshots[sourceSnapshotID] else {
+            throw Self.notFound("InvalidSnapshot.NotFound", sourceSnapshotID)
+        }
+        let id = next("snap")
+        snapshots[id] = try JSONValue.object([
+            "SnapshotId": .string(id), "State": "pending", "Progress": "0%",
+            "VolumeSize": .number(Double(source.volumeSize ?? 1)), "Encrypted": .bool(encrypted ?? false),
+            "KmsKeyId": kmsKeyID.map(JSONValue.string) ?? .null, "Tags": try JSONValue(encoding: tags),
+        ]).decode()
+        return id
+    }
+
     func deleteSnapshot(id: String) async throws {
         try record("DeleteSnapshot")
         guard snapshots.removeValue(forKey: id) != nil else { throw Self.notFound("InvalidSnapshot.NotFound", id) }
@@ -152,6 +177,7 @@ actor FakeEC2: MigrationEC2 {
             id: id, sizeGiB: input.size ?? 1, type: input.volumeType ?? "gp2", state: "creating")
         volume.snapshotID = snapshotID
         volume.availabilityZone = input.availabilityZone
+        volume.kmsKeyID = input.kmsKeyID
         volume.tags = input.tagSpecifications.flatMap(\.tags)
         volumes[id] = volume
         if let token = input.clientToken { tokens[token] = id }

@@ -28,6 +28,8 @@ final class PhaseHarness: Sendable {
     static let namespace = "vms"
 
     let ec2: FakeEC2
+    /// The target region's account when the provider's target-region differs (else `ec2`).
+    let targetEC2: FakeEC2
     let cluster: FakeCluster
     let clock = ManualClock()
     let registry = ProviderRegistry()
@@ -37,12 +39,14 @@ final class PhaseHarness: Sendable {
     let record: JSONValue
     let store: InventoryStore
 
-    /// A running instance with two gp3 disks, in one account (`sharedAccounts: false`) or two, with `hooks`.
+    /// A running instance with two gp3 disks, in one account (`twoAccounts: false`) or two, with `hooks`; volumes
+    /// are made in `targetRegion` when given, encrypted with `targetKMSKey` when given.
     init(
         twoAccounts: Bool = false, convertGuest: Bool = true, state: String = "running",
-        hooks: [Plan.HookReference] = []
+        hooks: [Plan.HookReference] = [], targetRegion: String? = nil, targetKMSKey: String? = nil
     ) async throws {
         ec2 = try FakeEC2(instance: Self.instanceID, state: state, volumes: [("vol-root", 10), ("vol-data", 20)])
+        targetEC2 = targetRegion == nil ? ec2 : FakeEC2(copiesFrom: ec2)
         cluster = FakeCluster()
         store = try InventoryStore()
         let providers = ProviderPair(
@@ -65,7 +69,10 @@ final class PhaseHarness: Sendable {
             metadata: ObjectMeta(name: "ec2", namespace: "ns"),
             spec: .init(
                 type: "ec2", secret: ObjectReference(name: "ec2-secret", namespace: "ns"),
-                settings: ["target-az": "us-east-1c"]))
+                settings: [
+                    "target-az": "\(targetRegion ?? "us-east-1")c", "target-region": targetRegion ?? "us-east-1",
+                    "target-kms-key": targetKMSKey ?? "",
+                ]))
         let secret = Secret(
             metadata: ObjectMeta(name: "ec2-secret", namespace: "ns"),
             stringData: [
@@ -78,7 +85,9 @@ final class PhaseHarness: Sendable {
         await registry.set(key: "ns/ec2", uid: "provider-uid", config: config, accounts: accounts, secret: version)
         entry = ProviderRegistry.Entry(
             key: "ns/ec2", uid: "provider-uid", config: config, accounts: accounts, secret: version)
-        options = Itinerary.Options(shareSnapshots: twoAccounts, convertGuest: convertGuest)
+        var options = Itinerary.Options(shareSnapshots: twoAccounts, convertGuest: convertGuest)
+        options.copySnapshots = config.isCrossRegion
+        self.options = options
         record = [
             "id": .string(Self.instanceID), "name": "web", "InstanceType": "m5.large", "cpuCount": 2, "memoryMB": 8192,
             "disks": [
@@ -112,7 +121,8 @@ final class PhaseHarness: Sendable {
                 map: []))
         let clock = self.clock
         return MigrationContext(
-            plan: plan, migrationUID: "migration-uid", entry: entry, source: ec2, target: ec2, networkMap: network,
+            plan: plan, migrationUID: "migration-uid", entry: entry, source: ec2, target: targetEC2,
+            networkMap: network,
             storageMap: storage, records: [Self.instanceID: record], itineraryOptions: options, client: cluster,
             store: store,
             memory: memory ?? MigrationMemory(clock: { clock.read() }),
@@ -168,6 +178,7 @@ final class PhaseHarness: Sendable {
             await cluster.merge(.virtualMachines, name, namespace: Self.namespace, ["status": ["ready": true]])
         }
         await ec2.settle()
+        await targetEC2.settle()
         for name in await cluster.names(.persistentVolumeClaims, namespace: Self.namespace) {
             await cluster.setPhase(.persistentVolumeClaims, name, namespace: Self.namespace, "Bound")
         }
