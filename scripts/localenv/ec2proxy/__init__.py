@@ -9,7 +9,7 @@ Usage::
 
     scripts/ec2-proxy --upstream http://127.0.0.1:MOTO_PORT [--host 127.0.0.1] [--port 0]
                       [--port-file FILE] [--log FILE] [--log-size N]
-                      [--state-delays stop=5,start=3,snapshot=10,volume=4]
+                      [--state-delays stop=5,start=3,snapshot=10,volume=4,copy=20,copy_per_gib=0.5]
                       [--enforce-states] [--no-idempotency] [--seed N] [--verbose]
 
 What it adds to moto
@@ -31,16 +31,22 @@ What it adds to moto
 * State progression (durations in seconds, 0 disables): after StopInstances
   the instance shows ``stopping`` (64) in DescribeInstances and
   DescribeInstanceStatus until the ``stop`` delay passed; after StartInstances
-  ``pending`` (0) for ``start``; after CreateSnapshot/CreateSnapshots/
-  CopySnapshot the snapshot is ``pending`` with Progress rising linearly
-  0%..99% over ``snapshot``, then ``completed``; after CreateVolume the
-  volume is ``creating`` for ``volume``. CreateSnapshots responses gain the
+  ``pending`` (0) for ``start``; after CreateSnapshot/CreateSnapshots
+  the snapshot is ``pending`` with Progress rising linearly 0%..99% over
+  ``snapshot``, then ``completed``; after CopySnapshot the copy is
+  ``pending`` the same way for ``copy`` + ``copy_per_gib`` x its
+  VolumeSize (asked of moto with a DescribeSnapshots of the caller's own),
+  then what moto says (``completed``, or ``error`` when the caller may not
+  use the source's KMS key); after CreateVolume the volume is ``creating``
+  for ``volume`` (a volume moto answers ``creating`` was dropped for its
+  KMS key: the timeline shows it ``deleted`` after the delay). CreateSnapshots responses gain the
   ``<state>`` moto leaves out. ``stopped -> stopping`` no-op answers become
   ``stopped -> stopped`` as on AWS. State filters (``instance-state-name``,
   ``instance-state-code``, snapshot/volume ``status``) are evaluated by the
   proxy while a resource is shown in a state moto does not report.
-* Error states: ``errors-next`` makes the next created snapshot/volume end in
-  ``error`` (with ``statusMessage`` for snapshots) instead of its final state.
+* Error states: ``errors-next`` makes the next created snapshot/volume/copy
+  end in ``error`` (with ``statusMessage`` for snapshots and copies) instead
+  of its final state.
 * ClientToken idempotency for CreateVolume and RunInstances (moto ignores the
   token): a repeat with the same token and parameters replays the first
   answer; different parameters give ``IdempotentParameterMismatch``.
@@ -82,10 +88,11 @@ POST   /__proxy/faults                arm one fault (object) or several (list), 
                                       content_type  -> 201 {"faults":[...]}
 GET    /__proxy/faults                {"faults": [{..., "matched", "fired", "remaining"}]}
 DELETE /__proxy/faults[/ID]           disarm all (or one)
-POST   /__proxy/timings               {"stop":5,"start":3,"snapshot":10,"volume":4,"enforce":false}
+POST   /__proxy/timings               {"stop":5,"start":3,"snapshot":10,"volume":4,"copy":20,
+                                       "copy_per_gib":0.5,"enforce":false}
                                       (partial updates allowed; seconds, 0 disables)
 GET    /__proxy/timings
-POST   /__proxy/errors-next           {"snapshot":1} / {"volume":2} /
+POST   /__proxy/errors-next           {"snapshot":1} / {"volume":2} / {"copy":1} /
                                       {"kind":"snapshot","count":1,"message":"..."}
 GET    /__proxy/errors-next           how many are armed;  DELETE clears them
 GET    /__proxy/resources[?kind=instance|snapshot|volume][&id=ID][&account=A]

@@ -44,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--log", help="append one JSON line per proxied call to this file")
     p.add_argument("--log-size", type=int, default=10000, help="calls kept in memory for /__proxy/log")
     p.add_argument("--state-delays", default="",
-                   help="seconds per transition, e.g. stop=5,start=3,snapshot=10,volume=4 (default all 0)")
+                   help="seconds per transition, e.g. stop=5,start=3,snapshot=10,volume=4,copy=20,copy_per_gib=0.5 "
+                   "(default all 0)")
     p.add_argument("--enforce-states", action="store_true",
                    help="reject calls AWS would reject while a resource is in a transient state")
     p.add_argument("--no-idempotency", action="store_true",

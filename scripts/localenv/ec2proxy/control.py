@@ -129,8 +129,8 @@ def _route(h, body: bytes) -> tuple[int, Any]:
                         continue
                     arms.append((k, v, spec.get("message")))
             for kind, count, _ in arms:
-                if kind not in ("snapshot", "volume"):
-                    raise BadRequest("kind must be 'snapshot' or 'volume'")
+                if kind not in ("snapshot", "volume", "copy"):
+                    raise BadRequest("kind must be 'snapshot', 'volume' or 'copy'")
                 if not isinstance(count, int) or isinstance(count, bool) or count < 0:
                     raise BadRequest("count must be a non-negative integer")
             with st.lock:

@@ -5,7 +5,8 @@ For every resource the proxy sees a client change (StopInstances,
 StartInstances, CreateSnapshot(s), CopySnapshot, CreateVolume) it opens a
 *phase*: for ``duration`` seconds the resource is shown in its transient state
 (stopping, pending, pending + Progress, creating), then in its final state, or
-in ``error`` when an error was armed for it.
+in ``error`` when an error was armed for it. A copy lasts ``copy`` seconds plus
+``copy_per_gib`` seconds per GiB of the snapshot, so big copies take longer.
 
 Each phase records when the final state became visible (``final_at``), when a
 Describe response first carried it to a client (``first_seen_final_at``) and
@@ -28,7 +29,7 @@ INSTANCE_CODES = {
     "stopped": 80,
 }
 
-TIMING_KEYS = ("stop", "start", "snapshot", "volume")
+TIMING_KEYS = ("stop", "start", "snapshot", "volume", "copy", "copy_per_gib")
 
 MAX_TRACKS = 50000
 MAX_MUTATIONS = 10
@@ -167,6 +168,7 @@ class ResourceBook:
         self.pending_errors: dict[str, collections.deque[str]] = {
             "snapshot": collections.deque(),
             "volume": collections.deque(),
+            "copy": collections.deque(),
         }
 
     def clear_resources(self) -> None:
@@ -186,13 +188,21 @@ class ResourceBook:
         final: str,
         timing_key: str,
         now: float,
+        duration: float | None = None,
+        error_kind: str | None = None,
+        upstream_error: str | None = None,
     ) -> Phase:
-        error = False
-        message = None
-        if kind in self.pending_errors and self.pending_errors[kind]:
+        """Opens a phase of `duration` seconds (default: the `timing_key` timing). It ends in `error` when moto
+        already reports one (`final` "error", `upstream_error` its message), or when an error of `error_kind`
+        (default: `kind`) is armed and moto reported nothing wrong (`upstream_error` None)."""
+        queue = self.pending_errors.get(error_kind or kind)
+        error = final == "error"
+        message = upstream_error
+        if upstream_error is None and queue:
             error = True
-            message = self.pending_errors[kind].popleft()
-        phase = Phase(action, transient, final, now, self.timings.get(timing_key, 0.0), error, message)
+            message = queue.popleft()
+        seconds = self.timings.get(timing_key, 0.0) if duration is None else duration
+        phase = Phase(action, transient, final, now, seconds, error, message)
         track = self.tracks.get(rid)
         if track is None:
             track = Track(kind, rid, account, region)
@@ -205,6 +215,14 @@ class ResourceBook:
         track.phases.append(phase)
         self.watch.add(rid)
         return phase
+
+    def copy_seconds(self, size_gib: float) -> float:
+        """How long a copy of a `size_gib` GiB snapshot takes: ``copy`` + ``copy_per_gib`` per GiB."""
+        return self.timings.get("copy", 0.0) + self.timings.get("copy_per_gib", 0.0) * size_gib
+
+    @property
+    def copies_take_time(self) -> bool:
+        return self.timings.get("copy", 0.0) > 0 or self.timings.get("copy_per_gib", 0.0) > 0
 
     def phase_of(self, rid: str) -> Phase | None:
         t = self.tracks.get(rid)
@@ -254,6 +272,7 @@ class ResourceBook:
         default = {
             "snapshot": "The snapshot could not be created due to an internal error.",
             "volume": "The volume could not be created due to an internal error.",
+            "copy": "The snapshot could not be copied due to an internal error.",
         }[kind]
         for _ in range(count):
             self.pending_errors[kind].append(message or default)

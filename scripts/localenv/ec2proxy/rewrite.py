@@ -33,6 +33,15 @@ _ID_PATTERNS = {
 
 
 @dataclass
+class CopyDetails:
+    """The copy a CopySnapshot made, as moto describes it: its size, its state and that state's message."""
+
+    size_gib: float
+    state: str
+    message: str | None = None
+
+
+@dataclass
 class Context:
     book: ResourceBook
     now: float
@@ -42,6 +51,7 @@ class Context:
     local_filters: dict[str, list[str]] = field(default_factory=dict)
     include_all: bool = False  # DescribeInstanceStatus IncludeAllInstances
     replay: bool = False  # idempotent replay: no new phases
+    copy: CopyDetails | None = None  # what moto says of the copy a CopySnapshot answer names
 
 
 class Doc:
@@ -168,6 +178,9 @@ def _snapshot_item(doc: Doc, item, ctx: Context, state_tag: str) -> tuple[str | 
     doc.set(item, state_tag, state)
     if state == "pending":
         doc.set(item, "progress", f"{progress}%")
+        message = item.find(doc.q("statusMessage"))
+        if message is not None:  # a copy moto failed at once says why only when it is shown failed
+            item.remove(message)
     if state == "error":
         doc.set(item, "statusMessage", phase.error_message or "")
     return state, True
@@ -212,10 +225,11 @@ def describe_volumes(doc: Doc, ctx: Context) -> bool:
 
 
 # -------------------------------------------------------- creating responses
-def _start(ctx: Context, kind: str, rid: str, transient: str, final: str, timing: str):
+def _start(ctx: Context, kind: str, rid: str, transient: str, final: str, timing: str, **options):
     if ctx.replay:
         return
-    ctx.book.start_phase(kind, rid, ctx.account, ctx.region, ctx.action, transient, final, timing, ctx.now)
+    ctx.book.start_phase(kind, rid, ctx.account, ctx.region, ctx.action, transient, final, timing, ctx.now,
+                         **options)
 
 
 def _state_change(doc: Doc, ctx: Context, moving_from: set[str], transient: str, final: str,
@@ -296,15 +310,27 @@ def create_snapshots(doc: Doc, ctx: Context) -> bool:
 
 
 def copy_snapshot(doc: Doc, ctx: Context) -> bool:
+    """A copy is pending for ``copy`` + ``copy_per_gib`` x its size, then what moto says it is (``completed``, or
+    ``error`` with moto's message when the caller may not use the snapshot's key), or ``error`` if one was armed."""
     sid = doc.text(doc.root, "snapshotId")
     if sid:
-        _start(ctx, "snapshot", sid, "pending", "completed", "snapshot")
+        details = ctx.copy
+        final = details.state if details is not None and details.state in ("completed", "error") else "completed"
+        _start(ctx, "snapshot", sid, "pending", final, "copy",
+               duration=ctx.book.copy_seconds(details.size_gib if details is not None else 0.0), error_kind="copy",
+               upstream_error=(details.message or "") if details is not None and final == "error" else None)
     return False
 
 
 def create_volume(doc: Doc, ctx: Context) -> bool:
     vid = doc.text(doc.root, "volumeId")
     if not vid:
+        return False
+    if doc.text(doc.root, "status") == "creating":
+        # moto (scripts/moto-server) answers `creating` only for a volume whose KMS key the caller may not use, and
+        # has dropped it already, as AWS deletes such a volume: the timeline shows it creating, then deleted.
+        _start(ctx, "volume", vid, "creating", "deleted", "volume",
+               upstream_error="The volume was deleted: its KMS key is not usable by this account.")
         return False
     _start(ctx, "volume", vid, "creating", "available", "volume")
     v = _visible_now(ctx, vid)

@@ -3,9 +3,11 @@ connection per request towards moto (moto closes every connection)."""
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import io
 import json
+import re
 import socket
 import ssl
 import struct
@@ -20,13 +22,15 @@ from tlsserve import HandshakeInThread
 from . import control
 from .awsreq import AwsRequest, parse_request
 from .faults import error_response, html_body
-from .rewrite import CREATE, DESCRIBE, STATE_FILTERS, Context, rewrite
+from .rewrite import CREATE, DESCRIBE, STATE_FILTERS, Context, CopyDetails, Doc, rewrite
 from .state import ProxyState
 
 if TYPE_CHECKING:  # botocore is needed only with --credentials
     from .signing import Signer
 
 Response = tuple[int, list[tuple[str, str]], bytes]
+
+_COPY_ID = re.compile(rb"<snapshotId>(snap-[0-9a-f]+)</snapshotId>")
 
 _HOP_BY_HOP = {
     "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization",
@@ -350,6 +354,37 @@ class Handler(BaseHTTPRequestHandler):
             resp = self._forward_and_rewrite(req, raw_sink=entry)
             return resp
 
+    def _copy_details(self, req: AwsRequest, body: bytes) -> CopyDetails | None:
+        """What moto says of the copy a CopySnapshot answer names (its size sets the copy's duration, its state
+        whether it fails), asked with a DescribeSnapshots of the caller's own: signed again with the caller's key
+        under --credentials, else sent with the caller's headers. None when the question cannot be asked."""
+        found = _COPY_ID.search(body)
+        if found is None or not req.form_body:
+            return None
+        params = [("Action", "DescribeSnapshots"), ("Version", req.param("Version") or "2016-11-15"),
+                  ("SnapshotId.1", found.group(1).decode())]
+        ask = dataclasses.replace(req, params=params, body=urllib.parse.urlencode(params).encode(),
+                                  action="DescribeSnapshots")
+        authorization = None
+        if self.server.signer is not None:
+            authorization = self.server.signer.resign(req, ask)
+            if authorization is None:
+                return None
+        try:
+            status, _, answer = self._forward(ask, authorization)
+            if status != 200:
+                return None
+            doc = Doc(answer)
+        except (OSError, http.client.HTTPException, SyntaxError):  # SyntaxError: xml.etree's ParseError
+            return None
+        for item in doc.items(doc.root, "snapshotSet"):
+            try:
+                size = float(doc.text(item, "volumeSize") or 0)
+            except ValueError:
+                size = 0.0
+            return CopyDetails(size, doc.text(item, "status") or "completed", doc.text(item, "statusMessage"))
+        return None
+
     def _context(self, req: AwsRequest, local: dict[str, list[str]], replay: bool = False) -> Context:
         return Context(
             book=self.server.state.book,
@@ -394,9 +429,16 @@ class Handler(BaseHTTPRequestHandler):
             st.upstream_was_reset()
         action = req.action or ""
         encoded = any(k.lower() == "content-encoding" for k, _ in headers)
+        copy = None
+        if status == 200 and not encoded and action == "CopySnapshot":
+            with st.lock:
+                timed = st.book.copies_take_time
+            copy = self._copy_details(req, body) if timed else None
         if status == 200 and not encoded and (action in DESCRIBE or action in CREATE):
             with st.lock:
-                new = rewrite(action, body, self._context(req, local))
+                ctx = self._context(req, local)
+                ctx.copy = copy
+                new = rewrite(action, body, ctx)
             if new is not None:
                 body = new
         return status, headers, body

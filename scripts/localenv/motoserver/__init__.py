@@ -16,6 +16,13 @@ IAM users of FILE already in place: a JSON list of ``{"account", "user", "access
 (optional ``"policy"``, a policy document; by default everything is allowed). moto makes up random key IDs for the
 keys its own API creates; users seeded here keep the IDs the file gives, so every moto of a test run, and the
 Secrets the tests write, share one set of keys. Without it moto checks nothing, as usual.
+
+Accounts see each other as on AWS, not as moto's separate worlds: ``share_snapshots_across_accounts``
+(``snapshots.py``) lets an account describe, restore and copy the EBS snapshots another account shared with it
+(``ModifySnapshotAttribute createVolumePermission``), honours ``Owner.N`` and ``RestorableBy.N``, keeps KMS keys on
+snapshots, volumes and copies as EBS does, and fails volumes and copies whose key the caller may not use the way AWS
+fails them; ``share_keys_across_accounts`` (``keys.py``) answers ``DescribeKey`` for another account's key by its key
+policy and marks the ``alias/aws/*`` keys AWS managed. Each module's docstring gives the rules and their sources.
 """
 from __future__ import annotations
 
@@ -24,6 +31,12 @@ import os
 import signal
 import sys
 from typing import Any
+
+from .keys import share_keys_across_accounts
+from .snapshots import share_snapshots_across_accounts
+
+__all__ = ["index_single_resource_tags", "main", "seed_iam_users", "share_keys_across_accounts",
+           "share_snapshots_across_accounts"]
 
 WILDCARDS = set("*?[]\\")
 
@@ -103,6 +116,8 @@ def main(argv: list[str] | None = None) -> None:
     if known.iam_users:
         seed_iam_users(known.iam_users)
     index_single_resource_tags()
+    share_snapshots_across_accounts()
+    share_keys_across_accounts()
     if known.port_file:
         if rest:
             parser.error(f"with --port-file only -H/--host is understood, not {' '.join(rest)}")

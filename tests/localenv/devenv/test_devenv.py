@@ -53,8 +53,10 @@ def devenv(tmp_path_factory):
 def test_up_creates_the_directory_and_writes_env(devenv):
     text = (devenv / "env.sh").read_text()
     for name in ("KUBECONFIG", "AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "EC2_PROXY_CONTROL_URL",
-                 "FAKE_KUBE_CONTROL_URL"):
+                 "FAKE_KUBE_CONTROL_URL", "MTV_ISOLATED_ACCOUNT", "MTV_CROSS_ACCOUNT", "MTV_CROSS_KEY_ID",
+                 "MTV_CROSS_SECRET"):
         assert f"export {name}=" in text
+    assert "export MTV_CROSS_ACCOUNT='345678901234'" in text
     assert "export AWS_DEFAULT_REGION='us-east-1'" in text
     assert "INVENTORY_URL" not in text, "no controller was started"
     pids = json.loads((devenv / "pids.json").read_text())

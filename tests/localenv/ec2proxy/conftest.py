@@ -201,10 +201,11 @@ def proxy(proxy_process, moto):
     return proxy_process
 
 
-def client(service: str, url: str, region: str = "us-east-1", account: str | None = None):
+def client(service: str, url: str, region: str = "us-east-1", account: str | None = None,
+           key: tuple[str, str] = ("AKIAIOSFODNN7EXAMPLE", "testing")):
+    """A boto3 client of `url` with one attempt per call; `key` (ID, secret) signs, `account` sets x-moto-account-id."""
     c = boto3.client(
-        service, endpoint_url=url, region_name=region,
-        aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="testing",
+        service, endpoint_url=url, region_name=region, aws_access_key_id=key[0], aws_secret_access_key=key[1],
         config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=5, read_timeout=30),
     )
     if account:

@@ -416,6 +416,23 @@ def test_create_snapshot_single(proxy, ec2):
     assert [s["SnapshotId"] for s in pending] == [snap["SnapshotId"]]
 
 
+def test_copy_lasts_by_its_size_without_credentials(proxy, ec2):
+    # moto checks no signature here: the proxy asks it for the copy's size with the caller's own headers.
+    proxy.timings(snapshot=30, copy=1, copy_per_gib=0.5)
+    proxy.clock(freeze=True)
+    vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=6)["VolumeId"]
+    snap = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
+    copy = ec2.copy_snapshot(SourceRegion="us-east-1", SourceSnapshotId=snap)["SnapshotId"]
+    assert [r["phases"][0]["duration_s"] for r in proxy.resources(kind="snapshot")] == [30.0, 4.0]
+    proxy.clock(advance=2)
+    shown = {s["SnapshotId"]: (s["State"], s["Progress"]) for s in
+             ec2.describe_snapshots(SnapshotIds=[snap, copy])["Snapshots"]}
+    assert shown == {snap: ("pending", "6%"), copy: ("pending", "50%")}  # copies no longer follow `snapshot`
+    proxy.clock(advance=2)
+    assert ec2.describe_snapshots(SnapshotIds=[copy])["Snapshots"][0]["State"] == "completed"
+    assert proxy.calls()["by_action"].get("DescribeSnapshots") == 2  # the proxy's own question is not counted
+
+
 def test_volume_creating_then_available(proxy, ec2):
     proxy.timings(volume=1.0)
     proxy.clock(freeze=True)
@@ -442,11 +459,11 @@ def test_zero_delay_is_transparent(proxy, ec2, instance):
 def test_error_state_for_snapshot(proxy, ec2):
     proxy.timings(snapshot=1.0)
     status, armed = proxy.post("errors-next", {"snapshot": 1})
-    assert status == 200 and armed == {"snapshot": 1, "volume": 0}
+    assert status == 200 and armed == {"snapshot": 1, "volume": 0, "copy": 0}
     vol = ec2.create_volume(AvailabilityZone="us-east-1a", Size=2)["VolumeId"]
     bad = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
     good = ec2.create_snapshot(VolumeId=vol)["SnapshotId"]
-    assert proxy.get("errors-next")[1] == {"snapshot": 0, "volume": 0}
+    assert proxy.get("errors-next")[1] == {"snapshot": 0, "volume": 0, "copy": 0}
     assert ec2.describe_snapshots(SnapshotIds=[bad])["Snapshots"][0]["State"] == "pending"
     proxy.clock(advance=1.1)
     snaps = {s["SnapshotId"]: s for s in ec2.describe_snapshots(SnapshotIds=[bad, good])["Snapshots"]}
@@ -494,8 +511,8 @@ def test_enforce_states(proxy, ec2, instance):
 
 # --------------------------------------------------------------- control API
 def test_timings_control(proxy, ec2):
-    assert proxy.get("timings")[1] == {"stop": 0.0, "start": 0.0, "snapshot": 0.0, "volume": 0.0,
-                                       "enforce": False}
+    assert proxy.get("timings")[1] == {"stop": 0.0, "start": 0.0, "snapshot": 0.0, "volume": 0.0, "copy": 0.0,
+                                       "copy_per_gib": 0.0, "enforce": False}
     out = proxy.timings(stop=5, snapshot=2.5)
     assert out["stop"] == 5.0 and out["snapshot"] == 2.5 and out["volume"] == 0.0
     assert proxy.get("timings")[1]["stop"] == 5.0
@@ -509,7 +526,8 @@ def test_timings_control(proxy, ec2):
 
 def test_cli_state_delays_and_seed(moto, start_proxy, make_client):
     p = start_proxy(moto.url, "--state-delays", "stop=5,start=3,snapshot=10,volume=4", "--seed", "3")
-    assert p.get("timings")[1] == {"stop": 5.0, "start": 3.0, "snapshot": 10.0, "volume": 4.0, "enforce": False}
+    assert p.get("timings")[1] == {"stop": 5.0, "start": 3.0, "snapshot": 10.0, "volume": 4.0, "copy": 0.0,
+                                   "copy_per_gib": 0.0, "enforce": False}
     p.post("timings", {"stop": 1})
     p.post("reset")
     assert p.get("timings")[1]["stop"] == 5.0  # reset goes back to the command line values
@@ -557,7 +575,7 @@ def test_reset_restores_defaults(proxy, ec2):
     assert proxy.calls()["total"] == 0
     assert proxy.get("log")[1]["entries"] == []
     assert proxy.get("timings")[1]["stop"] == 0.0
-    assert proxy.get("errors-next")[1] == {"snapshot": 0, "volume": 0}
+    assert proxy.get("errors-next")[1] == {"snapshot": 0, "volume": 0, "copy": 0}
     assert proxy.resources() == []
     ec2.describe_vpcs()  # no fault any more
     assert len(ec2.describe_volumes()["Volumes"]) == 1  # moto untouched
