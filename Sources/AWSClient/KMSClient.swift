@@ -93,11 +93,13 @@ public struct KMSClient: Sendable {
         struct Envelope: Decodable {
             var type: String?
             var message: String?
-            var Message: String?
+            /// Some services capitalise it.
+            var capitalMessage: String?
 
             enum CodingKeys: String, CodingKey {
                 case type = "__type"
-                case message, Message
+                case message
+                case capitalMessage = "Message"
             }
         }
         guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)), let type = envelope.type
@@ -106,6 +108,6 @@ public struct KMSClient: Sendable {
         }
         return AWSError(
             code: AWSErrorCode(rawValue: String(type.split(separator: "#").last ?? Substring(type))),
-            message: envelope.message ?? envelope.Message ?? "", operation: operation, httpStatus: status)
+            message: envelope.message ?? envelope.capitalMessage ?? "", operation: operation, httpStatus: status)
     }
 }

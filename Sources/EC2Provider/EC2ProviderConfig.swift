@@ -130,13 +130,13 @@ public struct EC2ProviderConfig: Sendable, Equatable {
 
     /// A KMS client in `region` with the source or the target credentials.
     public func kmsClient(
-        target useTarget: Bool, region: AWSRegion, logger: Logger = Logger(label: "aws.kms")
-    )
-        -> KMSClient
-    {
+        target useTarget: Bool, region: AWSRegion, policy: RetryPolicy = RetryPolicy(),
+        logger: Logger = Logger(label: "aws.kms")
+    ) -> KMSClient {
         KMSClient(
             region: region, credentials: useTarget ? targetCredentials : sourceCredentials,
-            endpoint: Self.serviceEndpoint("kms", beside: endpoint, region: region), trust: trust, logger: logger)
+            endpoint: Self.serviceEndpoint("kms", beside: endpoint, region: region), policy: policy, trust: trust,
+            logger: logger)
     }
 
     /// The source credentials, or the controller's own chain.

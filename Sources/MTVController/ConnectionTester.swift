@@ -37,13 +37,16 @@ public struct ConnectionTester: Sendable {
     /// Runs the test.
     public func test() async -> Result<Accounts, Failure> {
         do {
+            let separate = config.hasSeparateTarget || config.isCrossRegion
             let source = try await identify(
-                config.source, region: config.region, endpoint: config.endpoint, zone: nil, role: "source")
+                config.source, region: config.region, endpoint: config.endpoint,
+                zone: separate ? nil : config.targetAZ, role: "source")
             let target =
-                config.hasSeparateTarget || config.isCrossRegion
+                separate
                 ? try await identify(
                     config.target ?? config.source, region: config.targetRegion, endpoint: config.targetEndpoint,
                     zone: config.targetAZ, role: "target") : source
+            if let key = config.targetKMSKey { try await checkTargetKey(key) }
             return .success(Accounts(source: source, target: target))
         } catch let failure as Failure {
             return .failure(failure)
@@ -83,6 +86,28 @@ public struct ConnectionTester: Sendable {
             throw Failure(
                 code: "CredentialsNotFound", message: "\(role) credentials: \(error.message)",
                 suggestion: "put accessKeyId and secretAccessKey in the provider Secret", transient: false)
+        }
+    }
+
+    /// The `target-kms-key` must be a key the target account may use in the target region.
+    private func checkTargetKey(_ key: String) async throws {
+        let kms = config.kmsClient(target: true, region: config.targetRegion, policy: Self.policy, logger: logger)
+        do {
+            let found = try await kms.describeKey(key)
+            guard found.enabled != false else {
+                throw Failure(
+                    code: "TargetKMSKeyNotUsable", message: "target-kms-key \(key) is \(found.keyState ?? "disabled")",
+                    suggestion: "enable the key, or set target-kms-key to an enabled key", transient: false)
+            }
+        } catch let error as AWSError {
+            throw Failure(
+                code: error.isRetryable ? error.code.rawValue : "TargetKMSKeyNotUsable",
+                message: "target-kms-key \(key) in \(config.targetRegion.name): \(error.description)",
+                suggestion: error.isRetryable
+                    ? "AWS could not be reached; the test is repeated shortly"
+                    : "set target-kms-key to a key of the target region that the target credentials may use "
+                        + "(kms:DescribeKey, kms:CreateGrant, kms:Encrypt, kms:GenerateDataKey*)",
+                transient: error.isRetryable)
         }
     }
 

@@ -60,9 +60,9 @@ struct BadInputTests {
                 ),
                 (
                     [
-                        "create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--target-az",
-                        "eu-west-1a",
-                    ] + keys, "cross-region"
+                        "create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "--target-region",
+                        "eu-west-1", "--target-az", "us-east-1a",
+                    ] + keys, "is not in the target region eu-west-1"
                 ),
                 (
                     ["create", "provider", "x", "--type", "ec2", "--ec2-region", "us-east-1", "-o", "table"] + keys,

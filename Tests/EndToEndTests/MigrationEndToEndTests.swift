@@ -11,19 +11,25 @@ import Testing
     "Migrations end to end", .serialized,
     .skipped(unless: .localEnvironment), Requirement.localEnvironment, .integrationTimeLimit)
 struct MigrationEndToEndTests {
-    /// A scenario with a provider `my-ec2` over a fresh sandbox, its inventory collected.
+    /// A scenario with a provider `my-ec2` over a fresh sandbox whose fleet is in `region`, its inventory collected;
+    /// the provider's target is the cluster's (its `aws-creds` keys and its workers' zone) unless `target` gives
+    /// other `create provider` flags.
     static func withSandbox(
         stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", extra: Int = 0, inventoryInterval: Double = 1,
+        region: String = "us-east-1", target: [String] = ["--auto-target-credentials"],
+        prepare: (AWSSandbox) async throws -> Void = { _ in },
         _ body: (Scenario, AWSSandbox) async throws -> Void
     ) async throws {
-        let sandbox = try await AWSSandbox(stateDelays: stateDelays, extra: extra)
+        let sandbox = try await AWSSandbox(stateDelays: stateDelays, extra: extra, region: region)
         defer { sandbox.stop() }
+        try await prepare(sandbox)
         try await Scenario.with(controllerArguments: ["--inventory-interval", "\(inventoryInterval)"]) { scenario in
             let created = try await scenario.mtv(
-                "create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", "us-east-1",
-                "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url",
-                sandbox.url.absoluteString,
-                "--auto-target-credentials")
+                [
+                    "create", "provider", "my-ec2", "--type", "ec2", "--ec2-region", region,
+                    "--username", scenario.sourceKey, "--password", scenario.sourceSecret, "--url",
+                    sandbox.url.absoluteString,
+                ] + target)
             #expect(created.status == 0, "\(created.stderr)")
             _ = try await scenario.waitFor(provider: "my-ec2", condition: "InventoryCreated")
             try await body(scenario, sandbox)
@@ -57,23 +63,37 @@ struct MigrationEndToEndTests {
         throw CancellationError()
     }
 
-    /// The AWS CLI's JSON answer.
-    static func aws(_ sandbox: AWSSandbox, _ scenario: Scenario, _ arguments: [String]) async throws -> JSONValue {
+    /// The AWS CLI's JSON answer, as the source account (or `account`'s IAM user), in the CLI's default region
+    /// unless `region` is given.
+    static func aws(
+        _ sandbox: AWSSandbox, _ scenario: Scenario, _ arguments: [String], service: String = "ec2",
+        account: String? = nil, region: String? = nil
+    ) async throws -> JSONValue {
+        var environment = scenario.environment.variables
+        if let account, let keys = LocalEnvironment.current?.credentials(account: account) {
+            environment["AWS_ACCESS_KEY_ID"] = keys.accessKeyID
+            environment["AWS_SECRET_ACCESS_KEY"] = keys.secretAccessKey
+        }
         let result = try await sandbox.aws(
-            arguments + ["--output", "json"], environment: scenario.environment.variables)
+            arguments + ["--output", "json"] + (region.map { ["--region", $0] } ?? []), service: service,
+            environment: environment)
         #expect(result.status == 0, "\(arguments): \(result.stderr)")
-        return try JSONValue(parsing: Data(result.stdout.utf8))
+        return try JSONValue(parsing: Data(result.stdout.isEmpty ? "{}".utf8 : result.stdout.utf8))
     }
 
-    /// Snapshots and volumes the AWS CLI finds by slide 16's vmID tag.
+    /// Snapshots and volumes the AWS CLI finds by slide 16's vmID tag (in `account` and `region` when given).
     static func tagged(
-        _ sandbox: AWSSandbox, _ scenario: Scenario, _ instance: String
+        _ sandbox: AWSSandbox, _ scenario: Scenario, _ instance: String, account: String? = nil, region: String? = nil
     ) async throws -> (snapshots: [JSONValue], volumes: [JSONValue]) {
         let filter = "Name=tag:forklift.konveyor.io/vmID,Values=\(instance)"
         let snapshots =
-            try await aws(sandbox, scenario, ["describe-snapshots", "--filters", filter])["Snapshots"]?.arrayValue ?? []
+            try await aws(
+                sandbox, scenario, ["describe-snapshots", "--owner-ids", "self", "--filters", filter],
+                account: account, region: region)["Snapshots"]?.arrayValue ?? []
         let volumes =
-            try await aws(sandbox, scenario, ["describe-volumes", "--filters", filter])["Volumes"]?.arrayValue ?? []
+            try await aws(
+                sandbox, scenario, ["describe-volumes", "--filters", filter], account: account, region: region)[
+                "Volumes"]?.arrayValue ?? []
         return (snapshots, volumes)
     }
 

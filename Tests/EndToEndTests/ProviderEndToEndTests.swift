@@ -319,8 +319,8 @@ struct ProviderEndToEndTests {
                 [
                     "create", "provider", "p", "--type", "ec2", "--ec2-region", "us-east-1", "--username", "a",
                     "--password", "b",
-                    "--target-az", "eu-west-1a",
-                ], "differs from the provider's region"
+                    "--target-kms-key", "my key",
+                ], "--target-kms-key: 'my key' is not a KMS key"
             ),
             (
                 [

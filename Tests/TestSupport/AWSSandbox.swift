@@ -18,11 +18,13 @@ public final class AWSSandbox: @unchecked Sendable {
     /// The PEM file of the private CA that signed the proxy's certificate (nil when it serves plain HTTP).
     public let certificateAuthority: String?
 
-    /// Starts moto and the proxy (`stateDelays` like `stop=1,snapshot=2,volume=1`) and seeds the fleet, plus
-    /// `extra` instances `bench-NNNN` (tag fleet=bench) with two volumes each. With `tls`, the proxy serves HTTPS
-    /// with a certificate from a CA of its own, which nothing trusts by default.
-    public init(stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", extra: Int = 0, tls: Bool = false) async throws
-    {
+    /// Starts moto and the proxy (`stateDelays` like `stop=1,snapshot=2,volume=1`) and seeds the fleet in `region`,
+    /// plus `extra` instances `bench-NNNN` (tag fleet=bench) with two volumes each. With `tls`, the proxy serves
+    /// HTTPS with a certificate from a CA of its own, which nothing trusts by default.
+    public init(
+        stateDelays: String = "stop=0.5,snapshot=1,volume=0.5", extra: Int = 0, tls: Bool = false,
+        region: String = "us-east-1"
+    ) async throws {
         moto = try await MotoServer()
         let directory = FileManager.default.temporaryDirectory.appending(path: "sandbox-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -45,7 +47,7 @@ public final class AWSSandbox: @unchecked Sendable {
             url = URL(string: "\(tls ? "https" : "http")://127.0.0.1:\(port)")!
             control = ProxyControl(base: url.appending(path: "__proxy"))
             let seeded = try await ProcessRunner.run(
-                ["scripts/seed-fleet", "--endpoint", url.absoluteString, "--json"]
+                ["scripts/seed-fleet", "--endpoint", url.absoluteString, "--region", region, "--json"]
                     + (extra > 0 ? ["--extra", "\(extra)", "--extra-volumes", "2"] : []),
                 environment: certificateAuthority.map { ["AWS_CA_BUNDLE": $0] } ?? [:])
             guard seeded.status == 0, let data = seeded.stdout.data(using: .utf8),
@@ -67,12 +69,14 @@ public final class AWSSandbox: @unchecked Sendable {
         moto.stop()
     }
 
-    /// The AWS CLI against this sandbox; returns its standard output (text output).
-    public func aws(_ arguments: [String], environment: [String: String]) async throws -> ProcessRunner.Result {
+    /// The AWS CLI's `service` commands (EC2 unless told) against this sandbox.
+    public func aws(
+        _ arguments: [String], service: String = "ec2", environment: [String: String]
+    ) async throws -> ProcessRunner.Result {
         var environment = environment
         environment["AWS_ENDPOINT_URL"] = url.absoluteString
         if let certificateAuthority { environment["AWS_CA_BUNDLE"] = certificateAuthority }
-        return try await ProcessRunner.run(["aws", "ec2"] + arguments, environment: environment)
+        return try await ProcessRunner.run(["aws", service] + arguments, environment: environment)
     }
 
     /// A CA and a server certificate for 127.0.0.1 signed by it (`ca.crt`, `server.crt`, `server.key` in

@@ -53,11 +53,20 @@ public struct LocalEnvironment: Sendable {
     /// An account of its own for a suite whose resources must not mix with the shared fleet.
     public var isolatedAccount: String { variables["MTV_ISOLATED_ACCOUNT"]! }
 
+    /// A second target account for migrations across accounts (snapshots and KMS keys are shared with it).
+    public var crossAccount: String { variables["MTV_CROSS_ACCOUNT"]! }
+
     /// The keys of an IAM user of `account` (moto takes a request's account from its key).
     public func credentials(account: String) -> AWSCredentials {
-        guard account == isolatedAccount else { return credentials }
-        return AWSCredentials(
-            accessKeyID: variables["MTV_ISOLATED_KEY_ID"]!, secretAccessKey: variables["MTV_ISOLATED_SECRET"]!)
+        switch account {
+        case isolatedAccount:
+            AWSCredentials(
+                accessKeyID: variables["MTV_ISOLATED_KEY_ID"]!, secretAccessKey: variables["MTV_ISOLATED_SECRET"]!)
+        case crossAccount:
+            AWSCredentials(
+                accessKeyID: variables["MTV_CROSS_KEY_ID"]!, secretAccessKey: variables["MTV_CROSS_SECRET"]!)
+        default: credentials
+        }
     }
 
     /// An EC2 client for one moto account.

@@ -62,8 +62,12 @@ struct WaitForVolumes: PhaseAction {
         var done = 0
         let volumes = context.newVolumeIDs(of: vm)
         for (source, volumeID) in volumes {
-            guard let volume = try seen.resource(volumeID, in: seen.volumes, "volume \(volumeID) (from \(source))")
-            else { continue }
+            if seen.missing.contains(volumeID) {
+                throw PermanentFailure(
+                    description: "volume \(volumeID) (from \(source)) disappeared: AWS deletes a new volume it cannot "
+                        + "make, for example when the account may not use the snapshot's KMS key")
+            }
+            guard let volume = seen.volumes[volumeID] else { continue }
             if volume.state == "error" {
                 throw PermanentFailure(description: "volume \(volumeID) (from \(source)) entered the error state")
             }
