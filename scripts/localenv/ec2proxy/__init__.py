@@ -11,6 +11,8 @@ Usage::
                       [--port-file FILE] [--log FILE] [--log-size N]
                       [--state-delays stop=5,start=3,snapshot=10,volume=4,copy=20,copy_per_gib=0.5]
                       [--enforce-states] [--no-idempotency] [--seed N] [--verbose]
+                      [--credentials USERS_FILE] [--tls-cert F --tls-key F]
+                      [--ebs-blocks-per-volume 16] [--ebs-mibps 0] [--ebs-rps 0]
 
 What it adds to moto
 --------------------
@@ -59,14 +61,35 @@ What it adds to moto
   (``first_seen_final_at``) and the first mutating call naming it afterwards
   (``next_mutation``, ``reaction_s``).
 * moto unreachable: 502 with an EC2-style ``ServiceUnavailable`` error.
+* EBS volume content (``blockstore``): every volume the proxy learns of
+  (RunInstances, CreateVolume, DescribeVolumes answers; a size it lacks is
+  asked of moto) has 512 KiB blocks, S x 2048 for S GiB, of which
+  ``--ebs-blocks-per-volume`` (default 16, block 0 included, the others drawn
+  from ``--seed`` and the volume ID) are allocated; the rest read as zeros. A
+  block's bytes are SHAKE-256 of (seed, source volume, index, generation);
+  a write bumps the generation. CreateSnapshot(s) answers take a
+  copy-on-write view of the volume and its lineage, CopySnapshot copies the
+  view, CreateVolume from a snapshot starts from it, DeleteSnapshot forgets it.
+* The EBS direct API reads, answered by the proxy itself (``ebsdirect``;
+  REST-JSON, SigV4 service ``ebs``): ListSnapshotBlocks, ListChangedBlocks,
+  GetSnapshotBlock (``x-amz-Data-Length``, ``x-amz-Checksum`` base64 SHA-256,
+  ``x-amz-Checksum-Algorithm: SHA256``). Signatures are verified with
+  ``--credentials``; a caller reads its own snapshots and those shared with
+  it (moto is asked with a DescribeSnapshots of the caller's own). Limits on
+  the proxy clock: ``--ebs-rps`` calls per second per account and action,
+  ``--ebs-mibps`` GetSnapshotBlock MiB/s per snapshot; over either,
+  RequestThrottledException (400). Errors are ``{"Message", "Reason"}`` with
+  ``x-amzn-ErrorType``. README.md lists every error, Reason and header.
 
 Control API (JSON, no auth, never forwarded)
 --------------------------------------------
 GET    /__proxy/healthz               {"ok", "upstream", "upstream_reachable", "uptime_s", "port"}
 GET    /__proxy/calls[?account=A][&action=X]
                                       {"total", "by_action", "by_service", "by_account",
-                                       "by_status", "injected"}; with account: that account only;
-                                       with action: also "count"
+                                       "by_status", "injected", "ebs_bytes", "ebs_blocks",
+                                       "ebs_by_snapshot": {snap: {"blocks", "bytes"}}};
+                                       with account: that account only ("total", "by_action",
+                                       "ebs_bytes", "ebs_blocks"); with action: also "count"
 POST   /__proxy/calls/reset           clear counters and the call log
 GET    /__proxy/log[?limit=N][&action=X][&since=SEQ]
                                       {"entries": [{"seq","ts","action","service","account",
@@ -80,8 +103,10 @@ POST   /__proxy/faults                arm one fault (object) or several (list), 
                                       {"action":"DescribeInstances","kind":"latency","ms":[100,300]}
                                       {"action":"CreateVolume","kind":"reset","after":true,"count":1}
                                       {"action":"DescribeVolumes","kind":"html","status":502}
+                                      {"action":"ebs:GetSnapshotBlock","kind":"corrupt","count":1}
                                       fields: action, service, account, kind
-                                      (error|html|reset|truncate|latency), code, message, status,
+                                      (error|html|reset|truncate|latency|corrupt), code, message,
+                                      reason (EBS direct APIs' Reason), status,
                                       count, probability, seed, after, ms | min_ms/max_ms,
                                       mode (rst|close), when (request|connect: drop new
                                       connections before reading; action "*" only), body,
@@ -100,10 +125,22 @@ GET    /__proxy/resources[?kind=instance|snapshot|volume][&id=ID][&account=A]
                                        "state","progress","final","final_state","final_at",
                                        "first_seen_final_at","next_mutation","reaction_s",
                                        "phases":[...]}]}   (times are Unix epoch seconds)
+GET    /__proxy/ebs                   {"blocks_per_volume", "mibps", "rps", "volumes", "snapshots"}
+POST   /__proxy/ebs                   partial update of blocks_per_volume, mibps, rps
+POST   /__proxy/volumes/{id}/write    {"blocks": [i, ...]} -> {"volume", "written", "allocated", "writes"}
+POST   /__proxy/volumes/{id}/dirty    {"blocks_per_second": r} (0 stops) -> {"volume", "dirty"}; GET too
+GET    /__proxy/volumes/{id}/blocks   {"volume", "account", "region", "size_gib", "block_size",
+                                       "block_count", "lineage", "allocated", "writes", "dirty",
+                                       "blocks": [{"index", "generation"[, "source"]}]}
+GET    /__proxy/volumes/{id}/sha256   {"volume", "size_gib", "bytes", "sha256"} (whole image, hex)
+GET    /__proxy/snapshots/{id}/blocks {"snapshot", "volume", "account", "region", "lineage",
+                                       "size_gib", "block_size", "block_count", "allocated", "blocks"}
+GET    /__proxy/snapshots/{id}/sha256 {"snapshot", "size_gib", "bytes", "sha256"}
 POST   /__proxy/reset                 faults, counters, log, timings (back to the command line
-                                      values), armed errors, resources and tokens; moto is not
-                                      touched. A POST /moto-api/reset through the proxy clears
-                                      resources and tokens.
+                                      values), armed errors, resources and tokens, content and EBS
+                                      settings and limits; moto is not touched. A POST
+                                      /moto-api/reset through the proxy clears resources, tokens
+                                      and content.
 """
 
 __all__ = ["main"]

@@ -36,8 +36,19 @@ RESOURCE_ID_RE = re.compile(r"^(?:i|vol|snap)-[0-9a-f]{8,32}$")
 _INTERESTING_PARAM_RE = re.compile(
     r"^(?:InstanceId|VolumeId|SnapshotId|SourceSnapshotId|ImageId|ClientToken|ResourceId|"
     r"InstanceSpecification\.InstanceId|Device|AvailabilityZone|VolumeType|Size|"
-    r"SourceRegion|Attribute|OperationType|UserId|MaxResults|NextToken)(?:\.\d+)?$"
+    r"SourceRegion|Attribute|OperationType|UserId|MaxResults|NextToken|"
+    r"SecondSnapshotId|FirstSnapshotId|BlockIndex|StartingBlockIndex)(?:\.\d+)?$"
 )
+
+# The EBS direct APIs the proxy answers itself (REST-JSON, GET): path pattern -> (action, path parameter names).
+EBS_ROUTES = (
+    (re.compile(r"^/snapshots/([^/]+)/blocks/?$"), "ListSnapshotBlocks", ("SnapshotId",)),
+    (re.compile(r"^/snapshots/([^/]+)/changedblocks/?$"), "ListChangedBlocks", ("SecondSnapshotId",)),
+    (re.compile(r"^/snapshots/([^/]+)/blocks/([^/]+)/?$"), "GetSnapshotBlock", ("SnapshotId", "BlockIndex")),
+)
+# Their query string members, by the names the API reference gives them.
+EBS_QUERY = {"maxResults": "MaxResults", "pageToken": "NextToken", "startingBlockIndex": "StartingBlockIndex",
+             "firstSnapshotId": "FirstSnapshotId", "blockToken": "BlockToken"}
 
 
 @dataclass
@@ -54,6 +65,7 @@ class AwsRequest:
     service: str | None = None
     region: str | None = None
     account: str | None = None  # x-moto-account-id header
+    protocol: str | None = None  # "rest-json" for the EBS direct APIs the proxy answers itself
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -78,7 +90,9 @@ class AwsRequest:
 
     @property
     def error_style(self) -> str:
-        """'ec2' (Response/Errors envelope), 'query' (ErrorResponse) or 'json'."""
+        """'ec2' (Response/Errors envelope), 'query' (ErrorResponse), 'json' or 'rest-json' (EBS direct APIs)."""
+        if self.protocol == "rest-json":
+            return "rest-json"
         if self.action:
             if self.service in (None, "ec2"):
                 return "query" if self.is_sts else "ec2"
@@ -86,6 +100,11 @@ class AwsRequest:
         if self.target or self.service not in (None, "ec2"):
             return "json"
         return "ec2"
+
+    @property
+    def ebs_direct(self) -> bool:
+        """One of the EBS direct API reads the proxy answers itself (never forwarded to moto)."""
+        return self.protocol == "rest-json" and self.service == "ebs"
 
     @property
     def mutating(self) -> bool:
@@ -190,4 +209,21 @@ def parse_request(method: str, raw_path: str, headers: dict[str, str], body: byt
         m2 = _QUERY_SCOPE_RE.match(cred or "")
         if m2:
             req.region, req.service = m2.group(3), m2.group(4)
+    if method == "GET" and req.service in (None, "ebs"):
+        _ebs_route(req)
     return req
+
+
+def _ebs_route(req: AwsRequest) -> None:
+    """Names an EBS direct API read by its path; its parameters become the ones the API reference names."""
+    for pattern, action, names in EBS_ROUTES:
+        m = pattern.match(req.path)
+        if m is None:
+            continue
+        req.action, req.protocol, req.service = action, "rest-json", "ebs"
+        req.region = req.region or "us-east-1"  # an unsigned call (no --credentials) has no scope
+        params = [(name, urllib.parse.unquote(value)) for name, value in zip(names, m.groups())]
+        params.extend((EBS_QUERY[k], v) for k, v in urllib.parse.parse_qsl(req.query, keep_blank_values=True)
+                      if k in EBS_QUERY)
+        req.params = params
+        return

@@ -12,6 +12,7 @@ import threading
 
 from tlsserve import server_context
 
+from .blockstore import MAX_BLOCKS_PER_VOLUME
 from .resources import parse_delays
 from .server import ProxyServer
 from .state import ProxyState
@@ -55,8 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM; with --tls-key)")
     p.add_argument("--tls-key", help="the private key of --tls-cert (PEM)")
     p.add_argument("--verbose", action="store_true", help="log every request line to stderr")
+    p.add_argument("--ebs-blocks-per-volume", type=int, default=16,
+                   help="allocated 512 KiB blocks of a new volume's content, block 0 included (default 16)")
+    p.add_argument("--ebs-mibps", type=float, default=0.0,
+                   help="GetSnapshotBlock MiB/s per snapshot; above it RequestThrottledException (default 0: no limit)")
+    p.add_argument("--ebs-rps", type=float, default=0.0,
+                   help="EBS direct API calls per second per account and action; above it RequestThrottledException "
+                   "(default 0: no limit)")
     p.add_argument("--credentials", help="the IAM users file moto checks signatures with (scripts/moto-server "
-                   "--iam-users): requests the proxy edits are verified and signed again with it")
+                   "--iam-users): requests the proxy edits are verified and signed again with it, and so are the EBS "
+                   "direct API calls it answers itself")
     return p
 
 
@@ -70,8 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"ec2-proxy: --state-delays: {exc}", file=sys.stderr)
         return 2
+    if not 1 <= args.ebs_blocks_per_volume <= MAX_BLOCKS_PER_VOLUME or args.ebs_mibps < 0 or args.ebs_rps < 0:
+        print(f"ec2-proxy: --ebs-blocks-per-volume is 1..{MAX_BLOCKS_PER_VOLUME}; --ebs-mibps and --ebs-rps are >= 0",
+              file=sys.stderr)
+        return 2
     state = ProxyState(delays, args.seed, log_size=args.log_size, log_path=args.log,
-                       enforce=args.enforce_states, idempotency=not args.no_idempotency)
+                       enforce=args.enforce_states, idempotency=not args.no_idempotency,
+                       ebs={"blocks_per_volume": args.ebs_blocks_per_volume, "mibps": args.ebs_mibps,
+                            "rps": args.ebs_rps})
     try:
         signer = None
         if args.credentials:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import time
 import urllib.parse
 from typing import Any
 
+from . import ebsdirect
+from .blockstore import BLOCK_SIZE, MAX_CATCH_UP, StoreError
 from .faults import FaultSpecError
+
+_CONTENT_PATH = re.compile(r"^/__proxy/(volumes|snapshots)/([^/]+)/(write|dirty|blocks|sha256)$")
 
 
 class BadRequest(ValueError):
@@ -45,6 +50,19 @@ def _upstream_reachable(host: str, port: int) -> bool:
         return False
 
 
+def _settings(method: str, body: bytes, name: str, get, update) -> tuple[int, Any]:
+    """GET the settings `name`, or POST a partial update of them (a JSON object; bad values are 400s)."""
+    if method == "GET":
+        return 200, get()
+    spec = _json_body(body)
+    if not isinstance(spec, dict):
+        raise BadRequest(f"{name} must be a JSON object")
+    try:
+        return 200, update(spec)
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
+
+
 def handle(h, body: bytes) -> None:
     try:
         status, obj = _route(h, body)
@@ -52,6 +70,8 @@ def handle(h, body: bytes) -> None:
         status, obj = 400, {"error": str(exc)}
     except FaultSpecError as exc:
         status, obj = 400, {"error": str(exc)}
+    except StoreError as exc:
+        status, obj = exc.status, {"error": str(exc)}
     h.send_json(status, obj)
 
 
@@ -96,17 +116,8 @@ def _route(h, body: bytes) -> tuple[int, Any]:
             raise BadRequest("fault id must be an integer") from None
         removed = st.disarm(fid)
         return (200 if removed else 404), {"removed": removed}
-    if path == "/__proxy/timings":
-        if method == "GET":
-            return 200, st.timings_json()
-        if method == "POST":
-            spec = _json_body(body)
-            if not isinstance(spec, dict):
-                raise BadRequest("timings must be a JSON object")
-            try:
-                return 200, st.set_timings(spec)
-            except ValueError as exc:
-                raise BadRequest(str(exc)) from None
+    if path == "/__proxy/timings" and method in ("GET", "POST"):
+        return _settings(method, body, "timings", st.timings_json, st.set_timings)
     if path == "/__proxy/errors-next":
         if method == "GET":
             with st.lock:
@@ -155,7 +166,87 @@ def _route(h, body: bytes) -> tuple[int, Any]:
         if method in ("GET", "POST"):
             with st.lock:
                 return 200, st.book.clock.to_json()
+    if path == "/__proxy/ebs" and method in ("GET", "POST"):
+        return _settings(method, body, "ebs", st.ebs_json, st.set_ebs)
+    content = _CONTENT_PATH.match(path)
+    if content is not None:
+        kind, rid, what = content.groups()
+        if kind == "volumes":
+            return _volume_call(h, rid, what, method, body)
+        return _snapshot_call(h, rid, what, method)
     if path == "/__proxy/reset" and method == "POST":
         st.reset_all()
         return 200, {"ok": True, "timings": st.timings_json()}
     return 404, {"error": f"no control endpoint {method} {parts.path}"}
+
+
+# ------------------------------------------------------------------ content
+def _volume_call(h, vid: str, what: str, method: str, body: bytes) -> tuple[int, Any]:
+    """write, dirty, blocks and sha256 of one volume."""
+    st = h.server.state
+    allowed = {"write": ("POST",), "dirty": ("GET", "POST"), "blocks": ("GET",), "sha256": ("GET",)}[what]
+    if method not in allowed:
+        return 405, {"error": f"{what} takes {' or '.join(allowed)}"}
+    vol = ebsdirect.control_volume(h, vid)
+    spec = _json_body(body) if method == "POST" else {}
+    if not isinstance(spec, dict):
+        raise BadRequest(f"{what} takes a JSON object")
+    if what == "write":
+        blocks = spec.get("blocks")
+        if not isinstance(blocks, list) or len(blocks) > MAX_CATCH_UP:
+            raise BadRequest(f'write takes {{"blocks": [index, ...]}} with at most {MAX_CATCH_UP} indexes')
+        with st.lock:
+            st.blocks.write(vol, blocks, st.book.clock.now())
+            return 200, {"volume": vid, "written": len(blocks), "allocated": len(vol.blocks or {}),
+                         "writes": vol.writes}
+    if what == "dirty":
+        with st.lock:
+            if method == "POST":
+                if set(spec) != {"blocks_per_second"}:
+                    raise BadRequest('dirty takes {"blocks_per_second": r} (0 stops the writer)')
+                st.blocks.set_dirty(vol, spec["blocks_per_second"], st.book.clock.now())
+            else:
+                st.blocks.catch_up(vol, st.book.clock.now())
+            return 200, {"volume": vid, **_dirty_json(vol)}
+    with st.lock:
+        blocks = st.blocks.view(vol, st.book.clock.now())
+        version = vol.version
+        cached = vol.hashed[1] if vol.hashed and vol.hashed[0] == version and vol.blocks is blocks else None
+        if what == "blocks":
+            return 200, {"volume": vid, "account": vol.account, "region": vol.region, "size_gib": vol.size_gib,
+                         "block_size": BLOCK_SIZE, "block_count": vol.block_count, "lineage": vol.lineage,
+                         "allocated": len(blocks), "writes": vol.writes, **_dirty_json(vol),
+                         "blocks": st.blocks.blocks_json(blocks, vid)}
+    digest = cached or st.blocks.image_sha256(vol.size_gib, blocks)
+    with st.lock:
+        if vol.blocks is blocks and vol.version == version:
+            vol.hashed = (version, digest)
+    return 200, {"volume": vid, "size_gib": vol.size_gib, "bytes": vol.size_gib << 30, "sha256": digest}
+
+
+def _dirty_json(vol) -> dict[str, Any]:
+    w = vol.writer
+    return {"dirty": None if w is None else {"blocks_per_second": w.rate, "applied": w.applied,
+                                             "dropped": w.dropped}}
+
+
+def _snapshot_call(h, sid: str, what: str, method: str) -> tuple[int, Any]:
+    """blocks and sha256 of one snapshot the proxy saw taken (or read through the EBS direct APIs)."""
+    st = h.server.state
+    if what not in ("blocks", "sha256") or method != "GET":
+        return 405, {"error": "snapshots have GET blocks and GET sha256"}
+    with st.lock:
+        snap = st.blocks.snapshots.get(sid)
+        if snap is None:
+            return 404, {"error": f"the proxy has no content for snapshot {sid} (it saw it neither taken nor read)"}
+        if what == "blocks":
+            return 200, {"snapshot": sid, "volume": snap.volume_id, "account": snap.account, "region": snap.region,
+                         "lineage": snap.lineage, "size_gib": snap.size_gib, "block_size": BLOCK_SIZE,
+                         "block_count": snap.block_count, "allocated": len(snap.blocks),
+                         "blocks": st.blocks.blocks_json(snap.blocks, snap.volume_id)}
+        digest = snap.sha256
+    if digest is None:
+        digest = st.blocks.image_sha256(snap.size_gib, snap.blocks)
+        with st.lock:
+            snap.sha256 = digest
+    return 200, {"snapshot": sid, "size_gib": snap.size_gib, "bytes": snap.size_gib << 30, "sha256": digest}

@@ -5,6 +5,9 @@ request by Action (or ``*``), optionally narrowed to a service or an account.
 It fires for the next ``count`` matching calls, or with a ``probability``
 (each fault has its own seeded RNG, so a given request order always gives the
 same decisions), or for every matching call when neither is given.
+
+A ``corrupt`` fault matches GetSnapshotBlock only and is fired by the EBS direct
+APIs when they send a block: the data no longer matches its ``x-amz-Checksum``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import time
 import uuid
 from typing import Any
 
-KINDS = ("error", "html", "reset", "truncate", "latency")
+KINDS = ("error", "html", "reset", "truncate", "latency", "corrupt")
 
 # Status and message used when the arming request leaves them out.
 DEFAULT_STATUS = {
@@ -33,6 +36,15 @@ DEFAULT_STATUS = {
     "InvalidClientTokenId": 403,
     "SignatureDoesNotMatch": 403,
     "RequestTimeout": 408,
+    # EBS direct APIs (botocore's ebs model)
+    "ValidationException": 400,
+    "ResourceNotFoundException": 404,
+    "AccessDeniedException": 403,
+    "RequestThrottledException": 400,
+    "InternalServerException": 500,
+    "ServiceQuotaExceededException": 402,
+    "ConcurrentLimitExceededException": 400,
+    "ConflictException": 409,
 }
 
 DEFAULT_MESSAGE = {
@@ -48,6 +60,9 @@ DEFAULT_MESSAGE = {
     "InvalidParameterValue": "Value for parameter is invalid.",
     "IdempotentParameterMismatch": "The client token you have provided is associated with a "
     "resource that has different parameters.",
+    "InternalServerException": "An internal error has occurred.",
+    "RequestThrottledException": "The number of API requests has exceeded the maximum allowed API request "
+    "throttling limit for the snapshot.",
 }
 
 
@@ -81,10 +96,23 @@ def json_error_body(code: str, message: str) -> bytes:
     return json.dumps({"__type": code, "message": message}).encode()
 
 
-def error_response(style: str, code: str, message: str, status: int, service: str | None = None):
-    """(status, headers, body) of an AWS error in the given style."""
+def rest_json_error_body(message: str, reason: str | None) -> bytes:
+    """The body of an EBS direct APIs error: ``Message``, and ``Reason`` when the error has one."""
+    return json.dumps({"Message": message, **({"Reason": reason} if reason else {})}).encode()
+
+
+def error_response(style: str, code: str, message: str, status: int, service: str | None = None,
+                   reason: str | None = None):
+    """(status, headers, body) of an AWS error in the given style (`reason`: the EBS direct APIs' Reason)."""
     rid = request_id()
-    if style == "json":
+    if style == "rest-json":
+        body = rest_json_error_body(message, reason)
+        headers = [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", code),
+            ("x-amzn-RequestId", rid),
+        ]
+    elif style == "json":
         body = json_error_body(code, message)
         headers = [
             ("Content-Type", "application/json"),
@@ -126,7 +154,7 @@ class Fault:
         known = {
             "action", "service", "account", "kind", "code", "message", "status", "count",
             "probability", "after", "ms", "min_ms", "max_ms", "seed", "mode", "body",
-            "content_type", "when",
+            "content_type", "when", "reason",
         }
         unknown = set(spec) - known
         if unknown:
@@ -146,6 +174,10 @@ class Fault:
             raise FaultSpecError("status must be an HTTP status code")
         self.status = status
         self.message = str(spec.get("message", DEFAULT_MESSAGE.get(self.code, self.code)))
+        reason = spec.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise FaultSpecError("reason must be a string (the Reason of an EBS direct APIs error)")
+        self.reason = reason
         count = spec.get("count")
         if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
             raise FaultSpecError("count must be a non-negative integer")
@@ -158,8 +190,8 @@ class Fault:
             prob = float(prob)
         self.probability = prob
         self.after = bool(spec.get("after", False))
-        if self.kind == "latency" and self.after:
-            raise FaultSpecError("a latency fault cannot be 'after'")
+        if self.kind in ("latency", "corrupt") and self.after:
+            raise FaultSpecError(f"a {self.kind} fault cannot be 'after'")
         self.mode = spec.get("mode", "close" if self.kind == "truncate" else "rst")
         if self.mode not in ("rst", "close"):
             raise FaultSpecError("mode must be 'rst' or 'close'")
@@ -201,6 +233,8 @@ class Fault:
 
     # -------------------------------------------------------------- matching
     def matches(self, req) -> bool:
+        if self.kind == "corrupt" and req.key != "GetSnapshotBlock":
+            return False  # only a block can be sent corrupted
         if self.service and self.service != req.service:
             return False
         if self.account and self.account != req.account_key:
@@ -256,6 +290,8 @@ class Fault:
         if self.kind == "error":
             d["code"] = self.code
             d["message"] = self.message
+            if self.reason:
+                d["reason"] = self.reason
         if self.kind in ("reset", "truncate"):
             d["mode"] = self.mode
         if self.when != "request":

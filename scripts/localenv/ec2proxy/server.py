@@ -3,7 +3,6 @@ connection per request towards moto (moto closes every connection)."""
 
 from __future__ import annotations
 
-import dataclasses
 import http.client
 import io
 import json
@@ -19,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from tlsserve import HandshakeInThread
 
-from . import control
+from . import control, ebsdirect
 from .awsreq import AwsRequest, parse_request
 from .faults import error_response, html_body
 from .rewrite import CREATE, DESCRIBE, STATE_FILTERS, Context, CopyDetails, Doc, rewrite
 from .state import ProxyState
+from .upstream import ask_ec2
 
 if TYPE_CHECKING:  # botocore is needed only with --credentials
     from .signing import Signer
@@ -253,7 +253,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault.kind == "html":
             body = fault.body.encode() if isinstance(fault.body, str) else html_body(fault.status)
             return fault.status, [("Content-Type", fault.content_type)], body
-        return error_response(req.error_style, fault.code, fault.message, fault.status, req.service)
+        return error_response(req.error_style, fault.code, fault.message, fault.status, req.service, fault.reason)
 
     # -------------------------------------------------------------- dispatch
     def _dispatch(self) -> None:
@@ -318,7 +318,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(resp)
             return 400
 
-        resp = self._upstream(req)
+        resp = ebsdirect.serve(self, req, entry) if req.ebs_direct else self._upstream(req)
 
         if fault is not None and (fault.after or fault.kind == "truncate"):
             if fault.kind == "reset":
@@ -356,26 +356,19 @@ class Handler(BaseHTTPRequestHandler):
 
     def _copy_details(self, req: AwsRequest, body: bytes) -> CopyDetails | None:
         """What moto says of the copy a CopySnapshot answer names (its size sets the copy's duration, its state
-        whether it fails), asked with a DescribeSnapshots of the caller's own: signed again with the caller's key
-        under --credentials, else sent with the caller's headers. None when the question cannot be asked."""
+        whether it fails), asked with a DescribeSnapshots of the caller's own (upstream.ask_ec2). None when the
+        question cannot be asked."""
         found = _COPY_ID.search(body)
         if found is None or not req.form_body:
             return None
-        params = [("Action", "DescribeSnapshots"), ("Version", req.param("Version") or "2016-11-15"),
-                  ("SnapshotId.1", found.group(1).decode())]
-        ask = dataclasses.replace(req, params=params, body=urllib.parse.urlencode(params).encode(),
-                                  action="DescribeSnapshots")
-        authorization = None
-        if self.server.signer is not None:
-            authorization = self.server.signer.resign(req, ask)
-            if authorization is None:
-                return None
+        answer = ask_ec2(self.server, req, [("Action", "DescribeSnapshots"),
+                                            ("Version", req.param("Version") or "2016-11-15"),
+                                            ("SnapshotId.1", found.group(1).decode())])
+        if answer is None or answer[0] != 200:
+            return None
         try:
-            status, _, answer = self._forward(ask, authorization)
-            if status != 200:
-                return None
-            doc = Doc(answer)
-        except (OSError, http.client.HTTPException, SyntaxError):  # SyntaxError: xml.etree's ParseError
+            doc = Doc(answer[1])
+        except SyntaxError:  # xml.etree's ParseError
             return None
         for item in doc.items(doc.root, "snapshotSet"):
             try:
@@ -429,6 +422,8 @@ class Handler(BaseHTTPRequestHandler):
             st.upstream_was_reset()
         action = req.action or ""
         encoded = any(k.lower() == "content-encoding" for k, _ in headers)
+        if status == 200 and not encoded:
+            ebsdirect.observe(self, req, body)
         copy = None
         if status == 200 and not encoded and action == "CopySnapshot":
             with st.lock:

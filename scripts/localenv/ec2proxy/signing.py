@@ -6,6 +6,10 @@ evaluates them itself. Editing the body invalidates the client's signature, and 
 the proxy first checks the client's signature over the bytes it sent, as AWS does, then signs the edited request
 again with the same key, scope and time. A request whose signature does not check out is forwarded unedited, so
 moto answers it as AWS would.
+
+The same key serves the questions the proxy asks moto itself (a copy's size, a volume's size, whether the caller of
+an EBS direct API call may read a snapshot): they are signed as the caller for EC2, with the caller's key, after the
+caller's own signature checked out. The EBS direct APIs, which the proxy answers itself, are verified here too.
 """
 
 from __future__ import annotations
@@ -20,28 +24,44 @@ from .awsreq import AwsRequest
 
 
 class Signer:
-    def __init__(self, secrets: dict[str, str]):
+    def __init__(self, secrets: dict[str, str], accounts: dict[str, str] | None = None):
         self.secrets = secrets
+        self.accounts = accounts or {}
 
     @classmethod
     def load(cls, path: str) -> "Signer":
         with open(path) as handle:
             users = json.load(handle)
-        return cls({user["accessKeyId"]: user["secretAccessKey"] for user in users})
+        return cls({user["accessKeyId"]: user["secretAccessKey"] for user in users},
+                   {user["accessKeyId"]: str(user["account"]) for user in users if "account" in user})
 
-    def resign(self, original: AwsRequest, edited: AwsRequest) -> str | None:
-        """The Authorization header for `edited`, or None when `original`'s signature does not check out."""
-        parts = _authorization(original.headers.get("authorization", ""))
+    def verify(self, req: AwsRequest) -> tuple[str | None, str | None]:
+        """(access key ID, None) when `req`'s SigV4 header checks out, else (key or None, why not): ``missing`` (no
+        header), ``unknown-key`` or ``mismatch`` (another signature, or a date outside the credential scope)."""
+        parts = _authorization(req.headers.get("authorization", ""))
         if parts is None:
-            return None
+            return None, "missing"
         key, date, region, service, signed, signature = parts
         secret = self.secrets.get(key)
-        amz_date = original.headers.get("x-amz-date")
-        if secret is None or amz_date is None or not amz_date.startswith(date):
+        if secret is None:
+            return key, "unknown-key"
+        amz_date = req.headers.get("x-amz-date")
+        if amz_date is None or not amz_date.startswith(date):
+            return key, "mismatch"
+        auth = SigV4Auth(Credentials(key, secret, req.headers.get("x-amz-security-token")), service, region)
+        return (key, None) if _signature(auth, req, signed, amz_date) == signature else (key, "mismatch")
+
+    def resign(self, original: AwsRequest, edited: AwsRequest, service: str | None = None) -> str | None:
+        """The Authorization header for `edited` (for `service`, default the original's), or None when `original`'s
+        signature does not check out."""
+        parts = _authorization(original.headers.get("authorization", ""))
+        if parts is None or self.verify(original)[1] is not None:
             return None
-        auth = SigV4Auth(Credentials(key, secret, original.headers.get("x-amz-security-token")), service, region)
-        if _signature(auth, original, signed, amz_date) != signature:
-            return None
+        key, date, region, scope_service, signed, _ = parts
+        service = service or scope_service
+        amz_date = original.headers["x-amz-date"]
+        auth = SigV4Auth(Credentials(key, self.secrets[key], original.headers.get("x-amz-security-token")), service,
+                         region)
         new = _signature(auth, edited, signed, amz_date)
         return (f"AWS4-HMAC-SHA256 Credential={key}/{date}/{region}/{service}/aws4_request, "
                 f"SignedHeaders={';'.join(signed)}, Signature={new}")

@@ -10,6 +10,8 @@ import threading
 import time
 from typing import Any
 
+from .blockstore import MAX_BLOCKS_PER_VOLUME, BlockStore
+from .ebsdirect import EbsLimits
 from .faults import Fault
 from .resources import TIMING_KEYS, ResourceBook
 
@@ -17,6 +19,10 @@ from .resources import TIMING_KEYS, ResourceBook
 IDEMPOTENT_ACTIONS = frozenset({"CreateVolume", "RunInstances"})
 MAX_TOKENS = 20000
 _FINGERPRINT_SKIP = {"ClientToken", "DryRun"}
+# EBS direct APIs settings (command line defaults, POST /__proxy/ebs): allocated blocks of a new volume,
+# GetSnapshotBlock MiB/s per snapshot and calls per second per account and action (0 = no limit).
+EBS_DEFAULTS = {"blocks_per_volume": 16, "mibps": 0.0, "rps": 0.0}
+MAX_READABLE = 10000  # (caller, region, snapshot) moto said the caller may read; snapshots in ebs_by_snapshot
 
 
 class IdemEntry:
@@ -28,7 +34,8 @@ class IdemEntry:
 
 class ProxyState:
     def __init__(self, timings: dict[str, float], seed: int | None, log_size: int = 10000,
-                 log_path: str | None = None, enforce: bool = False, idempotency: bool = True):
+                 log_path: str | None = None, enforce: bool = False, idempotency: bool = True,
+                 ebs: dict[str, float] | None = None):
         self.lock = threading.RLock()
         self.seed = seed
         self.log_size = log_size
@@ -36,8 +43,11 @@ class ProxyState:
         self._log_file = open(log_path, "a", encoding="utf-8") if log_path else None
         self.idempotency_enabled = idempotency
         self.book = ResourceBook(timings, enforce)
+        self.ebs_defaults = {**EBS_DEFAULTS, **(ebs or {})}
+        self.blocks = BlockStore(seed, int(self.ebs_defaults["blocks_per_volume"]))
         self.started_at = time.time()
         self._reset_runtime()
+        self._reset_ebs()
 
     def _reset_runtime(self) -> None:
         self.total = 0
@@ -51,12 +61,26 @@ class ProxyState:
         self.faults: list[Fault] = []
         self.next_fault_id = 1
         self.idem: collections.OrderedDict[tuple, IdemEntry] = collections.OrderedDict()
+        self._reset_ebs_counters()
+
+    def _reset_ebs_counters(self) -> None:
+        self.ebs_bytes: collections.Counter[str] = collections.Counter()  # by account
+        self.ebs_blocks: collections.Counter[str] = collections.Counter()
+        self.ebs_by_snapshot: dict[str, dict[str, int]] = {}
+
+    def _reset_ebs(self) -> None:
+        self.ebs = dict(self.ebs_defaults)
+        self.blocks.blocks_per_volume = int(self.ebs["blocks_per_volume"])
+        self.blocks.clear()
+        self.ebs_limits = EbsLimits()
+        self.readable: collections.OrderedDict[tuple, bool] = collections.OrderedDict()
 
     # ---------------------------------------------------------------- resets
     def reset_all(self) -> None:
         with self.lock:
             self._reset_runtime()
             self.book.reset()
+            self._reset_ebs()
 
     def reset_calls(self) -> None:
         with self.lock:
@@ -67,12 +91,15 @@ class ProxyState:
             self.by_status.clear()
             self.injected.clear()
             self.log.clear()
+            self._reset_ebs_counters()
 
     def upstream_was_reset(self) -> None:
         """moto forgot everything: tracked ids and tokens are meaningless now."""
         with self.lock:
             self.book.clear_resources()
             self.idem.clear()
+            self.blocks.clear()
+            self.readable.clear()
 
     # -------------------------------------------------------------- counting
     def count(self, req) -> None:
@@ -86,7 +113,9 @@ class ProxyState:
         with self.lock:
             if account is not None:
                 acts = dict(self.by_account.get(account, {}))
-                out: dict[str, Any] = {"account": account, "total": sum(acts.values()), "by_action": acts}
+                out: dict[str, Any] = {"account": account, "total": sum(acts.values()), "by_action": acts,
+                                       "ebs_bytes": self.ebs_bytes.get(account, 0),
+                                       "ebs_blocks": self.ebs_blocks.get(account, 0)}
             else:
                 out = {
                     "total": self.total,
@@ -95,6 +124,9 @@ class ProxyState:
                     "by_account": {k: dict(v) for k, v in self.by_account.items()},
                     "by_status": dict(self.by_status),
                     "injected": dict(self.injected),
+                    "ebs_bytes": sum(self.ebs_bytes.values()),
+                    "ebs_blocks": sum(self.ebs_blocks.values()),
+                    "ebs_by_snapshot": {k: dict(v) for k, v in self.ebs_by_snapshot.items()},
                 }
             if action is not None:
                 out["count"] = out["by_action"].get(action, 0)
@@ -114,6 +146,17 @@ class ProxyState:
                     self._log_file.flush()
                 except (OSError, ValueError):
                     pass
+
+    def count_block(self, account: str, snapshot: str, size: int) -> None:
+        """A block GetSnapshotBlock sent (corrupted or not)."""
+        with self.lock:
+            self.ebs_bytes[account] += size
+            self.ebs_blocks[account] += 1
+            per = self.ebs_by_snapshot.setdefault(snapshot, {"blocks": 0, "bytes": 0})
+            if len(self.ebs_by_snapshot) > MAX_READABLE:  # the oldest snapshot's counts go first
+                del self.ebs_by_snapshot[next(iter(self.ebs_by_snapshot))]
+            per["blocks"] += 1
+            per["bytes"] += size
 
     def log_json(self, limit: int | None, action: str | None, since: int | None) -> list[dict[str, Any]]:
         with self.lock:
@@ -146,7 +189,7 @@ class ProxyState:
         latency = other = None
         with self.lock:
             for f in self.faults:
-                if f.when != "request" or not f.matches(req):
+                if f.when != "request" or f.kind == "corrupt" or not f.matches(req):
                     continue
                 if f.kind == "latency":
                     if latency is None and f.try_fire():
@@ -155,6 +198,14 @@ class ProxyState:
                     other = f
             delay = latency.latency_seconds() if latency else 0.0
         return (latency, other) if latency is None else (_Latency(latency, delay), other)
+
+    def pick_corrupt(self, req) -> Fault | None:
+        """A ``corrupt`` fault that fires for this block (asked only when a block is about to be sent)."""
+        with self.lock:
+            for f in self.faults:
+                if f.kind == "corrupt" and f.matches(req) and f.try_fire():
+                    return f
+        return None
 
     def pick_connect_fault(self) -> Fault | None:
         with self.lock:
@@ -191,6 +242,43 @@ class ProxyState:
     def timings_json(self) -> dict[str, Any]:
         with self.lock:
             return {**self.book.timings, "enforce": self.book.enforce}
+
+    # ------------------------------------------------------------------ ebs
+    def set_ebs(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Partial update of the EBS direct APIs settings; limits start afresh."""
+        with self.lock:
+            new = dict(self.ebs)
+            for k, v in body.items():
+                if k not in EBS_DEFAULTS:
+                    raise ValueError(f"unknown EBS setting {k!r} (known: {', '.join(EBS_DEFAULTS)})")
+                if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                    raise ValueError(f"{k} must be a number >= 0")
+                if k == "blocks_per_volume" and (v != int(v) or not 1 <= v <= MAX_BLOCKS_PER_VOLUME):
+                    raise ValueError(f"blocks_per_volume must be an integer from 1 to {MAX_BLOCKS_PER_VOLUME}")
+                new[k] = int(v) if k == "blocks_per_volume" else float(v)
+            self.ebs = new
+            self.blocks.blocks_per_volume = int(new["blocks_per_volume"])
+            self.ebs_limits = EbsLimits()
+            return self.ebs_json()
+
+    def ebs_json(self) -> dict[str, Any]:
+        with self.lock:
+            return {**self.ebs, "volumes": len(self.blocks.volumes), "snapshots": len(self.blocks.snapshots)}
+
+    def readable_get(self, key: tuple) -> bool:
+        with self.lock:
+            return key in self.readable
+
+    def readable_put(self, key: tuple) -> None:
+        with self.lock:
+            self.readable[key] = True
+            while len(self.readable) > MAX_READABLE:
+                self.readable.popitem(last=False)
+
+    def readable_clear(self) -> None:
+        """Sharing changed (or a snapshot went): what moto said may no longer hold."""
+        with self.lock:
+            self.readable.clear()
 
     # ----------------------------------------------------------- idempotency
     def idem_entry(self, req) -> tuple[IdemEntry, str] | None:

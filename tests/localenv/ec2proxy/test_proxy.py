@@ -79,7 +79,8 @@ def test_counters_per_action_and_account(proxy, ec2, sts, make_client):
     assert calls["by_service"] == {"ec2": 6, "sts": 1}
     assert calls["by_account"]["111122223333"] == {"DescribeVpcs": 2}
     one = proxy.calls(account="111122223333")
-    assert one == {"account": "111122223333", "total": 2, "by_action": {"DescribeVpcs": 2}}
+    assert one == {"account": "111122223333", "total": 2, "by_action": {"DescribeVpcs": 2}, "ebs_bytes": 0,
+                   "ebs_blocks": 0}
     assert proxy.calls(action="DescribeVpcs")["count"] == 5
     status, _ = proxy.post("calls/reset")
     assert status == 200
