@@ -11,10 +11,11 @@ DEMO_DIR  ?= .devenv/demo
 
 all: build
 
-## build: release binaries kubectl-mtv and mtv-controller in .build/release
+## build: release binaries kubectl-mtv, mtv-controller and mtv-block-importer in .build/release
 build:
 	$(SWIFT) build -c release --product kubectl-mtv
 	$(SWIFT) build -c release --product mtv-controller
+	$(SWIFT) build -c release --product mtv-block-importer
 
 ## build-debug: debug binaries and test bundles (what the tests run)
 build-debug:
@@ -46,10 +47,10 @@ demo: build
 ## install: copy the binaries to $(PREFIX)/bin (kubectl finds kubectl-mtv there)
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(RELEASE)/kubectl-mtv $(RELEASE)/mtv-controller $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(RELEASE)/kubectl-mtv $(RELEASE)/mtv-controller $(RELEASE)/mtv-block-importer $(DESTDIR)$(PREFIX)/bin/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/kubectl-mtv $(DESTDIR)$(PREFIX)/bin/mtv-controller
+	rm -f $(DESTDIR)$(PREFIX)/bin/kubectl-mtv $(DESTDIR)$(PREFIX)/bin/mtv-controller $(DESTDIR)$(PREFIX)/bin/mtv-block-importer
 
 ## deps: the pinned Python packages of the local environment
 deps:

@@ -31,12 +31,14 @@ let package = Package(
         ),
         // Backoff with jitter, the one waiting rule of every retry loop (AWS, Kubernetes, work queues).
         .target(name: "Retries"),
-        // EC2 and STS over the Query protocol: credentials, transport, retries, paginators.
+        // EC2 and STS over the Query protocol, KMS over JSON and the EBS direct APIs over REST-JSON: credentials,
+        // one set of call stages (signing, transport, retries), paginators.
         .target(
             name: "AWSClient",
             dependencies: [
                 "AWSSigV4",
                 "Retries",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -135,6 +137,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The block-copy data path: an EBS snapshot's blocks into a PVC, resumable, checksummed.
+        .target(name: "BlockImport", dependencies: ["AWSClient"]),
+        // Run by the controller in a pod with the target PVC attached; configured by its environment only.
+        .executableTarget(name: "mtv-block-importer", dependencies: ["BlockImport", "AWSClient", "AWSSigV4"]),
         // Benchmarks that print figures (`make bench`).
         .executableTarget(name: "mtv-bench", dependencies: ["InventoryQuery", "MTVAPI"]),
 
@@ -162,6 +168,7 @@ let package = Package(
         .testTarget(
             name: "KubernetesClientTests", dependencies: ["KubernetesClient", "MTVAPI", "Retries", "TestSupport"]),
         .testTarget(name: "MTVAPITests", dependencies: ["MTVAPI"]),
+        .testTarget(name: "BlockImportTests", dependencies: ["BlockImport", "AWSClient", "AWSSigV4", "TestSupport"]),
         .testTarget(name: "MigrationCoreTests", dependencies: ["MigrationCore", "MTVAPI"]),
         .testTarget(name: "InventoryQueryTests", dependencies: ["InventoryQuery", "MTVAPI"]),
         .testTarget(

@@ -43,7 +43,7 @@ public struct AWSError: Error, Sendable, Equatable, CustomStringConvertible {
         if let httpStatus, [500, 502, 503, 504].contains(httpStatus), !AWSErrorCode.permanent.contains(code) {
             return .transient
         }
-        if code.rawValue.hasSuffix("NotFound") || code == "NotFoundException" { return .notFound }
+        if code.rawValue.hasSuffix("NotFound") || code.rawValue.hasSuffix("NotFoundException") { return .notFound }
         return .permanent
     }
 
@@ -108,6 +108,8 @@ public struct AWSErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByS
     public static let malformedResponse: Self = "MalformedResponse"
     /// The credentials were not accepted.
     public static let authFailure: Self = "AuthFailure"
+    /// A block whose data does not match the checksum AWS sent with it (client-side); fetching it again helps.
+    public static let checksumMismatch: Self = "ChecksumMismatch"
 
     static let authentication: Set<Self> = [
         authFailure, "InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "InvalidAccessKeyId",
@@ -121,7 +123,7 @@ public struct AWSErrorCode: RawRepresentable, Hashable, Sendable, ExpressibleByS
     static let transient: Set<Self> = [
         attemptTimeout, "RequestTimeoutException", "InternalError", "InternalFailure", "ServiceUnavailable",
         "Unavailable", "InsufficientInstanceCapacity", "KMSInternalException", "DependencyTimeoutException",
-        connectionError,
+        "InternalServerException", checksumMismatch, connectionError,
     ]
     static let permanent: Set<Self> = [authFailure, "UnauthorizedOperation", "AccessDenied"]
 }

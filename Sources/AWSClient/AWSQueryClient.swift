@@ -4,9 +4,8 @@ import Foundation
 import Logging
 import NIOHTTP1
 
-/// The one execute path of every Query-protocol call (EC2, STS), as stages: encode the form body, then for each
-/// attempt sign it (`QuerySigner`), send it (`QueryTransport`) and read the answer (`decode`), with `Retrier` deciding
-/// whether and when another attempt follows.
+/// The one execute path of every Query-protocol call (EC2, STS): encode the form body, then send it through the
+/// call stages (`CallStages`: sign, send, read the answer with `decode`, retry).
 ///
 /// Each attempt is signed anew (fresh date, fresh credentials); the retry loop honours the policy's attempt
 /// limit, the client's retry budget and the call's deadline, whichever comes first.
@@ -17,9 +16,7 @@ public struct AWSQueryClient: Sendable {
     public let apiVersion: String
     public let region: AWSRegion
     public let endpoint: URL
-    let signer: QuerySigner
-    let transport: QueryTransport
-    let retrier: Retrier
+    let stages: CallStages
 
     /// Creates a client; a nil `credentials` sends unsigned requests (STS AssumeRoleWithWebIdentity); `trust` says
     /// which certificates an HTTPS endpoint may present.
@@ -33,18 +30,13 @@ public struct AWSQueryClient: Sendable {
         self.apiVersion = apiVersion
         self.region = region
         self.endpoint = endpoint
-        signer = QuerySigner(
-            credentials: credentials.map { CachingCredentialProvider($0, time: time) }, region: region,
-            service: service, time: time)
-        transport = QueryTransport(
-            endpoint: endpoint, http: http, tls: trust.tlsConfiguration, headers: headers, time: time, logger: logger)
-        retrier = Retrier(
-            policy: policy, budget: RetryBudget(capacity: policy.budgetCapacity), time: time,
-            target: endpoint.host ?? "the endpoint", logger: logger)
+        stages = CallStages(
+            service: service, region: region, endpoint: endpoint, credentials: credentials, http: http, policy: policy,
+            time: time, headers: headers, trust: trust, logger: logger)
     }
 
     /// The tokens left in this client's retry budget.
-    public var retryBudgetAvailable: Int { retrier.budget.available }
+    public var retryBudgetAvailable: Int { stages.retrier.budget.available }
 
     /// Runs `action` and returns the response document's root element.
     public func execute(_ action: String, _ parameters: QueryParameters = QueryParameters()) async throws -> XMLNode {
@@ -54,11 +46,8 @@ public struct AWSQueryClient: Sendable {
         body.set("Version", apiVersion)
         for (name, value) in parameters.pairs { body.set(name, value) }
         let payload = Array(URIEncoding.formBody(body.pairs).utf8)
-        return try await retrier.run(operation) { timeout in
-            let headers = try await signer.headers(for: payload, base: transport.baseHeaders, url: endpoint)
-            let (status, bytes) = try await transport.send(
-                payload, headers: headers, operation: operation, timeout: timeout)
-            return try Self.decode(status: status, body: bytes, operation: operation)
+        return try await stages.call(operation, payload) { answer in
+            try Self.decode(status: answer.status, body: answer.body, operation: operation)
         }
     }
 

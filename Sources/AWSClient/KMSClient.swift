@@ -24,14 +24,12 @@ public struct KeyMetadata: Codable, Sendable, Equatable {
     }
 }
 
-/// The KMS calls the pipeline makes, over KMS's JSON 1.1 protocol, through the same signing, transport and retry
-/// stages as the Query clients.
+/// The KMS calls the pipeline makes, over KMS's JSON 1.1 protocol, through the same call stages as the Query
+/// clients.
 public struct KMSClient: Sendable {
     public let region: AWSRegion
     public let endpoint: URL
-    let signer: QuerySigner
-    let transport: QueryTransport
-    let retrier: Retrier
+    let stages: CallStages
 
     /// Creates a client for `region` (a key ARN's calls go to the key's own region); `endpoint` overrides
     /// `https://kms.<region>.amazonaws.com`.
@@ -43,71 +41,31 @@ public struct KMSClient: Sendable {
         self.region = region
         let endpoint = endpoint ?? region.endpoint(service: "kms")
         self.endpoint = endpoint
-        signer = QuerySigner(
-            credentials: CachingCredentialProvider(credentials, time: time), region: region, service: "kms", time: time)
-        transport = QueryTransport(
-            endpoint: endpoint, http: http, tls: trust.tlsConfiguration, headers: [], time: time, logger: logger,
-            contentType: "application/x-amz-json-1.1")
-        retrier = Retrier(
-            policy: policy, budget: RetryBudget(capacity: policy.budgetCapacity), time: time,
-            target: endpoint.host ?? "the endpoint", logger: logger)
+        stages = CallStages(
+            service: "kms", region: region, endpoint: endpoint, credentials: credentials, http: http, policy: policy,
+            time: time, headers: [], trust: trust, logger: logger, contentType: "application/x-amz-json-1.1")
     }
 
     /// A key by ID, ARN, alias name or alias ARN; another account's key needs its ARN and a key policy that
     /// lets the caller describe it.
     public func describeKey(_ keyID: String) async throws -> KeyMetadata {
-        struct Answer: Decodable {
+        struct Described: Decodable, Sendable {
             var metadata: KeyMetadata
 
             enum CodingKeys: String, CodingKey { case metadata = "KeyMetadata" }
         }
-        let answer: Answer = try await call("DescribeKey", ["KeyId": keyID])
-        return answer.metadata
+        let described: Described = try await call("DescribeKey", ["KeyId": keyID])
+        return described.metadata
     }
 
     /// Sends one JSON request and decodes the answer; errors become `AWSError`s as in the Query protocol.
-    func call<T: Decodable>(_ action: String, _ request: [String: String]) async throws -> T {
+    func call<T: Decodable & Sendable>(_ action: String, _ request: [String: String]) async throws -> T {
         let operation = "kms:\(action)"
         let payload = Array(try JSONEncoder().encode(request))
-        let base = transport.baseHeaders + [(name: "X-Amz-Target", value: "TrentService.\(action)")]
-        let body = try await retrier.run(operation) { timeout in
-            let headers = try await signer.headers(for: payload, base: base, url: endpoint)
-            let (status, bytes) = try await transport.send(
-                payload, headers: headers, operation: operation, timeout: timeout)
-            guard (200..<300).contains(status) else {
-                throw Self.decodeError(status: status, body: bytes, operation: operation)
-            }
-            return bytes
+        return try await stages.call(
+            operation, payload, headers: [(name: "X-Amz-Target", value: "TrentService.\(action)")]
+        ) { answer in
+            try JSONProtocol.decode(T.self, answer, operation: operation)
         }
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(body))
-        } catch {
-            throw AWSError(
-                code: .malformedResponse,
-                message: "the answer does not fit its shape: \(AWSQueryClient.excerpt(body))", operation: operation)
-        }
-    }
-
-    /// A JSON error answer (`__type`, `message`) as an `AWSError`; `__type` may carry a namespace before `#`.
-    static func decodeError(status: Int, body: [UInt8], operation: String) -> AWSError {
-        struct Envelope: Decodable {
-            var type: String?
-            var message: String?
-            /// Some services capitalise it.
-            var capitalMessage: String?
-
-            enum CodingKeys: String, CodingKey {
-                case type = "__type"
-                case message
-                case capitalMessage = "Message"
-            }
-        }
-        guard let envelope = try? JSONDecoder().decode(Envelope.self, from: Data(body)), let type = envelope.type
-        else {
-            return AWSQueryClient.decodeError(status: status, body: body, operation: operation)
-        }
-        return AWSError(
-            code: AWSErrorCode(rawValue: String(type.split(separator: "#").last ?? Substring(type))),
-            message: envelope.message ?? envelope.capitalMessage ?? "", operation: operation, httpStatus: status)
     }
 }

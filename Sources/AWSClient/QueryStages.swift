@@ -3,7 +3,58 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOSSL
+
+/// The stages of every AWS call, whatever the protocol: for each attempt sign the body (`QuerySigner`), send it
+/// (`QueryTransport`) and read the answer, with `Retrier` deciding whether and when another attempt follows.
+struct CallStages: Sendable {
+    let endpoint: URL
+    let signer: QuerySigner
+    let transport: QueryTransport
+    let retrier: Retrier
+
+    /// The stages for `service` at `endpoint`; nil `credentials` sends unsigned requests.
+    init(
+        service: String, region: AWSRegion, endpoint: URL, credentials: (any CredentialProvider)?, http: HTTPClient,
+        policy: RetryPolicy, time: any TimeSource, headers: [(String, String)], trust: EndpointTrust, logger: Logger,
+        contentType: String = "application/x-www-form-urlencoded; charset=utf-8"
+    ) {
+        self.endpoint = endpoint
+        signer = QuerySigner(
+            credentials: credentials.map { CachingCredentialProvider($0, time: time) }, region: region,
+            service: service, time: time)
+        transport = QueryTransport(
+            endpoint: endpoint, http: http, tls: trust.tlsConfiguration, headers: headers, time: time, logger: logger,
+            contentType: contentType)
+        retrier = Retrier(
+            policy: policy, budget: RetryBudget(capacity: policy.budgetCapacity), time: time,
+            target: endpoint.host ?? "the endpoint", logger: logger)
+    }
+
+    /// Sends `payload` with `method` to `url` (the endpoint unless given), with `headers` besides the base ones,
+    /// until an attempt's answer is read by `read` without a retryable error, or retrying stops.
+    func call<T: Sendable>(
+        _ operation: String, _ payload: [UInt8] = [], method: String = "POST", url: URL? = nil,
+        headers: [(name: String, value: String)] = [], read: @Sendable (Answer) throws -> T
+    ) async throws -> T {
+        let base = transport.baseHeaders + headers
+        let target = url ?? endpoint
+        return try await retrier.run(operation) { timeout in
+            let signed = try await signer.headers(for: payload, base: base, url: target, method: method)
+            return try read(
+                try await transport.send(
+                    payload, headers: signed, operation: operation, timeout: timeout, method: method, url: target))
+        }
+    }
+}
+
+/// One attempt's answer: status, headers and body.
+struct Answer: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: [UInt8]
+}
 
 /// Signs one attempt's request with SigV4: fresh credentials and a fresh date each time; no credentials, no
 /// signature (STS AssumeRoleWithWebIdentity).
@@ -13,16 +64,16 @@ struct QuerySigner: Sendable {
     let service: String
     let time: any TimeSource
 
-    /// `base` plus the signature headers for a POST of `payload` to `url`.
+    /// `base` plus the signature headers for a `method` request of `payload` to `url`.
     func headers(
-        for payload: [UInt8], base: [(name: String, value: String)], url: URL
+        for payload: [UInt8], base: [(name: String, value: String)], url: URL, method: String = "POST"
     ) async throws
         -> [(name: String, value: String)]
     {
         guard let credentials else { return base }
         let signer = SigV4Signer(
             credentials: try await credentials.credentials(), region: region.name, service: service)
-        let request = SigV4Signer.Request(method: "POST", url: url, headers: base, body: payload)
+        let request = SigV4Signer.Request(method: method, url: url, headers: base, body: payload)
         return base + signer.signatureHeaders(for: request, date: time.date())
     }
 }
@@ -50,17 +101,18 @@ struct QueryTransport: Sendable {
         self.logger = logger
     }
 
-    /// The status and body of one POST; at most 64 MiB of body is read.
+    /// The answer to one request (a POST of the endpoint unless told); at most 64 MiB of body is read.
     func send(
-        _ payload: [UInt8], headers: [(name: String, value: String)], operation: String, timeout: Double
+        _ payload: [UInt8], headers: [(name: String, value: String)], operation: String, timeout: Double,
+        method: String = "POST", url: URL? = nil
     )
-        async throws -> (status: Int, body: [UInt8])
+        async throws -> Answer
     {
-        var request = HTTPClientRequest(url: endpoint.absoluteString)
-        request.method = .POST
+        var request = HTTPClientRequest(url: (url ?? endpoint).absoluteString)
+        request.method = HTTPMethod(rawValue: method)
         request.tlsConfiguration = tls
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.body = .bytes(ByteBuffer(bytes: payload))
+        if method != "GET" { request.body = .bytes(ByteBuffer(bytes: payload)) }
         let started = time.now()
         do {
             let response = try await http.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
@@ -69,7 +121,8 @@ struct QueryTransport: Sendable {
             logger.trace(
                 "aws call",
                 metadata: ["operation": "\(operation)", "status": "\(status)", "seconds": "\(time.now() - started)"])
-            return (status, buffer.readBytes(length: buffer.readableBytes) ?? [])
+            return Answer(
+                status: status, headers: response.headers, body: buffer.readBytes(length: buffer.readableBytes) ?? [])
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
             throw AWSError(code: .attemptTimeout, message: "no response within \(timeout)s", operation: operation)
         } catch is CancellationError {

@@ -81,6 +81,28 @@ extension MigrationContext {
         do { try await target.deleteSnapshot(id: id) } catch let error as AWSError where error.isNotFound {}
     }
 
+    /// Follows snapshots (by source volume) as AWS reported them this tick: each one's progress goes to its task of
+    /// `step`; true when all are completed. One in `error` fails the VM, described by `what(volume, snapshotID)`.
+    func follow(
+        _ snapshots: [String: String], as reported: [String: Snapshot], on step: Step, _ vm: inout VMStatus,
+        _ seen: Observations, what: (String, String) -> String
+    ) throws -> Bool {
+        let now = Timestamp.now()
+        var done = 0
+        for (volume, id) in snapshots {
+            guard let snapshot = try seen.resource(id, in: reported, what(volume, id)) else { continue }
+            if snapshot.state == "error" {
+                throw PermanentFailure(
+                    description: "\(what(volume, id)) failed: \(snapshot.stateMessage ?? "state error")")
+            }
+            vm.report(
+                step, task: volume, totalMiB: sizeMiB(vm, volume),
+                percent: VMStatus.snapshotPercent(state: snapshot.state, progress: snapshot.progress), now: now)
+            if snapshot.state == "completed" { done += 1 }
+        }
+        return done == snapshots.count
+    }
+
     /// A source volume's size in MiB, from the plan's disks.
     func sizeMiB(_ vm: VMStatus, _ volume: String) -> Int64 {
         Int64(disks(ofInstance: vm.id ?? "").first { $0.sourceVolumeID == volume }?.sizeGiB ?? 0) * 1024

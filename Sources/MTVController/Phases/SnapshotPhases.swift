@@ -62,24 +62,9 @@ struct WaitForSnapshots: PhaseAction {
     }
 
     func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
-        let snapshots = context.snapshotIDs(of: vm)
-        let now = Timestamp.now()
-        var done = 0
-        for (volume, snapshotID) in snapshots {
-            guard
-                let snapshot = try seen.resource(snapshotID, in: seen.snapshots, "snapshot \(snapshotID) of \(volume)")
-            else { continue }
-            if snapshot.state == "error" {
-                throw PermanentFailure(
-                    description: "snapshot \(snapshotID) of \(volume) failed: \(snapshot.stateMessage ?? "state error")"
-                )
-            }
-            vm.report(
-                .createSnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume),
-                percent: VMStatus.snapshotPercent(state: snapshot.state, progress: snapshot.progress), now: now)
-            if snapshot.state == "completed" { done += 1 }
-        }
-        return done == snapshots.count ? .next : .wait
+        try context.follow(context.snapshotIDs(of: vm), as: seen.snapshots, on: .createSnapshots, &vm, seen) {
+            "snapshot \($1) of \($0)"
+        } ? .next : .wait
     }
 }
 
@@ -145,22 +130,9 @@ struct WaitForSnapshotCopies: PhaseAction {
     }
 
     func run(_ vm: inout VMStatus, _ context: MigrationContext, _ seen: Observations) async throws -> PhaseOutcome {
-        let copies = context.copyIDs(of: vm)
-        let now = Timestamp.now()
-        var done = 0
-        for (volume, copyID) in copies {
-            guard let copy = try seen.resource(copyID, in: seen.copies, "snapshot copy \(copyID) of \(volume)")
-            else { continue }
-            if copy.state == "error" {
-                throw PermanentFailure(
-                    description: "snapshot copy \(copyID) of \(volume) in \(context.entry.config.targetRegion.name) "
-                        + "failed: \(copy.stateMessage ?? "state error")")
-            }
-            vm.report(
-                .copySnapshots, task: volume, totalMiB: context.sizeMiB(vm, volume),
-                percent: VMStatus.snapshotPercent(state: copy.state, progress: copy.progress), now: now)
-            if copy.state == "completed" { done += 1 }
-        }
-        return done == copies.count ? .next : .wait
+        let region = context.entry.config.targetRegion.name
+        return try context.follow(context.copyIDs(of: vm), as: seen.copies, on: .copySnapshots, &vm, seen) {
+            "snapshot copy \($1) of \($0) in \(region)"
+        } ? .next : .wait
     }
 }

@@ -298,7 +298,7 @@ def test_containerfile_is_a_two_stage_static_build_running_as_non_root():
     stages = re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", text, re.M)
     assert len(stages) == 2 and stages[0][1] == "build"
     assert re.search(r"swift:6\.\d+", text)
-    for product in ("mtv-controller", "kubectl-mtv"):
+    for product in ("mtv-controller", "kubectl-mtv", "mtv-block-importer"):
         assert re.search(rf"swift build -c release --static-swift-stdlib --product {product}\b", text)
     assert "libsqlite3-0" in text and "ca-certificates" in text and "libsqlite3-dev" in text
     user = re.findall(r"^USER\s+(\S+)", text, re.M)
