@@ -6,12 +6,12 @@ import NIOCore
 import NIOHTTP1
 import NIOSSL
 
-/// The stages of every AWS call, whatever the protocol: for each attempt sign the body (`QuerySigner`), send it
-/// (`QueryTransport`) and read the answer, with `Retrier` deciding whether and when another attempt follows.
+/// The stages of every AWS call, whatever the protocol: for each attempt sign the body (`CallSigner`), send it
+/// (`CallTransport`) and read the answer, with `Retrier` deciding whether and when another attempt follows.
 struct CallStages: Sendable {
     let endpoint: URL
-    let signer: QuerySigner
-    let transport: QueryTransport
+    let signer: CallSigner
+    let transport: CallTransport
     let retrier: Retrier
 
     /// The stages for `service` at `endpoint`; nil `credentials` sends unsigned requests.
@@ -21,10 +21,10 @@ struct CallStages: Sendable {
         contentType: String = "application/x-www-form-urlencoded; charset=utf-8"
     ) {
         self.endpoint = endpoint
-        signer = QuerySigner(
+        signer = CallSigner(
             credentials: credentials.map { CachingCredentialProvider($0, time: time) }, region: region,
             service: service, time: time)
-        transport = QueryTransport(
+        transport = CallTransport(
             endpoint: endpoint, http: http, tls: trust.tlsConfiguration, headers: headers, time: time, logger: logger,
             contentType: contentType)
         retrier = Retrier(
@@ -58,7 +58,7 @@ struct Answer: Sendable {
 
 /// Signs one attempt's request with SigV4: fresh credentials and a fresh date each time; no credentials, no
 /// signature (STS AssumeRoleWithWebIdentity).
-struct QuerySigner: Sendable {
+struct CallSigner: Sendable {
     let credentials: (any CredentialProvider)?
     let region: AWSRegion
     let service: String
@@ -80,7 +80,7 @@ struct QuerySigner: Sendable {
 
 /// Sends one attempt over HTTP(S) and turns transport failures into `AWSError`s: a timeout, an untrusted
 /// certificate (permanent), or a broken connection.
-struct QueryTransport: Sendable {
+struct CallTransport: Sendable {
     let endpoint: URL
     let http: HTTPClient
     let tls: TLSConfiguration?
