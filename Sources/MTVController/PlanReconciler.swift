@@ -230,8 +230,10 @@ public actor PlanReconciler {
     /// the plan is evaluated again.
     func keyAccess(_ keys: [String], config: EC2ProviderConfig) async throws -> [String: PlanValidator.KeyAccess] {
         var found: [String: PlanValidator.KeyAccess] = [:]
+        guard !keys.isEmpty else { return found }
+        let source = config.kmsClient(target: false, region: config.region, logger: logger)
+        let target = config.kmsClient(target: true, region: config.region, logger: logger)
         for key in keys {
-            let source = config.kmsClient(target: false, region: config.region, logger: logger)
             do {
                 if try await source.describeKey(key).isAWSManaged {
                     found[key] = .awsManaged
@@ -241,7 +243,7 @@ public actor PlanReconciler {
                 logger.debug("source cannot describe its KMS key", metadata: ["key": "\(key)", "error": "\(error)"])
             }
             do {
-                _ = try await config.kmsClient(target: true, region: config.region, logger: logger).describeKey(key)
+                _ = try await target.describeKey(key)
                 found[key] = .usable
             } catch let error as AWSError where !error.isRetryable {
                 found[key] = .notUsable("\(error.code): \(error.message)")
